@@ -1,0 +1,56 @@
+"""Places API: locate a point, walk the tree, read a place with its boundary, export GeoJSON."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Query, Router, Schema
+
+from civicgrid.api import anyone, signed_in
+from civicgrid.places import routing, selectors
+from civicgrid.places.exports import places_feature_collection
+from civicgrid.places.schemas import LocateIn, LocationOut, PlaceDetailOut, PlaceOut
+
+router = Router(tags=["places"])
+
+
+class TreeIn(Schema):
+    parent: str | None = None
+
+
+@router.get("/locate", response=LocationOut, auth=anyone, summary="Route a point to its grid")
+def locate(request: HttpRequest, params: Query[LocateIn]):
+    """Return the grid, village, town and district of a point (WGS-84, GCJ-02 or BD-09).
+
+    A point outside every grid but inside the service area returns the nearest village or town with
+    `routed=false`; a point far outside it is refused (usually a wrong `crs` or swapped lon/lat).
+    """
+    return routing.locate(params.lon, params.lat, crs=params.crs)
+
+
+@router.get("/tree", response=list[PlaceOut], auth=signed_in, summary="Children of a place, or the roots")
+def tree(request: HttpRequest, params: Query[TreeIn]):
+    if params.parent:
+        parent = selectors.place_get_for_user(user=request.user, code=params.parent)
+        return list(selectors.place_children(user=request.user, place=parent))
+    return selectors.place_roots(user=request.user)
+
+
+@router.get("/search", response=list[PlaceOut], auth=signed_in, summary="Find places by name or code")
+def search(request: HttpRequest, q: str = ""):
+    return list(selectors.place_search(user=request.user, text=q))
+
+
+@router.get("/{code}", response=PlaceDetailOut, auth=signed_in, summary="A place with its boundary and people")
+def detail(request: HttpRequest, code: str):
+    return selectors.place_detail(user=request.user, code=code)
+
+
+@router.get("/{code}/export.geojson", auth=signed_in, summary="GeoJSON of a place and everything under it")
+def export(request: HttpRequest, code: str):
+    """Export the subtree in the format `import_places` reads, so an export can be imported elsewhere."""
+    place = selectors.place_get_for_user(user=request.user, code=code)
+    data = places_feature_collection(user=request.user, root=place)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="places-{place.code}.geojson"'
+    return response
