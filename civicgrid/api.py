@@ -48,7 +48,9 @@ api = NinjaAPI(
 
 
 def _error(request, status: int, message: str, code: str, extra: dict | None = None):
-    return api.create_response(request, {"message": message, "code": code, "extra": extra or {}}, status=status)
+    return api.create_response(
+        request, {"message": message, "code": code, "extra": extra or {}}, status=status
+    )
 
 
 @api.exception_handler(ApplicationError)

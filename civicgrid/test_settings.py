@@ -9,8 +9,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("SECURE_COOKIES", "False")
 
-from civicgrid.settings import *  # noqa: E402,F403
-from civicgrid.settings import BASE_DIR  # noqa: E402
+from civicgrid.settings import *  # noqa: F403
+from civicgrid.settings import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"

@@ -110,7 +110,9 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         ordering = ["user_id", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "place", "agency"], name="unique_role_assignment"),
+            models.UniqueConstraint(
+                fields=["user", "role", "place", "agency"], name="unique_role_assignment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,7 +127,9 @@ class ApiToken(models.Model):
     checks the secret.
     """
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     token_hash = models.CharField(max_length=64)

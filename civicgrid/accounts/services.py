@@ -31,9 +31,7 @@ def _throttle_keys(login: str, client_ip: str | None) -> list[str]:
 
 def _locked_until(keys: list[str]) -> timezone.datetime | None:
     now = timezone.now()
-    row = (
-        LoginThrottle.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
-    )
+    row = LoginThrottle.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
     return row.locked_until if row else None
 
 
@@ -94,7 +92,9 @@ def user_create(
     if phone:
         phone = phone.strip()
         if not PHONE_RE.match(phone):
-            raise ApplicationError(_("“%(phone)s” is not a mobile number.") % {"phone": phone}, code="invalid_phone")
+            raise ApplicationError(
+                _("“%(phone)s” is not a mobile number.") % {"phone": phone}, code="invalid_phone"
+            )
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(_("The account name is taken."), code="duplicate_username")
     if phone and User.objects.filter(phone=phone).exists():
@@ -139,7 +139,9 @@ def role_assign(
         agency = None
     try:
         with transaction.atomic():
-            ra, _created = RoleAssignment.objects.get_or_create(user=user, role=role, place=place, agency=agency)
+            ra, _created = RoleAssignment.objects.get_or_create(
+                user=user, role=role, place=place, agency=agency
+            )
     except IntegrityError:
         ra = RoleAssignment.objects.get(user=user, role=role, place=place, agency=agency)
     if not ra.is_active:
@@ -159,7 +161,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     access.check(user, access.Perm.TOKEN_CREATE)
     name = (name or "").strip()
     if not name:
-        raise ApplicationError(_("Give the token a name, e.g. the system that will use it."), code="invalid_name")
+        raise ApplicationError(
+            _("Give the token a name, e.g. the system that will use it."), code="invalid_name"
+        )
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, token_hash=_hash_token(secret))
@@ -193,3 +197,20 @@ def login_failures(login: str) -> int:
     row = LoginThrottle.objects.filter(key=f"login:{login.strip().lower()}").first()
     return row.failures if row else 0
 
+
+@transaction.atomic
+def agency_create(
+    *, code: str, name: str, region: Place, kind: str = "government", name_en: str = "", phone: str = ""
+) -> Agency:
+    """Create an agency serving `region`."""
+    if kind not in Agency.Kind.values:
+        raise ApplicationError(_("Unknown kind of agency “%(kind)s”.") % {"kind": kind}, code="invalid_kind")
+    if not (name or "").strip():
+        raise ApplicationError(_("An agency needs a name."), code="invalid_name")
+    if Agency.objects.filter(code=code).exists():
+        raise ApplicationError(
+            _("Agency code “%(code)s” is already used.") % {"code": code}, code="duplicate_code"
+        )
+    return Agency.objects.create(
+        code=code, name=name.strip(), name_en=name_en, kind=kind, region=region, phone=phone
+    )

@@ -29,7 +29,7 @@ class Perm(StrEnum):
     # Import or redraw boundaries, add places under a place.
     PLACE_MANAGE = "place.manage"
     # Create API tokens for oneself (staff and integrations).
-    TOKEN_CREATE = "token.create"
+    TOKEN_CREATE = "token.create"  # noqa: S105
 
 
 class Role(StrEnum):

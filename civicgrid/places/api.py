@@ -40,7 +40,9 @@ def search(request: HttpRequest, q: str = ""):
     return list(selectors.place_search(user=request.user, text=q))
 
 
-@router.get("/{code}", response=PlaceDetailOut, auth=signed_in, summary="A place with its boundary and people")
+@router.get(
+    "/{code}", response=PlaceDetailOut, auth=signed_in, summary="A place with its boundary and people"
+)
 def detail(request: HttpRequest, code: str):
     return selectors.place_detail(user=request.user, code=code)
 

@@ -39,7 +39,12 @@ class Place(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -90,7 +95,9 @@ class Boundary(models.Model):
     current versions (`valid_to` is null).
     """
 
-    place = models.ForeignKey(Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="boundaries")
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="boundaries"
+    )
     geometry = models.JSONField(_("geometry"))
     valid_from = models.DateTimeField(_("valid from"))
     valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
@@ -109,7 +116,9 @@ class Boundary(models.Model):
         indexes = [models.Index(fields=["valid_to", "place"], name="boundary_current_idx")]
         constraints = [
             models.UniqueConstraint(
-                fields=["place"], condition=models.Q(valid_to__isnull=True), name="one_current_boundary_per_place"
+                fields=["place"],
+                condition=models.Q(valid_to__isnull=True),
+                name="one_current_boundary_per_place",
             )
         ]
 

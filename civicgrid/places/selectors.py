@@ -36,9 +36,7 @@ def place_chain(place: Place) -> list[Place]:
 
 def place_children(*, user, place: Place | None) -> QuerySet[Place]:
     """Return the visible children of `place` (the roots when None), with their child counts."""
-    qs = access.scope_places(user).filter(parent=place).annotate(
-        child_count=Count("children", distinct=True)
-    )
+    qs = access.scope_places(user).filter(parent=place).annotate(child_count=Count("children", distinct=True))
     return qs.order_by("code")
 
 
@@ -143,5 +141,7 @@ def place_detail(*, user, code: str) -> PlaceDetail:
         children=children,
         child_boundaries=child_boundaries,
         people=place_people(user=user, place=place),
-        history=list(Boundary.objects.filter(place=place, valid_to__isnull=False).order_by("-valid_from")[:10]),
+        history=list(
+            Boundary.objects.filter(place=place, valid_to__isnull=False).order_by("-valid_from")[:10]
+        ),
     )

@@ -89,14 +89,22 @@ def parent_problem(code: str, level: str, parent: Place | None) -> str | None:
 
 def bump_routing_revision() -> None:
     """Tell every process that boundaries changed; call inside the transaction that changed them."""
-    updated = RoutingRevision.objects.filter(pk=1).update(revision=F("revision") + 1, changed_at=timezone.now())
+    updated = RoutingRevision.objects.filter(pk=1).update(
+        revision=F("revision") + 1, changed_at=timezone.now()
+    )
     if not updated:
         RoutingRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
 
 
 @transaction.atomic
 def place_create(
-    *, code: str, name: str, level: str, kind: str | None = None, parent: Place | None = None, name_en: str = ""
+    *,
+    code: str,
+    name: str,
+    level: str,
+    kind: str | None = None,
+    parent: Place | None = None,
+    name_en: str = "",
 ) -> Place:
     """Create a place after checking its code, level, kind and parent."""
     problem = code_problem(code, level) or parent_problem(code, level, parent)

@@ -1,0 +1,122 @@
+"""Personas and a small region shared by every test (after hc/test.py).
+
+A city › district › two towns. Town A has village A1 with grids A1a and A1b (two unit squares sharing
+an edge); town B has village B1 with grid B1a. The outsider is a grid worker of grid B1a and must see
+and change nothing of town A.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from civicgrid.accounts.models import Agency, User
+from civicgrid.accounts.services import agency_create, role_assign, user_create
+from civicgrid.places.models import Place
+from civicgrid.places.services import boundary_set, place_create
+
+PASSWORD = "Grid-Pass-2026"
+
+
+def square(lon: float, lat: float, size: float = 0.01) -> dict:
+    """Return a GeoJSON Polygon: the square of side `size` degrees with its south-west corner at lon/lat."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
+    }
+
+
+@dataclass
+class World:
+    city: Place
+    district: Place
+    town_a: Place
+    town_b: Place
+    village_a1: Place
+    village_b1: Place
+    grid_a1a: Place
+    grid_a1b: Place
+    grid_b1a: Place
+    agency: Agency
+    resident: User
+    grid_worker: User
+    village_cadre: User
+    town_operator: User
+    city_admin: User
+    agency_staff: User
+    outsider: User
+    superuser: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    city = place_create(code="329900", name="测试市", name_en="Test City", level="city")
+    district = place_create(
+        code="329981", name="海棠市", name_en="Haitang", level="district", kind="county_city", parent=city
+    )
+    town_a = place_create(code="329981001", name="甲镇", name_en="Town A", level="town", parent=district)
+    town_b = place_create(
+        code="329981002", name="乙街道", name_en="Street B", level="town", kind="street", parent=district
+    )
+    village_a1 = place_create(
+        code="329981001001", name="甲一村", name_en="Village A1", level="village", parent=town_a
+    )
+    village_b1 = place_create(
+        code="329981002001",
+        name="乙一社区",
+        name_en="Community B1",
+        level="village",
+        kind="community",
+        parent=town_b,
+    )
+    grid_a1a = place_create(code="329981001001001", name="甲一村第1网格", level="grid", parent=village_a1)
+    grid_a1b = place_create(code="329981001001002", name="甲一村第2网格", level="grid", parent=village_a1)
+    grid_b1a = place_create(code="329981002001001", name="乙一社区第1网格", level="grid", parent=village_b1)
+    # Grids A1a and A1b share the edge lon = 120.71; B1a lies 0.1° east.
+    boundary_set(place=grid_a1a, geometry=square(120.70, 31.60))
+    boundary_set(place=grid_a1b, geometry=square(120.71, 31.60))
+    boundary_set(place=grid_b1a, geometry=square(120.80, 31.60))
+    agency = agency_create(code="water", name="市水务局", name_en="Water Bureau", region=district)
+
+    def person(username: str, name: str, phone: str, role: str | None = None, **scope) -> User:
+        user = user_create(username=username, password=PASSWORD, display_name=name, phone=phone)
+        if role:
+            role_assign(user=user, role=role, **scope)
+        return user
+
+    return World(
+        city=city,
+        district=district,
+        town_a=town_a,
+        town_b=town_b,
+        village_a1=village_a1,
+        village_b1=village_b1,
+        grid_a1a=grid_a1a,
+        grid_a1b=grid_a1b,
+        grid_b1a=grid_b1a,
+        agency=agency,
+        resident=person("resident", "王居民", "13800000001", "resident", place=village_a1),
+        grid_worker=person("gridworker", "李网格", "13800000002", "grid_worker", place=grid_a1a),
+        village_cadre=person("cadre", "赵村干", "13800000003", "village_cadre", place=village_a1),
+        town_operator=person("operator", "钱指挥", "13800000004", "town_operator", place=town_a),
+        city_admin=person("cityadmin", "孙管理", "13800000005", "district_admin", place=district),
+        agency_staff=person("agency", "周水务", "13800000006", "agency_staff", agency=agency),
+        outsider=person("outsider", "吴外人", "13800000007", "grid_worker", place=grid_b1a),
+        superuser=user_create(
+            username="root", password=PASSWORD, display_name="系统管理员", is_superuser=True
+        ),
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that signs the test client in as a user."""
+
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
