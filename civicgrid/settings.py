@@ -156,6 +156,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "var" / "media")
@@ -177,6 +178,9 @@ MAP_TILE_URL = env("MAP_TILE_URL") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION") or ""
 # Seconds between checks whether grid boundaries changed in another process.
 ROUTING_REFRESH_SECONDS = env_int("ROUTING_REFRESH_SECONDS", 2)
+# A point farther than this from every grid is refused (usually a wrong crs or swapped lon/lat);
+# nearer points outside every grid are kept and routed to the nearest village or town.
+ROUTING_SERVICE_MARGIN_KM = env_int("ROUTING_SERVICE_MARGIN_KM", 30)
 # Overlap between sibling grids tolerated by the importer, in square metres.
 PLACES_OVERLAP_TOLERANCE_M2 = env_int("PLACES_OVERLAP_TOLERANCE_M2", 50)
 # Largest GeoJSON upload accepted on the import page, in bytes.
