@@ -15,3 +15,11 @@ from civicgrid.settings import BASE_DIR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 ROUTING_REFRESH_SECONDS = 0
+
+# One test database per run, so parallel runs (several developers, or CI beside a session) never
+# drop each other's database. Django removes it at the end of the run.
+_run = os.getpid()
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{_run}.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_civicgrid_{_run}"}  # noqa: F405

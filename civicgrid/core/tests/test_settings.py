@@ -93,6 +93,8 @@ def test_it_uses_redis_for_cache_and_tasks_when_redis_url_is_set():
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(DEBUG="True", REDIS_URL="redis://127.0.0.1:6379/15")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ok", "django_tasks_rq.RQBackend"]
