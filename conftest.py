@@ -120,3 +120,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_index():
+    """Drop the per-process routing index around each test, since each test has its own boundaries."""
+    from civicgrid.places import routing
+
+    routing.invalidate()
+    yield
+    routing.invalidate()

@@ -178,9 +178,11 @@ MAP_TILE_URL = env("MAP_TILE_URL") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION") or ""
 # Seconds between checks whether grid boundaries changed in another process.
 ROUTING_REFRESH_SECONDS = env_int("ROUTING_REFRESH_SECONDS", 2)
-# A point farther than this from every grid is refused (usually a wrong crs or swapped lon/lat);
-# nearer points outside every grid are kept and routed to the nearest village or town.
+# A point farther than this from the bounding box of all grids is refused (usually a wrong crs or
+# swapped lon/lat); nearer points outside every grid are kept and routed to the nearest village or town.
 ROUTING_SERVICE_MARGIN_KM = env_int("ROUTING_SERVICE_MARGIN_KM", 30)
+# A point outside every grid goes to the nearest grid's village within this distance, else its town.
+ROUTING_VILLAGE_RADIUS_KM = env_int("ROUTING_VILLAGE_RADIUS_KM", 3)
 # Overlap between sibling grids tolerated by the importer, in square metres.
 PLACES_OVERLAP_TOLERANCE_M2 = env_int("PLACES_OVERLAP_TOLERANCE_M2", 50)
 # Largest GeoJSON upload accepted on the import page, in bytes.

@@ -1,13 +1,133 @@
-from django.http import HttpResponse
+"""Sign-in, sign-out and the API-token page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from civicgrid.accounts import services
+from civicgrid.accounts.forms import SignInForm, TokenCreateForm
+from civicgrid.accounts.models import ApiToken
+from civicgrid.core import access
+from civicgrid.core.access import Perm
+from civicgrid.core.errors import ApplicationError, PermissionDenied
 
 
-def login_view(request):
-    return HttpResponse("")
+def _safe_next(request: HttpRequest) -> str:
+    """Return where to go after signing in: `next` if it stays on this site, else the home page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("core:home")
 
 
-def logout_view(request):
-    return HttpResponse("")
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """Render the friendly 403 page with the reason; used where a service or access refuses."""
+    return render(request, "403.html", {"message": message}, status=403)
 
 
-def tokens(request):
-    return HttpResponse("")
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Sign in with an account name or mobile number; repeated failures lock the account for a while."""
+    next_url = _safe_next(request)
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    status = 200
+    if request.method == "POST":
+        form = SignInForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.user_sign_in(
+                    request=request,
+                    login=form.cleaned_data["login"],
+                    password=form.cleaned_data["password"],
+                    client_ip=request.META.get("REMOTE_ADDR"),
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status if exc.code == "locked" else 200
+            else:
+                auth_login(request, user)
+                return HttpResponseRedirect(next_url)
+    else:
+        form = SignInForm()
+    requested = request.POST.get("next") or request.GET.get("next") or ""
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": next_url if requested else ""},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out (POST only, so a link or an image cannot sign anyone out)."""
+    was_signed_in = request.user.is_authenticated
+    auth_logout(request)
+    if was_signed_in:
+        messages.success(request, _("You have signed out."))
+    return redirect("core:home")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List, create and revoke the user's API tokens; a new token's text is shown once, here."""
+    if not access.can(request.user, Perm.TOKEN_CREATE):
+        return forbidden(request, _("API tokens are for staff and integrations."))
+    form = TokenCreateForm()
+    created: ApiToken | None = None
+    plain = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            token = _own_token(request, request.POST.get("token", ""))
+            try:
+                services.api_token_revoke(user=request.user, token=token)
+            except PermissionDenied as exc:
+                return forbidden(request, exc.message)
+            messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+            return redirect("accounts:tokens")
+        if action != "create":
+            return redirect("accounts:tokens")
+        form = TokenCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                created, plain = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            except PermissionDenied as exc:
+                return forbidden(request, exc.message)
+            except ApplicationError as exc:
+                form.add_error("name", exc.message)
+            else:
+                form = TokenCreateForm()
+    token_list = ApiToken.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "tokens": list(token_list), "created": created, "plain": plain},
+    )
+
+
+def _own_token(request: HttpRequest, token_id: str) -> ApiToken:
+    if not token_id.isdigit():
+        raise Http404(_("No such token."))
+    token = ApiToken.objects.filter(pk=int(token_id), user=request.user).first()
+    if token is None:
+        raise Http404(_("No such token."))
+    return token

@@ -1,14 +1,122 @@
-"""Pages of the administrative tree (being written)."""
+"""Pages of the administrative tree: browse and search, and one place with its map."""
 
-from django.http import HttpResponse
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from civicgrid.core import access
+from civicgrid.core.access import Perm
+from civicgrid.core.errors import NotFound
+from civicgrid.places import selectors
+from civicgrid.places.models import Boundary, Place
+
+PAGE_SIZE = 25
+CHILDREN_PAGE_SIZE = 50
+# Search stops here; a longer list means the query should be narrower, not that someone should page.
+SEARCH_LIMIT = 200
+QUERY_MAX_LENGTH = 100
 
 
-def browse(request):
-    return HttpResponse("")
+def _is_htmx_partial(request: HttpRequest) -> bool:
+    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
-def detail(request, code):
-    return HttpResponse("")
+def _page(request: HttpRequest, items: Any, per_page: int) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+@require_GET
+def browse(request: HttpRequest) -> HttpResponse:
+    """List the widest places the user may see, drill down one level, or search by name or code.
+
+    One view serves the full page and the htmx fragment of its results (the search box asks for
+    the fragment as the user types; without JavaScript the same URL returns the whole page).
+    """
+    user = request.user
+    query = (request.GET.get("q") or "").strip()[:QUERY_MAX_LENGTH]
+    parent: Place | None = None
+    chain: list[Place] = []
+    if query:
+        items: Any = selectors.place_search(user=user, text=query, limit=SEARCH_LIMIT)
+    else:
+        parent_code = (request.GET.get("parent") or "").strip()
+        if parent_code:
+            try:
+                parent = selectors.place_get_for_user(user=user, code=parent_code)
+            except NotFound as exc:
+                raise Http404(exc.message)
+            chain = selectors.place_chain(parent)
+            items = selectors.place_children(user=user, place=parent)
+        else:
+            items = selectors.place_roots(user=user)
+    page_obj = _page(request, items, PAGE_SIZE)
+    context = {
+        "query": query,
+        "parent": parent,
+        "chain": chain,
+        "page_obj": page_obj,
+        "places": page_obj.object_list,
+        "search_limit_reached": bool(query) and page_obj.paginator.count >= SEARCH_LIMIT,
+    }
+    template = "places/_results.html" if _is_htmx_partial(request) else "places/browse.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _feature(place: Place, boundary: Boundary) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": boundary.geometry,
+        "properties": {"code": place.code, "name": place.display_name, "url": place.get_absolute_url()},
+    }
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Show one place: where it sits in the tree, its boundary on a map, its children and its people.
+
+    A place outside the user's area is "not found", so its existence is not disclosed.
+    """
+    try:
+        data = selectors.place_detail(user=request.user, code=code)
+    except NotFound as exc:
+        raise Http404(exc.message)
+    place = data.place
+    geo = {
+        "place": _feature(place, data.boundary) if data.boundary else None,
+        "children": [_feature(b.place, b) for b in data.child_boundaries],
+    }
+    names = {p.code: p.display_name for p in [*data.chain, place]}
+    people = [{"person": person, "place_name": names.get(person.scope_code, "")} for person in data.people]
+    context = {
+        "place": place,
+        "detail": data,
+        "chain": data.chain,
+        "boundary": data.boundary,
+        "children_page": _page(request, data.children, CHILDREN_PAGE_SIZE),
+        "people": people,
+        "history": data.history,
+        "geo": geo,
+        "has_map": bool(geo["place"] or geo["children"]),
+        "can_manage": access.can(request.user, Perm.PLACE_MANAGE, place),
+        "export_url": reverse("api:export", kwargs={"code": place.code}),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    return render(request, "places/detail.html", context)
 
 
 def import_upload(request):
