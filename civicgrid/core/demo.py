@@ -687,9 +687,15 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
         )
         if spec.geometry is not None:
             boundary_set(
-                place=places[spec.code], geometry=spec.geometry, valid_from=now, source=BOUNDARY_SOURCE
+                place=places[spec.code],
+                geometry=spec.geometry,
+                valid_from=now,
+                source=BOUNDARY_SOURCE,
+                bump=False,
             )
             result.boundaries += 1
+    # One bump for the whole county: every process rebuilds its routing index once.
+    bump_routing_revision()
     result.places = len(places)
 
     district = places[DISTRICT_CODE]

@@ -629,13 +629,19 @@ def apply_plan(plan: ImportPlan, *, source: str, progress: Progress = _quiet) ->
                 )
                 places[place.code] = place
                 if item.geometry is not None:
-                    services.boundary_set(place=place, geometry=item.geometry, valid_from=now, source=source)
+                    services.boundary_set(
+                        place=place, geometry=item.geometry, valid_from=now, source=source, bump=False
+                    )
                 continue
             place = existing[item.place_id]
             if item.rename:
                 services.place_update(place=place, name=item.name, name_en=item.name_en)
             if item.redraw and item.geometry is not None:
-                services.boundary_set(place=place, geometry=item.geometry, valid_from=now, source=source)
+                services.boundary_set(
+                    place=place, geometry=item.geometry, valid_from=now, source=source, bump=False
+                )
+        # One bump for the whole import: every process rebuilds its routing index once.
+        services.bump_routing_revision()
     return ImportResult(
         created=len(plan.creates),
         updated=len(plan.updates),

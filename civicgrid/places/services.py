@@ -143,13 +143,19 @@ def place_update(*, place: Place, name: str | None = None, name_en: str | None =
 
 @transaction.atomic
 def boundary_set(
-    *, place: Place, geometry: dict[str, Any], valid_from: datetime | None = None, source: str = ""
+    *,
+    place: Place,
+    geometry: dict[str, Any],
+    valid_from: datetime | None = None,
+    source: str = "",
+    bump: bool = True,
 ) -> Boundary:
     """Give `place` a new current boundary, closing the one it had.
 
     1. Validate the GeoJSON geometry (Polygon or MultiPolygon, WGS-84, valid rings).
     2. Close the current version at `valid_from` (now by default).
-    3. Add the new version and bump the routing revision, all in one transaction.
+    3. Add the new version and bump the routing revision, all in one transaction. A caller writing many
+       boundaries in one transaction (the importer) passes bump=False and bumps once at the end.
     """
     try:
         shape = parse_boundary(geometry)
@@ -171,5 +177,6 @@ def boundary_set(
         area_m2=geometry_area_m2(shape),
         source=source[:200],
     )
-    bump_routing_revision()
+    if bump:
+        bump_routing_revision()
     return boundary

@@ -7,6 +7,8 @@
   var PLACE_STYLE = { color: "#1f5fbf", weight: 3, opacity: 1, fillColor: "#1f5fbf", fillOpacity: 0.14 };
   var CHILD_STYLE = { color: "#2f8f6f", weight: 2, opacity: 0.95, dashArray: "6 4", fillColor: "#2f8f6f", fillOpacity: 0.08 };
   var CHILD_HOVER = { weight: 3, fillOpacity: 0.22 };
+  // Room for the zoom buttons in the top-left corner.
+  var FIT = { paddingTopLeft: [48, 24], paddingBottomRight: [24, 24] };
   // Above this many children, labels would cover the map; names show on hover instead.
   var MAX_PERMANENT_LABELS = 25;
 
@@ -58,14 +60,14 @@
     });
 
     if (bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [20, 20] });
+      map.fitBounds(bounds, FIT);
     } else {
       map.setView([35, 105], 4);
     }
     // The page may lay out after the map is created (fonts, a sticky header); re-measure once.
     window.setTimeout(function () {
       map.invalidateSize();
-      if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
+      if (bounds.isValid()) map.fitBounds(bounds, FIT);
     }, 150);
     container.dataset.ready = "1";
   }

@@ -6,17 +6,13 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import path, reverse
+from django.urls import reverse
 
-from civicgrid import urls as root_urls
 from civicgrid.places.models import Boundary, Place
 from civicgrid.places.tests.test_import import collection, feature, new_town_file
-from civicgrid.places.views_import import import_upload
 from conftest import square
 
-# Serves the page at `places:import` whether or not civicgrid/places/urls.py points there yet.
-urlpatterns = [path("places/import/", import_upload), *root_urls.urlpatterns]
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db]
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
