@@ -28,9 +28,16 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"!!! {CHROMIUM} is missing: browser tests SKIPPED (apt-get install chromium fonts-noto-cjk) !!!"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason = "!!! the playwright package is missing: browser tests SKIPPED (pip install -e '.[dev]') !!!"
+    else:
+        if CHROMIUM.exists():
+            return
+        reason = (
+            f"!!! {CHROMIUM} is missing: browser tests SKIPPED (apt-get install chromium fonts-noto-cjk) !!!"
+        )
     if os.environ.get("CI") == "true":
         pytest.fail(reason + " CI=true, so this is a failure.", pytrace=False)
     pytest.skip(reason)

@@ -45,6 +45,9 @@ def open_menu(page) -> None:
 
 
 def check_layout(page, name: str, size: str, screenshots: Path) -> None:
+    # A capture taken while styles or fonts still load comes out scaled; wait for a settled page.
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     page.screenshot(path=str(screenshots / f"{name}-{VIEWPORTS[size]['width']}.png"), full_page=True)
     assert overflow(page) <= 0, f"{name} scrolls sideways at {size} size"
     if size == "phone":
@@ -75,6 +78,10 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         assert page.locator("html").get_attribute("lang") == "zh-hans"
         check_layout(page, "login", size, screenshots)
         page.fill("input[name=login]", world.town_operator.username)
+        page.fill("input[name=password]", "not the password")
+        page.click("main form button[type=submit]")
+        assert page.locator("main .alert-error").is_visible()
+        check_layout(page, "login-error", size, screenshots)
         page.fill("input[name=password]", PASSWORD)
         page.click("main form button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
@@ -90,6 +97,7 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator(".nav-list a[data-nav=places]").inner_text().strip() == places_en
         assert page.locator(".nav-list a[data-nav=home]").inner_text().strip() == home_en
+        check_layout(page, "home-en", size, screenshots)
         open_menu(page)
         page.click(".lang-switch button[data-language=zh-hans]")
         page.wait_for_load_state()
@@ -142,6 +150,10 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         page.click("form.inline-form button[type=submit]")
         page.locator("#new-token").wait_for()
         check_layout(page, "tokens", size, screenshots)
+        page.click("form button.btn-danger")
+        page.locator("main .alert-success").wait_for()
+        assert page.locator("main .badge-red").is_visible()
+        check_layout(page, "tokens-revoked", size, screenshots)
 
         page.goto(f"{live_server.url}/places/999999999/")
         check_layout(page, "not-found", size, screenshots)

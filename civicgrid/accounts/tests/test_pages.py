@@ -114,6 +114,24 @@ def test_it_shows_the_signed_in_name_and_a_sign_out_button(login, world):
     assert world.town_a.get_absolute_url() in response.text
 
 
+@pytest.mark.parametrize(
+    ("persona", "role_label"),
+    [
+        ("resident", "Resident"),
+        ("grid_worker", "Grid worker"),
+        ("village_cadre", "Village / community cadre"),
+        ("city_admin", "District administrator"),
+        ("agency_staff", "Agency staff"),
+        ("outsider", "Grid worker"),
+    ],
+)
+def test_it_shows_each_persona_their_roles_on_the_home_page(login, world, persona, role_label):
+    response = login(getattr(world, persona)).get(reverse("core:home"))
+    assert response.status_code == 200
+    assert role_label in response.text
+    assert str(getattr(world, persona)) in response.text
+
+
 def test_it_offers_anonymous_visitors_a_sign_in_link(client, db):
     response = client.get(reverse("core:home"))
     assert f'href="{LOGIN}"' in response.text

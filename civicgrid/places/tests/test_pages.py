@@ -246,7 +246,8 @@ def test_it_pins_the_query_count_of_a_place(login, world, django_assert_max_num_
 
 
 @pytest.mark.parametrize(
-    "persona", ["resident", "grid_worker", "village_cadre", "town_operator", "city_admin"]
+    "persona",
+    ["resident", "grid_worker", "village_cadre", "town_operator", "city_admin", "agency_staff", "superuser"],
 )
 def test_it_shows_grid_a1a_to_everyone_of_town_a(login, world, persona):
     response = login(getattr(world, persona)).get(world.grid_a1a.get_absolute_url())
