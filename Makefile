@@ -61,9 +61,8 @@ vendor:
 	scripts/vendor.sh
 
 messages: venv
-	cd civicgrid && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/*'
-	cd civicgrid && ../$(PY) ../manage.py makemessages -d djangojs -l zh_Hans -l en --no-obsolete --ignore 'static/vendor/*'
-	$(PY) manage.py compilemessages --ignore .venv
+	cd civicgrid && DEBUG=True ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	DEBUG=True $(PY) manage.py compilemessages --ignore .venv
 
 bench: venv
 	$(PY) bench/bench_locate.py

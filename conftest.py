@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
@@ -130,3 +132,19 @@ def _fresh_routing_index():
     routing.invalidate()
     yield
     routing.invalidate()
+
+
+@pytest.fixture
+def client() -> Client:
+    """A test client that asks for English, so assertions read the English msgids.
+
+    Tests of the Chinese default make their own `Client()`, which sends no Accept-Language.
+    """
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Run code outside requests (services, commands) in English too; requests follow their headers."""
+    with translation.override("en"):
+        yield

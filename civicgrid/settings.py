@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "civicgrid.core.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"

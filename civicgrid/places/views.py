@@ -117,7 +117,3 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
     return render(request, "places/detail.html", context)
-
-
-def import_upload(request):
-    return HttpResponse("")
