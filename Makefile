@@ -30,8 +30,7 @@ migrate: venv
 demo: migrate
 	DEBUG=True $(PY) manage.py load_demo
 	@echo
-	@echo "CivicGrid demo: http://127.0.0.1:8000/   (Ctrl-C stops it)"
-	@DEBUG=True $(PY) manage.py load_demo --print-logins
+	@echo "CivicGrid demo: http://127.0.0.1:8000/   (sign in with a login above; Ctrl-C stops it)"
 	DEBUG=True $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: venv

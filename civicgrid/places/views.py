@@ -75,11 +75,18 @@ def browse(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _feature(place: Place, boundary: Boundary) -> dict[str, Any]:
+def _feature(place: Place, boundary: Boundary, parent: Place | None = None) -> dict[str, Any]:
+    name = place.display_name
+    # On the parent's map "学府社区第3网格" reads better as "第3网格": the parent is already on screen.
+    label = name
+    if parent is not None:
+        prefix = parent.display_name
+        if name.startswith(prefix) and len(name) > len(prefix):
+            label = name[len(prefix) :].strip(" ·-")
     return {
         "type": "Feature",
         "geometry": boundary.geometry,
-        "properties": {"code": place.code, "name": place.display_name, "url": place.get_absolute_url()},
+        "properties": {"code": place.code, "name": name, "label": label, "url": place.get_absolute_url()},
     }
 
 
@@ -97,7 +104,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     place = data.place
     geo = {
         "place": _feature(place, data.boundary) if data.boundary else None,
-        "children": [_feature(b.place, b) for b in data.child_boundaries],
+        "children": [_feature(b.place, b, parent=place) for b in data.child_boundaries],
     }
     names = {p.code: p.display_name for p in [*data.chain, place]}
     people = [{"person": person, "place_name": names.get(person.scope_code, "")} for person in data.people]

@@ -40,7 +40,7 @@
     children.forEach(function (feature) {
       var layer = L.geoJSON(feature, { style: CHILD_STYLE }).addTo(map);
       var props = feature.properties || {};
-      layer.bindTooltip(props.name || props.code || "", {
+      layer.bindTooltip((permanent && props.label) || props.name || props.code || "", {
         permanent: permanent,
         direction: "center",
         className: "map-label"
