@@ -78,3 +78,4 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/places", "civicgrid.places.api.router")
+api.add_router("/cases", "civicgrid.cases.api.router")

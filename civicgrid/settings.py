@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.places",
+    "civicgrid.cases",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,24 @@ PLACES_OVERLAP_TOLERANCE_M2 = env_int("PLACES_OVERLAP_TOLERANCE_M2", 50)
 PLACES_UPLOAD_MAX_BYTES = env_int("PLACES_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLACES_UPLOAD_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Case handling: step windows (hours) outside the category's own deadlines.
+CASE_VERIFY_HOURS = env_int("CASE_VERIFY_HOURS", 24)
+CASE_DECIDE_HOURS = env_int("CASE_DECIDE_HOURS", 48)
+CASE_DISPATCH_HOURS = env_int("CASE_DISPATCH_HOURS", 4)
+CASE_CHECK_HOURS = env_int("CASE_CHECK_HOURS", 24)
+CASE_DEFAULT_RESOLUTION_HOURS = env_int("CASE_DEFAULT_RESOLUTION_HOURS", 168)
+# Days a resolved case waits for its rating before it closes itself.
+CASE_RATING_DAYS = env_int("CASE_RATING_DAYS", 7)
+# How often an unsatisfied rating may reopen a case.
+CASE_MAX_REOPENS = env_int("CASE_MAX_REOPENS", 1)
+# The sweep warns this many hours before a step deadline.
+CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 4)
+# Photos: largest file, largest pixel count, thumbnail size, most photos per report.
+CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 40_000_000)
+CASE_PHOTO_THUMB_PX = env_int("CASE_PHOTO_THUMB_PX", 480)
+CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("civicgrid.core.urls")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("places/", include("civicgrid.places.urls")),
+    path("cases/", include("civicgrid.cases.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

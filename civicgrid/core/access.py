@@ -30,6 +30,12 @@ class Perm(StrEnum):
     PLACE_MANAGE = "place.manage"
     # Create API tokens for oneself (staff and integrations).
     TOKEN_CREATE = "token.create"  # noqa: S105
+    # See a case in full (its record, photos, location); the public status page needs no permission.
+    CASE_VIEW = "case.view"
+    # See who reported a case and their phone number.
+    CASE_VIEW_REPORTER = "case.view_reporter"
+    # Record a 12345 hotline order or a case on someone's behalf (grid patrol, liaison group).
+    CASE_INTAKE = "case.intake"
 
 
 class Role(StrEnum):
@@ -139,6 +145,19 @@ def can(user, perm: Perm, obj: object | None = None) -> bool:
         return any(s.role in ADMIN_ROLES and s.covers(obj) for s in user_scopes)
     if perm == Perm.TOKEN_CREATE:
         return any(s.role in STAFF_ROLES for s in user_scopes)
+    if perm == Perm.CASE_VIEW:
+        if obj is None or (not user_scopes and not getattr(user, "is_authenticated", False)):
+            return False
+        return (obj.reporter_id is not None and obj.reporter_id == user.pk) or bool(
+            _case_staff_kinds(user_scopes, obj)
+        )
+    if perm == Perm.CASE_VIEW_REPORTER:
+        # Staff who handle the case in its region; an agency sees what it needs to solve it, not who complained.
+        return obj is not None and bool(
+            _case_staff_kinds(user_scopes, obj) & {"grid", "village", "town", "region"}
+        )
+    if perm == Perm.CASE_INTAKE:
+        return any(s.role in STAFF_ROLES - {Role.AGENCY_STAFF} for s in user_scopes)
     return False
 
 
@@ -199,3 +218,103 @@ def home_places(user) -> list[Place]:
         if s.place is not None:
             seen.setdefault(s.place.code, s.place)
     return sorted(seen.values(), key=lambda p: (p.depth, p.code))
+
+
+# The case field that holds the place of each scope level.
+_CASE_FIELD_BY_LEVEL = {
+    "grid": "grid_id",
+    "village": "village_id",
+    "town": "town_id",
+    "district": "district_id",
+}
+_GRID_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
+
+
+def _place_id_of(case, level: str) -> int | None:
+    return getattr(case, _CASE_FIELD_BY_LEVEL[level]) if level in _CASE_FIELD_BY_LEVEL else None
+
+
+def _covers_case(scope: Scope, case) -> bool:
+    place = scope.place
+    if place is None:
+        return False
+    if place.level == "city":
+        district = case.district
+        return district is not None and district.code.startswith(place.scope_prefix)
+    return _place_id_of(case, place.level) == place.pk
+
+
+def _case_staff_kinds(user_scopes: list[Scope], case) -> set[str]:
+    """Return how the user's roles relate to a case: grid, village, town, agency, region (admins)."""
+    kinds: set[str] = set()
+    for s in user_scopes:
+        if s.role == Role.AGENCY_STAFF:
+            if s.agency_id and (s.agency_id == case.lead_agency_id or s.agency_id in _co_agency_ids(case)):
+                kinds.add("agency" if s.agency_id == case.lead_agency_id else "co_agency")
+            continue
+        if not _covers_case(s, case):
+            continue
+        if s.role in _GRID_ROLES:
+            kinds.add("grid")
+        elif s.role == Role.VILLAGE_CADRE:
+            kinds.add("village")
+        elif s.role == Role.TOWN_OPERATOR:
+            kinds.add("town")
+        elif s.role in ADMIN_ROLES:
+            kinds.add("region")
+    return kinds
+
+
+def _co_agency_ids(case) -> set[int]:
+    cached = getattr(case, "_co_agency_ids", None)
+    if cached is None:
+        cached = set(case.co_agencies.values_list("id", flat=True)) if case.pk else set()
+        case._co_agency_ids = cached
+    return cached
+
+
+def case_actor_kinds(user, case) -> set[str]:
+    """Return the actor kinds of the workflow table (cases/transitions.py) that `user` is for `case`.
+
+    An unrouted case has no grid: the cadres of its village, or failing that the operators of its
+    town, verify it in the grid's place.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    user_scopes = scopes(user)
+    staff = _case_staff_kinds(user_scopes, case)
+    kinds = {k for k in staff if k in ("grid", "village", "town", "agency")}
+    if case.grid_id is None and (("village" in staff) or ("town" in staff and case.village_id is None)):
+        kinds.add("grid")
+    if staff & {"village", "town"}:
+        kinds.add("follow_up")
+    if case.reporter_id is not None and case.reporter_id == user.pk:
+        kinds.add("reporter")
+    if staff or "reporter" in kinds or user.is_superuser:
+        kinds.add("viewer")
+    return kinds
+
+
+def scope_cases(user, qs=None):
+    """Return the cases `user` may see: those in the regions of their roles, their agency's, their own."""
+    from civicgrid.cases.models import Case
+
+    if qs is None:
+        qs = Case.objects.all()
+    if _is_root(user):
+        return qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    condition = Q(reporter_id=user.pk)
+    for s in scopes(user):
+        if s.role == Role.AGENCY_STAFF and s.agency_id:
+            condition |= Q(lead_agency_id=s.agency_id) | Q(co_agencies__id=s.agency_id)
+        elif s.role in STAFF_ROLES and s.place is not None:
+            if s.place.level == "city":
+                condition |= Q(district__code__startswith=s.place.scope_prefix)
+            else:
+                condition |= Q(**{_CASE_FIELD_BY_LEVEL[s.place.level]: s.place.pk})
+    has_agency = any(s.role == Role.AGENCY_STAFF for s in scopes(user))
+    qs = qs.filter(condition)
+    # The co-agency join can repeat a case; only then is DISTINCT worth its cost.
+    return qs.distinct() if has_agency else qs

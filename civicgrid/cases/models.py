@@ -1,0 +1,407 @@
+"""Cases: categories with deadlines, the case itself, its append-only events, photos and notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """A two-level category: a major class (大类, no parent) or a minor class (小类) under one.
+
+    Only minor classes are chosen for cases; they carry the default handling agency and deadlines.
+    """
+
+    class Kind(models.TextChoices):
+        COMPONENT = "component", _("Component (部件)")
+        EVENT = "event", _("Event (事件)")
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("major class"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    default_agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("default agency"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Hours an agency has to sign for a dispatch.
+    response_hours = models.PositiveIntegerField(_("response deadline (hours)"), default=24)
+    # The resolution deadline is either in hours (calendar time) or in working days.
+    resolution_hours = models.PositiveIntegerField(_("resolution deadline (hours)"), null=True, blank=True)
+    resolution_workdays = models.PositiveIntegerField(
+        _("resolution deadline (working days)"), null=True, blank=True
+    )
+    # Urgent cases use these instead (emergencies: 2 h).
+    urgent_response_hours = models.PositiveIntegerField(_("urgent response deadline (hours)"), default=1)
+    urgent_resolution_hours = models.PositiveIntegerField(_("urgent resolution deadline (hours)"), default=2)
+    photo_required = models.BooleanField(_("photo required"), default=False)
+    is_urgent = models.BooleanField(_("always urgent"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class Holiday(models.Model):
+    """A day off on a weekday, or a make-up working day (调休) on a weekend, for working-day deadlines."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("make-up working day"), default=False)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class TrackingCounter(models.Model):
+    """The last tracking number given out on one day; incremented with a conditional update."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Case(models.Model):
+    """A reported problem, from intake to closing. Its state changes only through `services.case_act`."""
+
+    class State(models.TextChoices):
+        REPORTED = "reported", _("Reported, to verify")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        MERGED = "merged", _("Merged into another case")
+        GRID_HANDLING = "grid_handling", _("Handled in the grid")
+        VILLAGE = "village", _("At the village")
+        VILLAGE_HANDLING = "village_handling", _("Handled by the village")
+        TOWN = "town", _("At the town command centre")
+        DISPATCHED = "dispatched", _("Dispatched, to sign for")
+        IN_PROGRESS = "in_progress", _("In progress at the agency")
+        SUSPENDED = "suspended", _("Suspended (long-term)")
+        CHECKING = "checking", _("Resolved, to check on site")
+        RESOLVED = "resolved", _("Resolved, to rate")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        RESIDENT = "resident", _("Resident snap-and-report")
+        MOBILE = "mobile_grid_member", _("Mobile grid member")
+        PATROL = "grid_patrol", _("Grid patrol")
+        HOTLINE = "hotline", _("12345 hotline")
+        LIAISON = "liaison_group", _("Liaison group")
+        DELIBERATION = "deliberation", _("Deliberation")
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        URGENT = "urgent", _("Urgent")
+
+    class Handler(models.TextChoices):
+        GRID = "grid", _("Grid")
+        VILLAGE = "village", _("Village")
+        AGENCY = "agency", _("Agency")
+
+    class Request(models.TextChoices):
+        NONE = "", _("None")
+        EXTENSION = "extension", _("Extension")
+        SUSPENSION = "suspension", _("Long-term suspension")
+
+    tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # Where it is, WGS-84, and the coordinate system it arrived in.
+    lon = models.FloatField(_("longitude"))
+    lat = models.FloatField(_("latitude"))
+    input_crs = models.CharField(_("coordinate system"), max_length=8, default="wgs84")
+    routed = models.BooleanField(_("routed to a grid"), default=True)
+    # The place it was filed under, denormalised so scoping and dashboards are indexed filters.
+    grid = models.ForeignKey(
+        "places.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid"),
+    )
+    village = models.ForeignKey(
+        "places.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+    town = models.ForeignKey(
+        "places.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("town"),
+    )
+    district = models.ForeignKey(
+        "places.Place",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+    )
+    # Private: shown only to staff within scope, masked elsewhere.
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    is_public = models.BooleanField(_("public"), default=True)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.REPORTED, db_index=True
+    )
+    # Bumped by every action; the compare-and-set in case_act checks it.
+    version = models.PositiveIntegerField(default=0)
+    handler = models.CharField(_("handled by"), max_length=10, choices=Handler.choices, blank=True)
+    lead_agency = models.ForeignKey(
+        "accounts.Agency",
+        verbose_name=_("lead agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_cases",
+    )
+    co_agencies = models.ManyToManyField(
+        "accounts.Agency", verbose_name=_("co-handling agencies"), blank=True, related_name="co_cases"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+    )
+    pending_request = models.CharField(
+        _("pending request"), max_length=12, choices=Request.choices, blank=True, default=""
+    )
+    pending_until = models.DateTimeField(_("requested until"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    # The deadline of the step the case is in now, and whether the sweep found it passed.
+    step_due_at = models.DateTimeField(_("step deadline"), null=True, blank=True, db_index=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    # Set by the sweep once it warned that the step deadline is near; cleared when the step changes.
+    due_notice_sent = models.BooleanField(default=False)
+    response_due_at = models.DateTimeField(_("response deadline"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    solved = models.BooleanField(_("solved (reporter's view)"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="unique_external_ref_per_source",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "town"], name="case_state_town_idx"),
+            models.Index(fields=["state", "village"], name="case_state_village_idx"),
+            models.Index(fields=["state", "grid"], name="case_state_grid_idx"),
+            models.Index(fields=["state", "lead_agency"], name="case_state_agency_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.tracking_number])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({Case.State.REJECTED, Case.State.MERGED, Case.State.CLOSED})
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Case events are append-only")
+
+    def delete(self):
+        raise TypeError("Case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """One step on a case's record. Never edited or deleted."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    actor_role = models.CharField(_("acting as"), max_length=24, blank=True)
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    # Shown on the public status page (without the actor's name).
+    is_public = models.BooleanField(_("public"), default=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Case events are append-only")
+
+
+def _photo_path(instance: CasePhoto, filename: str) -> str:
+    return f"cases/{instance.case.created_at:%Y/%m}/{instance.case.tracking_number}/{filename}"
+
+
+class CasePhoto(models.Model):
+    """A photo of a case, stripped of EXIF, with its thumbnail."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        RESULT = "result", _("Result")
+        CHECK = "check", _("Check")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="photos"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORT)
+    image = models.ImageField(upload_to=_photo_path)
+    thumbnail = models.ImageField(upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=20)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.image.name}"
+
+
+class Appointment(models.Model):
+    """An on-site appointment of the agencies with the grid (海棠有约), set when dispatching."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointments")
+    event = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, related_name="appointments")
+    starts_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=200)
+    participants = models.TextField(_("participants"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("appointment")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """An in-app notice to one person: new work, a returned dispatch, a deadline, a rating."""
+
+    class Kind(models.TextChoices):
+        NEW_WORK = "new_work", _("New work in your queue")
+        RETURNED = "returned", _("Dispatch returned")
+        DUE_SOON = "due_soon", _("Deadline approaching")
+        OVERDUE = "overdue", _("Deadline passed")
+        RATED = "rated", _("Your work was rated")
+        REQUEST = "request", _("Request to decide")
+        UPDATE = "update", _("Your report was updated")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.case_id}"

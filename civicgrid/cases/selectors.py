@@ -1,0 +1,310 @@
+"""Reads of cases, always through the user's scope (civicgrid.core.access.scope_cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicgrid.accounts.models import Agency
+from civicgrid.cases.models import TERMINAL_STATES, Case, CaseEvent, Category, Notification
+from civicgrid.cases.transitions import Transition
+from civicgrid.core import access
+from civicgrid.core.errors import NotFound
+from civicgrid.lib.privacy import mask_name, mask_phone
+
+S = Case.State
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    states: tuple[str, ...]
+    # Actor kinds (transitions.py) whose work this queue is.
+    kinds: frozenset[str]
+    extra: dict = field(default_factory=dict)
+
+
+QUEUES = [
+    Queue("verify", gettext_lazy("To verify"), (S.REPORTED,), frozenset({"grid"})),
+    Queue("decide", gettext_lazy("Accepted, to handle"), (S.ACCEPTED, S.GRID_HANDLING), frozenset({"grid"})),
+    Queue("check", gettext_lazy("To check on site"), (S.CHECKING,), frozenset({"grid"})),
+    Queue("village", gettext_lazy("At the village"), (S.VILLAGE, S.VILLAGE_HANDLING), frozenset({"village"})),
+    Queue("dispatch", gettext_lazy("To dispatch"), (S.TOWN,), frozenset({"town"})),
+    Queue(
+        "requests",
+        gettext_lazy("Requests to decide"),
+        (S.IN_PROGRESS,),
+        frozenset({"town"}),
+        {"pending": True},
+    ),
+    Queue(
+        "unrouted", gettext_lazy("Unrouted"), (S.REPORTED,), frozenset({"village", "town"}), {"routed": False}
+    ),
+    Queue("sign", gettext_lazy("To sign for"), (S.DISPATCHED,), frozenset({"agency"})),
+    Queue("in_progress", gettext_lazy("In progress"), (S.IN_PROGRESS, S.SUSPENDED), frozenset({"agency"})),
+    Queue("rate", gettext_lazy("To rate"), (S.RESOLVED,), frozenset({"reporter", "follow_up"})),
+]
+QUEUE_BY_KEY = {q.key: q for q in QUEUES}
+
+
+def _with_related(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("category", "grid", "village", "town", "lead_agency")
+
+
+@dataclass
+class CaseFilters:
+    queue: str = ""
+    state: str = ""
+    category: str = ""  # a category code (major or minor)
+    region: str = ""  # a place code: the case's grid, village, town or district
+    source: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: bool | None = None
+    text: str = ""
+    agency: int | None = None
+    mine: bool = False  # only cases the user reported
+
+
+def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """Return the cases `user` may see, filtered; newest first, with what lists show joined in."""
+    f = filters or CaseFilters()
+    qs = access.scope_cases(user)
+    if f.mine:
+        qs = qs.filter(reporter_id=user.pk)
+    if f.queue:
+        queue = QUEUE_BY_KEY.get(f.queue)
+        if queue is None:
+            return qs.none()
+        qs = _queue_filter(user, qs, queue)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.region:
+        qs = qs.filter(
+            Q(grid__code=f.region)
+            | Q(village__code=f.region)
+            | Q(town__code=f.region)
+            | Q(district__code=f.region)
+        )
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.date_from:
+        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(f.date_from, time.min)))
+    if f.date_to:
+        qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(f.date_to, time.max)))
+    if f.overdue is not None:
+        qs = qs.filter(is_overdue=f.overdue)
+    if f.agency:
+        qs = qs.filter(Q(lead_agency_id=f.agency) | Q(co_agencies__id=f.agency))
+    text = (f.text or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(tracking_number__icontains=text)
+            | Q(description__icontains=text)
+            | Q(address__icontains=text)
+            | Q(external_ref=text)
+        )
+    return _with_related(qs).order_by("-is_overdue", "step_due_at", "-created_at", "-id")
+
+
+def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
+    """Narrow to the queue's states and to the cases where the user holds the queue's role."""
+    qs = qs.filter(state__in=queue.states)
+    if queue.extra.get("pending"):
+        qs = qs.exclude(pending_request="")
+    if "routed" in queue.extra:
+        qs = qs.filter(routed=queue.extra["routed"])
+    place_ids: dict[str, list[int]] = {"grid": [], "village": [], "town": []}
+    agency_ids: list[int] = []
+    for s in access.scopes(user):
+        if s.role in (access.Role.GRID_WORKER, access.Role.GRID_LEADER) and s.place is not None:
+            place_ids["grid"].append(s.place.pk)
+        elif s.role == access.Role.VILLAGE_CADRE and s.place is not None:
+            place_ids["village"].append(s.place.pk)
+        elif s.role == access.Role.TOWN_OPERATOR and s.place is not None:
+            place_ids["town"].append(s.place.pk)
+        elif s.role == access.Role.AGENCY_STAFF and s.agency_id:
+            agency_ids.append(s.agency_id)
+    condition = Q(pk__in=[])
+    if "grid" in queue.kinds:
+        condition |= Q(grid_id__in=place_ids["grid"])
+        # Unrouted cases are verified by the region they landed in.
+        condition |= Q(grid__isnull=True, village_id__in=place_ids["village"])
+        condition |= Q(grid__isnull=True, village__isnull=True, town_id__in=place_ids["town"])
+    if "village" in queue.kinds:
+        condition |= Q(village_id__in=place_ids["village"])
+    if "town" in queue.kinds:
+        condition |= Q(town_id__in=place_ids["town"])
+    if "agency" in queue.kinds:
+        condition |= Q(lead_agency_id__in=agency_ids)
+    if "reporter" in queue.kinds:
+        condition |= Q(reporter_id=user.pk)
+    if "follow_up" in queue.kinds:
+        condition |= Q(village_id__in=place_ids["village"]) | Q(town_id__in=place_ids["town"])
+    return qs.filter(condition)
+
+
+def queues_for(user) -> list[tuple[Queue, int]]:
+    """Return the queues that are the user's work, with their counts (one query per queue)."""
+    kinds = _user_kinds(user)
+    result = []
+    for queue in QUEUES:
+        if queue.kinds & kinds:
+            result.append((queue, _queue_filter(user, access.scope_cases(user), queue).count()))
+    return result
+
+
+def _user_kinds(user) -> set[str]:
+    mapping = {
+        access.Role.GRID_WORKER: {"grid"},
+        access.Role.GRID_LEADER: {"grid"},
+        access.Role.VILLAGE_CADRE: {"village", "follow_up", "grid"},
+        access.Role.TOWN_OPERATOR: {"town", "follow_up", "grid"},
+        access.Role.AGENCY_STAFF: {"agency"},
+    }
+    kinds: set[str] = set()
+    for role in access.roles(user):
+        kinds |= mapping.get(role, set())
+    return kinds
+
+
+def case_get_for_user(*, user, tracking_number: str) -> Case:
+    """Return the case if `user` may see it; a case out of scope is "not found"."""
+    case = _with_related(access.scope_cases(user)).filter(tracking_number=tracking_number).first()
+    if case is None:
+        raise NotFound(_("No such case, or it is outside your area."))
+    return case
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    events: list[CaseEvent]
+    photos: list
+    appointments: list
+    co_agencies: list[Agency]
+    actions: list[Transition]
+    reporter_label: str
+    reporter_phone: str
+    merged_cases: list[Case]
+
+
+def case_detail(*, user, tracking_number: str) -> CaseDetail:
+    """Return what a case page shows: record, photos, appointments and the actions open to `user`."""
+    from civicgrid.cases.services import allowed_actions
+
+    case = case_get_for_user(user=user, tracking_number=tracking_number)
+    events = list(case.events.select_related("actor").prefetch_related("photos"))
+    show_reporter = access.can(user, access.Perm.CASE_VIEW_REPORTER, case) or case.reporter_id == user.pk
+    reporter = case.reporter
+    name = case.reporter_name or (str(reporter) if reporter else "")
+    return CaseDetail(
+        case=case,
+        events=events,
+        photos=list(case.photos.all()),
+        appointments=list(case.appointments.all()),
+        co_agencies=list(case.co_agencies.all()),
+        actions=allowed_actions(case=case, user=user),
+        reporter_label=(name if show_reporter else mask_name(name)) or _("Anonymous"),
+        reporter_phone=case.reporter_phone if show_reporter else mask_phone(case.reporter_phone),
+        merged_cases=list(case.merged.all()),
+    )
+
+
+@dataclass
+class PublicCase:
+    tracking_number: str
+    state: str
+    state_label: str
+    category: str
+    created_at: datetime
+    address: str
+    lon: float
+    lat: float
+    events: list[dict]
+    merged_into: str
+
+
+def case_public(*, tracking_number: str) -> PublicCase:
+    """Return the public status of a case: its steps and times, with no personal data at all."""
+    from civicgrid.cases.transitions import action_label
+
+    case = (
+        Case.objects.select_related("category", "merged_into")
+        .filter(tracking_number=(tracking_number or "").strip(), is_public=True)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No public case has this tracking number."))
+    events = [
+        {"at": e.at, "action": e.action, "label": action_label(e.action), "state": e.to_state}
+        for e in case.events.filter(is_public=True).only("at", "action", "to_state")
+    ]
+    return PublicCase(
+        tracking_number=case.tracking_number,
+        state=case.state,
+        state_label=str(case.get_state_display()),
+        category=case.category.display_name,
+        created_at=case.created_at,
+        # Round the point to about 100 m so a reporter at home cannot be found through it.
+        lon=round(case.lon, 3),
+        lat=round(case.lat, 3),
+        address=case.address,
+        events=events,
+        merged_into=case.merged_into.tracking_number if case.merged_into else "",
+    )
+
+
+def categories_for_point(*, lon: float | None = None, lat: float | None = None) -> list[Category]:
+    """Return the active minor categories a report may choose, major class joined in.
+
+    Every category is valid in every routed grid today; when regions accept different categories,
+    this is the one place that narrows the list.
+    """
+    return list(
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+        .select_related("parent")
+        .order_by("parent__sort", "sort", "code")
+    )
+
+
+def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(user=user).select_related("case")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mobile_member_record(*, user) -> dict[str, int]:
+    """Return a mobile grid member's own record: leads reported, accepted, hazards confirmed."""
+    mine = Case.objects.filter(reporter=user, source=Case.Source.MOBILE)
+    accepted = mine.exclude(state__in=[S.REPORTED, S.REJECTED, S.MERGED])
+    return {
+        "reported": mine.count(),
+        "accepted": accepted.count(),
+        "hazards": accepted.filter(
+            Q(category__code__in=HAZARD_CODES) | Q(category__parent__code="E05")
+        ).count(),
+        "closed": mine.filter(state=S.CLOSED).count(),
+    }
+
+
+# Minor classes that count as safety hazards in a mobile grid member's record.
+HAZARD_CODES = ("C0104", "C0501", "E0503", "E0604")
+
+
+def state_counts(*, user) -> dict[str, int]:
+    rows = access.scope_cases(user).exclude(state__in=TERMINAL_STATES).values("state").annotate(n=Count("id"))
+    return {r["state"]: r["n"] for r in rows}

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from civicgrid.cases import views_case, views_report, views_work
+
+app_name = "cases"
+urlpatterns = [
+    # Residents, mobile grid members, the public (views_report)
+    path("report/", views_report.report, name="report"),
+    path("mine/", views_report.my_reports, name="mine"),
+    path("rider/", views_report.mobile_record, name="mobile_record"),
+    path("status/", views_report.public_status, name="public_status"),
+    path("status/<str:number>/", views_report.public_status, name="public_status_number"),
+    # Staff work lists (views_work)
+    path("work/", views_work.queue, name="queue"),
+    path("work/centre/", views_work.centre, name="centre"),
+    path("work/map/", views_work.case_map, name="map"),
+    path("work/agency/", views_work.agency_inbox, name="agency_inbox"),
+    path("work/batch-dispatch/", views_work.batch_dispatch, name="batch_dispatch"),
+    # One case (views_case)
+    path("notifications/", views_case.notifications, name="notifications"),
+    path("<str:number>/", views_case.detail, name="detail"),
+    path("<str:number>/act/<str:action>/", views_case.act, name="act"),
+    path("<str:number>/photos/<int:photo_id>/<str:size>/", views_case.photo, name="photo"),
+]
