@@ -53,8 +53,18 @@ class World:
     superuser: User
 
 
+def ensure_seed_data() -> None:
+    """Restore what data migrations load; a transactional test (live server, threads) flushes it."""
+    from civicgrid.cases.models import Category
+    from civicgrid.cases.seed import load_categories
+
+    if not Category.objects.exists():
+        load_categories(Category)
+
+
 @pytest.fixture
 def world(db) -> World:
+    ensure_seed_data()
     city = place_create(code="329900", name="测试市", name_en="Test City", level="city")
     district = place_create(
         code="329981", name="海棠市", name_en="Haitang", level="district", kind="county_city", parent=city

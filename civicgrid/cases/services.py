@@ -335,6 +335,8 @@ def case_act(
         "grid": grid,
     }
     errors = _missing(t, given)
+    if photos and "photos" not in t.requires | t.accepts:
+        errors["photos"] = str(_("This action takes no photos."))
     errors.update(
         _invalid(t, case, actor, agency, co_agencies, until, merge_into, grid, satisfaction, appointment)
     )

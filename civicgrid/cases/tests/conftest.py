@@ -22,7 +22,7 @@ def jpeg(color=(200, 80, 40), size=(64, 48)) -> bytes:
 
 
 @pytest.fixture
-def category(db) -> Category:
+def category(world) -> Category:
     """A minor class with a 24 h response and 5 working-day resolution deadline."""
     return Category.objects.get(code="C0201")
 
