@@ -1,4 +1,5 @@
 """Being written."""
+
 from django.http import HttpResponse
 
 

@@ -1,9 +1,253 @@
-"""Being written."""
-from django.http import HttpResponse
+"""Pages of residents, mobile grid members and the public: report, my reports, my record, public status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import Max, Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from shapely.geometry import mapping, shape
+
+from civicgrid.cases import selectors, services
+from civicgrid.cases.forms import ReportForm
+from civicgrid.cases.models import Case, CasePhoto, Category
+from civicgrid.cases.selectors import CaseFilters
+from civicgrid.core import access
+from civicgrid.core.access import Role
+from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
+from civicgrid.places.models import Boundary, Place
+
+PAGE_SIZE = 20
+# The tracking numbers a browser session filed, so only the reporter sees the "received" page.
+SESSION_REPORTED = "cases_reported"
+SESSION_REPORTED_KEEP = 20
+# The report map draws at most this many outlines, simplified to about 5 m: a phone downloads it.
+OUTLINE_LIMIT = 80
+OUTLINE_TOLERANCE_DEG = 0.00005
+TRACKING_NUMBER_MAX = 20
 
 
-def report(request):
-    return HttpResponse("")
+def _page(request: HttpRequest, items: Any) -> Page:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-my_reports = mobile_record = public_status = report
+# ---------------------------------------------------------------------------------------------
+# Snap-and-report
+
+
+def _category_groups(categories: list[Category]) -> list[dict[str, Any]]:
+    """Group minor classes under their major class, in the order the selector gives them."""
+    groups: dict[int, dict[str, Any]] = {}
+    for category in categories:
+        group = groups.setdefault(category.parent_id, {"major": category.parent, "items": []})
+        group["items"].append(category)
+    return list(groups.values())
+
+
+def _feature(boundary: Boundary) -> dict[str, Any]:
+    geometry = shape(boundary.geometry).simplify(OUTLINE_TOLERANCE_DEG, preserve_topology=True)
+    place = boundary.place
+    return {
+        "type": "Feature",
+        "geometry": mapping(shapely.set_precision(geometry, 1e-6)),
+        "properties": {"name": place.display_name, "code": place.code},
+    }
+
+
+def _report_map(user) -> dict[str, Any]:
+    """Return the outlines drawn under the pin and the area to show first.
+
+    A signed-in person sees the grids of their own village or town; anyone else the towns (or, in a
+    deployment whose towns have no boundary, the first grids). The view starts on those outlines,
+    else on the extent of every grid.
+    """
+    current = Boundary.objects.filter(valid_to__isnull=True).select_related("place")
+    homes = access.home_places(user) if user is not None else []
+    boundaries: list[Boundary] = []
+    if homes:
+        home = homes[-1]
+        prefix = home.code[:12] if home.level == Place.Level.GRID else home.scope_prefix
+        boundaries = list(
+            current.filter(place__level=Place.Level.GRID, place__code__startswith=prefix).order_by(
+                "place__code"
+            )[:OUTLINE_LIMIT]
+        )
+    if not boundaries:
+        boundaries = list(current.filter(place__level=Place.Level.TOWN).order_by("place__code")[:OUTLINE_LIMIT])
+    if not boundaries:
+        boundaries = list(current.filter(place__level=Place.Level.GRID).order_by("place__code")[:OUTLINE_LIMIT])
+    extent = None
+    if not boundaries:
+        box = current.aggregate(Min("min_lon"), Min("min_lat"), Max("max_lon"), Max("max_lat"))
+        if box["min_lon__min"] is not None:
+            extent = [
+                [box["min_lat__min"], box["min_lon__min"]],
+                [box["max_lat__max"], box["max_lon__max"]],
+            ]
+    return {"outlines": [_feature(b) for b in boundaries], "extent": extent}
+
+
+def _remember_report(request: HttpRequest, number: str) -> None:
+    numbers = [n for n in request.session.get(SESSION_REPORTED, []) if n != number]
+    request.session[SESSION_REPORTED] = [*numbers, number][-SESSION_REPORTED_KEEP:]
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """Snap and report: photos, the place on a map, a category, a description; anyone may report.
+
+    1. Each rendering carries a fresh idempotency key, so a double tap or a retried POST returns the
+       case the first submission made.
+    2. `services.case_create` checks everything; its field errors come back next to the fields and
+       what was typed is kept (files cannot be: the page says so).
+    3. On success the browser goes to the "received" page of the tracking number, which only the
+       session that filed it can open.
+    """
+    user = request.user if request.user.is_authenticated else None
+    done = (request.GET.get("done") or "").strip()[:TRACKING_NUMBER_MAX]
+    if done:
+        return _report_done(request, done)
+    categories = selectors.categories_for_point()
+    status = 200
+    files_dropped = False
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            by_code = {c.code: c for c in categories}
+            is_mobile = access.has_role(user, Role.MOBILE_GRID_MEMBER) if user else False
+            try:
+                intake = services.case_create(
+                    reporter=user,
+                    source=Case.Source.MOBILE if is_mobile else Case.Source.RESIDENT,
+                    category=by_code.get(d["category"]),
+                    description=d["description"],
+                    lon=d["lon"],
+                    lat=d["lat"],
+                    address=d["address"],
+                    photos=d["photos"],
+                    reporter_phone=d["reporter_phone"],
+                    is_public=d["is_public"],
+                    idempotency_key=d["idempotency_key"],
+                )
+            except ApplicationError as exc:
+                form.add_service_error(exc)
+            else:
+                _remember_report(request, intake.case.tracking_number)
+                return redirect(f"{reverse('cases:report')}?done={intake.case.tracking_number}")
+        status = 400
+        files_dropped = bool(request.FILES)
+    else:
+        form = ReportForm(initial={"idempotency_key": ReportForm.new_key()})
+    selected = form["category"].value() or ""
+    photo_codes = [c.code for c in categories if c.photo_required]
+    context = {
+        "form": form,
+        "groups": _category_groups(categories),
+        "selected_category": selected,
+        "selected_needs_photo": selected in photo_codes,
+        "files_dropped": files_dropped,
+        "is_mobile_member": bool(user) and access.has_role(user, Role.MOBILE_GRID_MEMBER),
+        "report_map": _report_map(user),
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
+    }
+    return render(request, "cases/report.html", context, status=status)
+
+
+def _report_done(request: HttpRequest, number: str) -> HttpResponse:
+    if number not in request.session.get(SESSION_REPORTED, []):
+        return redirect("cases:report")
+    case = Case.objects.select_related("category").filter(tracking_number=number).first()
+    if case is None:
+        return redirect("cases:report")
+    return render(request, "cases/report_done.html", {"case": case})
+
+
+# ---------------------------------------------------------------------------------------------
+# My reports and a mobile grid member's record
+
+
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    """List the cases the signed-in person reported, newest first."""
+    cases = selectors.case_list(user=request.user, filters=CaseFilters(mine=True)).order_by(
+        "-created_at", "-id"
+    )
+    page_obj = _page(request, cases)
+    return render(request, "cases/mine.html", {"page_obj": page_obj, "cases": page_obj.object_list})
+
+
+@login_required
+@require_GET
+def mobile_record(request: HttpRequest) -> HttpResponse:
+    """Show a mobile grid member's record (leads reported, accepted, hazards confirmed) and reports."""
+    if not access.has_role(request.user, Role.MOBILE_GRID_MEMBER):
+        raise PermissionDenied(_("This page is for mobile grid members."))
+    record = selectors.mobile_member_record(user=request.user)
+    cases = selectors.case_list(user=request.user, filters=CaseFilters(mine=True)).order_by(
+        "-created_at", "-id"
+    )
+    page_obj = _page(request, cases)
+    return render(
+        request,
+        "cases/mobile_record.html",
+        {"record": record, "page_obj": page_obj, "cases": page_obj.object_list},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Public status
+
+
+def _public_photos(number: str) -> list[CasePhoto]:
+    """Return the photos the public may see: report and result photos of a public case (see `photo`)."""
+    return list(
+        CasePhoto.objects.filter(
+            case__tracking_number=number,
+            case__is_public=True,
+            kind__in=[CasePhoto.Kind.REPORT, CasePhoto.Kind.RESULT],
+        ).order_by("uploaded_at", "id")
+    )
+
+
+@require_GET
+def public_status(request: HttpRequest, number: str = "") -> HttpResponse:
+    """Show where a public case stands, to anyone with its tracking number; no personal data at all.
+
+    `?number=` from the lookup box redirects to the case's own address, which can be shared.
+    """
+    query = (request.GET.get("number") or "").strip()[:TRACKING_NUMBER_MAX]
+    if query and not number:
+        return redirect("cases:public_status_number", number=query)
+    number = (number or "").strip()[:TRACKING_NUMBER_MAX]
+    context: dict[str, Any] = {"number": number, "public": None, "not_found": False}
+    status = 200
+    if number:
+        try:
+            public = selectors.case_public(tracking_number=number)
+        except NotFound as exc:
+            context["not_found"] = True
+            context["not_found_message"] = exc.message
+            status = 404
+        else:
+            context["public"] = public
+            context["photos"] = _public_photos(public.tracking_number)
+            context["status_geo"] = {
+                "point": [public.lat, public.lon],
+                # case_public rounds to 3 decimals; the circle says "about here", not "this house".
+                "radius_m": 120,
+            }
+            context["map_tile_url"] = settings.MAP_TILE_URL
+            context["map_tile_attribution"] = settings.MAP_TILE_ATTRIBUTION
+    return render(request, "cases/public_status.html", context, status=status)

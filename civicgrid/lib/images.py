@@ -13,8 +13,10 @@ Limits, read from settings at each call so tests can override them:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import re
 import struct
 import threading
 import warnings
@@ -25,7 +27,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
-from PIL import Image, ImageFile, ImageOps
+from PIL import ExifTags, Image, ImageFile
 
 try:
     from PIL import ImageCms
@@ -47,6 +49,23 @@ _OUTPUT = {
     "MPO": ("JPEG", "image/jpeg", ".jpg"),
     "PNG": ("PNG", "image/png", ".png"),
     "WEBP": ("WEBP", "image/webp", ".webp"),
+}
+
+# No camera or editor writes more than a few dozen scans (libjpeg's progressive default is 10); each scan makes
+# libjpeg pass over every coefficient again, so a 200 KB file repeating one scan 5,000 times takes about half a
+# minute to decode at 12 megapixels. libjpeg-turbo's own fuzzing harness stops at 500.
+MAX_JPEG_SCANS = 100
+# In entropy-coded data 0xFF is followed by 0x00 (stuffing) or a restart marker; anything else is a marker.
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
 
 # Everything Pillow's JPEG, PNG and WebP readers are known to raise on malformed input (its own fuzzers see
@@ -158,6 +177,9 @@ def clean_image(
             _check_pixels(size, max_pixels, extra)
 
     img = _open(raw, sniffed, max_pixels, extra)
+    if sniffed == "JPEG" and _jpeg_scan_count(raw, stop_after=MAX_JPEG_SCANS) > MAX_JPEG_SCANS:
+        img.close()
+        raise _corrupt(extra)
     try:
         if img.format not in _OUTPUT:
             raise _unsupported(extra)
@@ -236,6 +258,40 @@ def _webp_canvas_size(raw: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _jpeg_scan_count(raw: bytes, *, stop_after: int) -> int:
+    """Count the scans of the first picture in a JPEG, walking its markers the way a decoder does.
+
+    Counting stops at the first picture's end (EOI), since MPO pictures and the motion-photo videos some
+    phones append after it are never decoded, and once past `stop_after`. Malformed structure ends the walk
+    early; the decoder then says what is wrong.
+    """
+    scans = 0
+    pos = 2
+    end = len(raw)
+    while pos + 1 < end and scans <= stop_after:
+        if raw[pos] != 0xFF:
+            break
+        marker = raw[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:  # EOI
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        if pos + 4 > end:
+            break
+        pos += 2 + int.from_bytes(raw[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:  # SOS: its entropy-coded data runs to the next marker
+            scans += 1
+            match = _JPEG_MARKER.search(raw, pos)
+            if match is None:
+                break
+            pos = match.start()
+    return scans
+
+
 def _open(raw: bytes, sniffed: str, max_pixels: int, extra: dict[str, Any]) -> ImageFile.ImageFile:
     """Open the header with only the reader the signature names; Pillow's bomb warning becomes a refusal."""
     # JpegImagePlugin hands MPO files over to the MPO reader itself.
@@ -259,10 +315,7 @@ def _check_pixels(size: tuple[int, int], max_pixels: int, extra: dict[str, Any])
 
 def _cleaned_pixels(img: Image.Image, *, alpha: bool) -> Image.Image:
     """Return the photo upright, in sRGB, as L, RGB or RGBA (RGBA only if `alpha`), with no metadata."""
-    try:
-        ImageOps.exif_transpose(img, in_place=True)
-    except _DECODE_ERRORS:
-        pass  # EXIF too damaged to read: keep the photo as stored rather than refuse it.
+    img = _upright(img)
     icc_profile = img.info.get("icc_profile")
     if img.mode != "CMYK":
         img = _plain_mode(img)
@@ -275,6 +328,19 @@ def _cleaned_pixels(img: Image.Image, *, alpha: bool) -> Image.Image:
     fresh = Image.new(img.mode, img.size)
     fresh.paste(img)
     return fresh
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """Turn the pixels by the EXIF orientation, the way phones expect viewers to show them.
+
+    The table is ImageOps.exif_transpose's; that function also rewrites the EXIF and XMP it leaves behind,
+    which is wasted work here since both are dropped, and it fails on some damaged EXIF after turning.
+    """
+    orientation = 1
+    with contextlib.suppress(*_DECODE_ERRORS):  # EXIF too damaged to read: keep the photo as stored
+        orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
+    method = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+    return img.transpose(method) if method is not None else img
 
 
 def _plain_mode(img: Image.Image) -> Image.Image:
@@ -351,8 +417,10 @@ def _encode_thumbnail(img: Image.Image, thumb_px: int) -> bytes:
 
 
 def _format_number(value: float) -> str:
-    """Show a limit the way a person writes it: 10, 2.5, 0.1."""
-    return f"{round(value, 1):g}"
+    """Show a limit the way a person writes it: 10, 2.5, 89.5, 0.095."""
+    if value < 0.1:
+        return f"{value:.2g}"
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def _display_name(filename: str) -> str:

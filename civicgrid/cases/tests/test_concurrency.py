@@ -30,7 +30,7 @@ def run_together(functions):
         try:
             barrier.wait()
             results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+        except Exception as exc:  # the test inspects what each thread got
             results[i] = exc
         finally:
             connections.close_all()
