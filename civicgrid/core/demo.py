@@ -32,6 +32,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
+from civicgrid.core import demo_cases
 from civicgrid.core.errors import ApplicationError
 from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
 from civicgrid.places.models import Place
@@ -652,6 +653,7 @@ class DemoLoadResult:
     boundaries: int = 0
     agencies: int = 0
     users: int = 0
+    cases: int = 0
     # Usernames that already belonged to someone else; left untouched.
     skipped_usernames: list[str] = field(default_factory=list)
 
@@ -772,6 +774,15 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
         user.email = f"{user.username}@{DEMO_EMAIL_DOMAIN}"
     User.objects.bulk_update(created, ["password", "email"])
     result.users = len(created) + len(staff)
+    by_name = {u.username: u for u in created}
+    persona_town = next(
+        ra.place for ra in RoleAssignment.objects.filter(user__username="town").select_related("place")
+    )
+    result.cases = demo_cases.load(
+        district=places[DISTRICT_CODE],
+        town=persona_town,
+        reporters=[u for name, u in by_name.items() if name in ("resident", "rider")],
+    )
     return result
 
 
@@ -790,6 +801,9 @@ def demo_delete() -> int:
     usernames = [p.username for p in _plan(DEMO_SEED).people]
     agencies = Agency.objects.filter(code__in=[a.code for a in _AGENCIES], region__in=demo_places)
     try:
+        demo_cases.delete(
+            reporters=User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
+        )
         RoleAssignment.objects.filter(Q(place__in=demo_places) | Q(agency__in=agencies)).delete()
         User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()
         agencies.delete()

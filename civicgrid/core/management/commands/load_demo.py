@@ -53,12 +53,13 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     _(
                         "Loaded the demo county in %(seconds).1f s: %(places)d places, %(agencies)d agencies, "
-                        "%(users)d accounts."
+                        "%(users)d accounts, %(cases)d cases."
                     )
                     % {
                         "seconds": time.perf_counter() - started,
                         "places": result.places,
                         "agencies": result.agencies,
+                        "cases": result.cases,
                         "users": result.users,
                     }
                 )
