@@ -206,7 +206,7 @@ CASE_MAX_REOPENS = env_int("CASE_MAX_REOPENS", 1)
 CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 4)
 # Photos: largest file, largest pixel count, thumbnail size, most photos per report.
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
-CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 40_000_000)
+CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)
 CASE_PHOTO_THUMB_PX = env_int("CASE_PHOTO_THUMB_PX", 480)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)
 

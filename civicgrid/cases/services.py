@@ -63,7 +63,7 @@ def photos_clean(files: Sequence[BinaryIO | bytes]) -> list[CleanImage]:
             raise ApplicationError(
                 _("Photo %(n)d: %(reason)s") % {"n": number, "reason": exc},
                 code=f"photo_{exc.code}",
-                extra={"field": "photos", "photo": number},
+                extra={**exc.extra, "field": "photos", "photo": number},
             )
     return cleaned
 
