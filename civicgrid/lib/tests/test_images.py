@@ -20,6 +20,14 @@ from PIL.TiffImagePlugin import IFDRational
 
 from civicgrid.lib.images import CleanImage, ImageError, clean_image
 
+
+@pytest.fixture(autouse=True)
+def _limits(settings):
+    """Pin the limits these tests were written against, whatever the deployment's defaults."""
+    settings.CASE_PHOTO_MAX_PIXELS = 40_000_000
+    settings.CASE_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+    settings.CASE_PHOTO_THUMB_PX = 480
+
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
 
