@@ -112,9 +112,9 @@ class Intake:
     created: bool
 
 
-def _scoped_key(reporter: User | None, key: str) -> str:
+def _scoped_key(submitter: User | None, key: str) -> str:
     # Keys are per client: two people who happen to pick the same key must not see each other's case.
-    return f"{reporter.pk if reporter else 'anon'}:{key}"
+    return f"{submitter.pk if submitter else 'anon'}:{key}"
 
 
 def case_create(
@@ -135,13 +135,15 @@ def case_create(
     external_ref: str = "",
     idempotency_key: str = "",
     actor: User | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
     1. Check the input and clean the photos (nothing is written when anything is wrong).
     2. Return the existing case for a known idempotency key or external reference.
     3. Route the point (a point outside every grid is kept, unrouted, for the nearest region).
-    4. In one transaction: tracking number, the case, its "report" event and photos.
+    4. In one transaction: tracking number, the case, its "report" event (with `event_data`, e.g. when a
+       12345 order was received) and photos.
     5. After commit, tell the people whose queue it lands in.
     """
     actor = actor or reporter
@@ -167,13 +169,21 @@ def case_create(
         errors["priority"] = _("Unknown priority.")
     if idempotency_key and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         errors["idempotency_key"] = _("An idempotency key has 8 to 80 letters, digits or . _ : -")
-    if category is not None and "category" not in errors and category.photo_required and not photos:
+    # A photo is required of people on the spot; a hotline caller or a liaison group has none to send.
+    on_the_spot = source in (Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL)
+    if (
+        category is not None
+        and "category" not in errors
+        and category.photo_required
+        and on_the_spot
+        and not photos
+    ):
         errors["photos"] = _("This category needs at least one photo.")
     if errors:
         raise ApplicationError(
             _("Please correct the marked fields."), code="invalid", extra={"fields": errors}
         )
-    scoped_key = _scoped_key(reporter, idempotency_key) if idempotency_key else None
+    scoped_key = _scoped_key(actor, idempotency_key) if idempotency_key else None
     existing = _existing(scoped_key, source, external_ref)
     if existing:
         return Intake(existing, False)
@@ -216,7 +226,7 @@ def case_create(
                 action="report",
                 to_state=State.REPORTED,
                 note="",
-                data={"routed": location.routed, "crs": crs},
+                data={**(event_data or {}), "routed": location.routed, "crs": crs},
             )
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
             transaction.on_commit(lambda: _notify_step(case, State.REPORTED))
