@@ -11,29 +11,52 @@ def keys(user) -> list[str]:
     return [item.key for item in nav_items(user)]
 
 
-def test_it_shows_anonymous_visitors_only_home(db):
-    assert keys(AnonymousUser()) == ["home"]
+def test_it_shows_anonymous_visitors_reporting_and_status(db):
+    assert keys(AnonymousUser()) == ["home", "report", "status"]
 
 
-def test_it_shows_a_resident_their_community_but_no_tools(world):
-    assert keys(world.resident) == ["home", "my_place", "places"]
-    assert nav_items(world.resident)[1].url == world.village_a1.get_absolute_url()
+def test_it_shows_a_resident_their_reports_and_community_but_no_tools(world):
+    assert keys(world.resident) == ["home", "report", "mine", "my_place", "places", "notifications"]
+    assert nav_items(world.resident)[3].url == world.village_a1.get_absolute_url()
 
 
-def test_it_shows_a_grid_worker_their_grid_and_tokens(world):
+def test_it_shows_a_grid_worker_their_work_and_grid(world):
     items = nav_items(world.grid_worker)
-    assert [i.key for i in items] == ["home", "my_place", "places", "tokens"]
-    assert items[1].url == world.grid_a1a.get_absolute_url()
+    assert [i.key for i in items] == [
+        "home",
+        "report",
+        "work",
+        "map",
+        "my_place",
+        "places",
+        "tokens",
+        "notifications",
+    ]
+    assert items[4].url == world.grid_a1a.get_absolute_url()
 
 
-def test_it_shows_the_town_operator_their_town(world):
-    items = nav_items(world.town_operator)
-    assert [i.key for i in items] == ["home", "my_place", "places", "tokens"]
-    assert items[1].url == world.town_a.get_absolute_url()
+def test_it_shows_the_town_operator_the_command_centre(world):
+    assert keys(world.town_operator) == [
+        "home",
+        "report",
+        "work",
+        "centre",
+        "map",
+        "my_place",
+        "places",
+        "tokens",
+        "notifications",
+    ]
+
+
+def test_it_shows_agency_staff_their_inbox(world):
+    assert "agency" in keys(world.agency_staff)
+    assert "work" not in keys(world.agency_staff)
 
 
 def test_it_shows_administrators_the_import(world):
-    assert keys(world.city_admin) == ["home", "my_place", "places", "import", "tokens"]
+    assert "import" in keys(world.city_admin)
+    assert "centre" in keys(world.city_admin)
 
 
 def test_it_shows_the_superuser_the_admin_site(world):
@@ -41,14 +64,18 @@ def test_it_shows_the_superuser_the_admin_site(world):
     assert "admin" not in keys(world.city_admin)
 
 
+def test_it_counts_unread_notifications(world):
+    from civicgrid.cases.models import Category, Notification
+    from civicgrid.cases.tests.conftest import report
+
+    case = report(world, Category.objects.get(code="C0201"))
+    Notification.objects.create(user=world.grid_worker, case=case, kind="new_work", text="x")
+    assert nav_items(world.grid_worker)[-1].badge == 1
+
+
 def test_it_links_every_entry_to_a_page_that_answers(world, client):
-    for user in (
-        world.resident,
-        world.grid_worker,
-        world.town_operator,
-        world.city_admin,
-        world.agency_staff,
-    ):
+    users = (world.resident, world.grid_worker, world.town_operator, world.city_admin, world.agency_staff)
+    for user in users:
         client.force_login(user)
         for item in nav_items(user):
             response = client.get(item.url)
