@@ -1,10 +1,467 @@
-"""Being written."""
+"""The staff work lists: the grid worker's queue, the command centres, the map, the agency inbox.
 
-from django.http import HttpResponse
+Every list comes from `selectors.case_list` (through `selectors_work`), so it only ever narrows the
+user's scope; batch dispatch applies `services.case_act` to each case on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from civicgrid.accounts.models import Agency
+from civicgrid.cases import selectors, selectors_work, services
+from civicgrid.cases.forms_work import BatchDispatchForm, CaseFilterForm, SearchForm, agency_label
+from civicgrid.cases.models import Case
+from civicgrid.cases.selectors import CaseFilters
+from civicgrid.core.access import home_places
+from civicgrid.core.errors import ApplicationError, PermissionDenied
+
+S = Case.State
+PAGE_SIZE = 20
+CENTRE_PAGE_SIZE = 25
+
+# What the step deadline of each state means, as the lists label it.
+DUE_LABELS = {
+    S.REPORTED: gettext_lazy("Verify by"),
+    S.ACCEPTED: gettext_lazy("Decide by"),
+    S.GRID_HANDLING: gettext_lazy("Resolve by"),
+    S.VILLAGE: gettext_lazy("Decide by"),
+    S.VILLAGE_HANDLING: gettext_lazy("Resolve by"),
+    S.TOWN: gettext_lazy("Dispatch by"),
+    S.DISPATCHED: gettext_lazy("Sign for by"),
+    S.IN_PROGRESS: gettext_lazy("Resolve by"),
+    S.CHECKING: gettext_lazy("Check by"),
+    S.RESOLVED: gettext_lazy("Rating closes"),
+}
+
+# Per queue: the empty state's title and text.
+QUEUE_EMPTY = {
+    "verify": (gettext_lazy("Nothing to verify"), gettext_lazy("New reports in your grid appear here.")),
+    "decide": (
+        gettext_lazy("Nothing to handle"),
+        gettext_lazy("Accepted cases wait here until you handle them or send them up to the village."),
+    ),
+    "check": (
+        gettext_lazy("Nothing to check"),
+        gettext_lazy("Resolved cases come back here for you to check on site."),
+    ),
+    "village": (gettext_lazy("Nothing at the village"), gettext_lazy("Cases the grids send up appear here.")),
+    "dispatch": (
+        gettext_lazy("Nothing to dispatch"),
+        gettext_lazy("Cases escalated to the town command centre appear here."),
+    ),
+    "requests": (
+        gettext_lazy("No requests to decide"),
+        gettext_lazy("Agencies' requests for an extension or a suspension appear here."),
+    ),
+    "unrouted": (
+        gettext_lazy("No unrouted reports"),
+        gettext_lazy("Reports from outside every grid land here, to be assigned to a grid."),
+    ),
+    "sign": (
+        gettext_lazy("Nothing to sign for"),
+        gettext_lazy("Cases dispatched to your agency appear here."),
+    ),
+    "in_progress": (gettext_lazy("Nothing in progress"), gettext_lazy("Cases you signed for appear here.")),
+    "rate": (
+        gettext_lazy("Nothing to rate"),
+        gettext_lazy("Resolved cases waiting for a rating appear here."),
+    ),
+    "co": (
+        gettext_lazy("Nothing to co-handle"),
+        gettext_lazy("Cases where your agency is a co-handler appear here."),
+    ),
+    "overdue": (gettext_lazy("Nothing overdue"), gettext_lazy("Well done: every step is on time.")),
+}
 
 
-def queue(request):
-    return HttpResponse("")
+def _deny() -> NoReturn:
+    raise PermissionDenied(
+        _(
+            "This page is for staff who handle cases: grid workers, village and town command centres "
+            "and agencies. Your roles do not include it."
+        )
+    )
 
 
-centre = case_map = agency_inbox = batch_dispatch = queue
+def _is_htmx_partial(request: HttpRequest) -> bool:
+    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def _page(request: HttpRequest, items: Any, per_page: int) -> Page:
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
+    """Attach what the lists show about time: age, deadline label and status, time left or passed."""
+    rows = []
+    for case in cases:
+        case.age = timesince(case.created_at, now, depth=1)
+        case.due_label = DUE_LABELS.get(case.state, "")
+        case.due = selectors_work.due_status(case, now)
+        case.due_text = ""
+        if case.step_due_at is not None and case.state in DUE_LABELS:
+            if case.step_due_at < now:
+                case.due_text = _("%(time)s late") % {"time": timesince(case.step_due_at, now, depth=1)}
+            else:
+                case.due_text = _("in %(time)s") % {"time": timeuntil(case.step_due_at, now, depth=1)}
+        rows.append(case)
+    return rows
+
+
+def _work_links(access: selectors_work.WorkAccess) -> list[dict]:
+    """Return the links between the work pages this user may open (shown as a small menu)."""
+    links = []
+    if access.queues:
+        links.append({"key": "queue", "url": reverse("cases:queue"), "label": _("My queue")})
+    if access.centre:
+        links.append({"key": "centre", "url": reverse("cases:centre"), "label": _("Command centre")})
+    if access.map:
+        links.append({"key": "map", "url": reverse("cases:map"), "label": _("Map")})
+    if access.agency:
+        links.append({"key": "agency", "url": reverse("cases:agency_inbox"), "label": _("Agency inbox")})
+    return links if len(links) > 1 else []
+
+
+# ---------------------------------------------------------------------------------------------
+# The grid worker's queue (a phone, one hand)
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """List the cases of one of the user's queues as cards, the most urgent first.
+
+    The tabs are the user's queues with their counts; without a choice, the first non-empty one.
+    """
+    user = request.user
+    access = selectors_work.work_access(user)
+    queues = selectors.queues_for(user)
+    if not queues:
+        if access.centre:
+            return redirect("cases:centre")
+        _deny()
+    keys = [q.key for q, _count in queues]
+    wanted = request.GET.get("queue", "")
+    current = wanted if wanted in keys else next((q.key for q, n in queues if n), keys[0])
+    search = SearchForm(request.GET)
+    text = search.text()
+    cases = selectors.case_list(user=user, filters=CaseFilters(queue=current, text=text))
+    page_obj = _page(request, cases, PAGE_SIZE)
+    now = timezone.now()
+    empty_title, empty_text = QUEUE_EMPTY.get(current, (_("Nothing here"), ""))
+    context = {
+        "tabs": [
+            {"key": q.key, "label": q.label, "count": n, "url": f"{reverse('cases:queue')}?queue={q.key}"}
+            for q, n in queues
+        ],
+        "current": current,
+        "current_label": next(q.label for q, _n in queues if q.key == current),
+        "search": search,
+        "text": text,
+        "page_obj": page_obj,
+        "cases": _decorate(page_obj.object_list, now),
+        "empty_title": empty_title,
+        "empty_text": empty_text,
+        "work_links": _work_links(access),
+        "work_current": "queue",
+    }
+    return render(request, "cases/work_queue.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command centre (village and town; district administrators look on)
+
+
+def _filter_form(request: HttpRequest, user, queues) -> CaseFilterForm:
+    return CaseFilterForm(
+        request.GET,
+        queues=queues,
+        categories=selectors_work.category_choices(),
+        regions=selectors_work.region_choices(user=user),
+    )
+
+
+@login_required
+@require_GET
+def centre(request: HttpRequest) -> HttpResponse:
+    """Show the counts per step and the filtered list of cases; dispatch several at once.
+
+    One view serves the full page and the htmx fragment of its results (the filters ask for the
+    fragment as they change; without JavaScript the same URL returns the whole page).
+    """
+    user = request.user
+    access = selectors_work.work_access(user)
+    if not access.centre:
+        _deny()
+    now = timezone.now()
+    queues = selectors.queues_for(user)
+    form = _filter_form(request, user, queues)
+    filters, options = form.filters()
+    cases = selectors_work.work_cases(
+        user=user, filters=filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
+    )
+    page_obj = _page(request, cases, CENTRE_PAGE_SIZE)
+    rows = _decorate(page_obj.object_list, now)
+    dispatch_list = filters.queue == "dispatch" or filters.state == S.TOWN
+    dispatchable: set[int] = set()
+    if access.dispatch and dispatch_list:
+        dispatchable = {
+            c.pk
+            for c in rows
+            if any(t.action == "dispatch" for t in services.allowed_actions(case=c, user=user))
+        }
+    for case in rows:
+        case.can_dispatch = case.pk in dispatchable
+    dispatch_form = (
+        BatchDispatchForm(user=user, initial={"next": request.get_full_path()}) if dispatchable else None
+    )
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "cases": rows,
+        "dispatch_form": dispatch_form,
+        "dispatch_list": dispatch_list,
+        "hx_target": "#centre-results",
+    }
+    if _is_htmx_partial(request):
+        response = render(request, "cases/_work_centre_results.html", context)
+    else:
+        current_queue = filters.queue
+        context.update(
+            {
+                "steps": selectors_work.step_counts(user=user, now=now),
+                "queue_links": [
+                    {
+                        "key": q.key,
+                        "label": q.label,
+                        "count": n,
+                        "url": f"{reverse('cases:centre')}?queue={q.key}",
+                        "current": q.key == current_queue,
+                    }
+                    for q, n in queues
+                ],
+                "area_names": [p.display_name for p in home_places(user)],
+                "work_links": _work_links(access),
+                "work_current": "centre",
+            }
+        )
+        response = render(request, "cases/work_centre.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def batch_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch the ticked cases to one lead agency, each case on its own, and report each outcome.
+
+    A case someone else acted on since the list was shown is refused with the conflict; the others
+    still go through. Only town actors get here, and each case is checked again by `case_act`.
+    """
+    user = request.user
+    access = selectors_work.work_access(user)
+    if not access.dispatch:
+        _deny()
+    form = BatchDispatchForm(request.POST, user=user)
+    back = _safe_next(request, request.POST.get("next", ""))
+    if not form.is_valid():
+        return render(
+            request, "cases/work_batch_result.html", {"form": form, "back": back, "results": []}, status=400
+        )
+    agency = form.cleaned_data["agency"]
+    co_agencies = list(form.cleaned_data["co_agencies"])
+    appointment = form.appointment()
+    results = []
+    for item in form.cleaned_data["cases"]:
+        try:
+            case = selectors.case_get_for_user(user=user, tracking_number=item.number)
+            if item.version is not None:
+                # Compare-and-set against what the dispatcher saw, not against a fresh read.
+                case.version = item.version
+            case = services.case_act(
+                case=case,
+                action="dispatch",
+                actor=user,
+                note=form.cleaned_data.get("note") or "",
+                agency=agency,
+                co_agencies=co_agencies,
+                appointment=appointment,
+            )
+        except ApplicationError as exc:
+            results.append({"number": item.number, "ok": False, "message": _error_text(exc)})
+        else:
+            results.append({"number": item.number, "ok": True, "case": case})
+    done = sum(1 for r in results if r["ok"])
+    context = {
+        "form": form,
+        "back": back,
+        "results": results,
+        "done": done,
+        "failed": len(results) - done,
+        "agency_name": agency_label(agency),
+        "co_names": [agency_label(a) for a in co_agencies],
+    }
+    return render(request, "cases/work_batch_result.html", context)
+
+
+def _error_text(exc: ApplicationError) -> str:
+    fields = (exc.extra or {}).get("fields") or {}
+    if fields:
+        return " ".join([exc.message, *[str(m) for m in fields.values()]])
+    return exc.message
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return f"{reverse('cases:centre')}?queue=dispatch"
+
+
+# ---------------------------------------------------------------------------------------------
+# The map of open cases over the grids
+
+
+@login_required
+@require_GET
+def case_map(request: HttpRequest) -> HttpResponse:
+    """Draw the open cases in scope over the grid outlines; list the unrouted ones beside the map."""
+    user = request.user
+    access = selectors_work.work_access(user)
+    if not access.map:
+        _deny()
+    now = timezone.now()
+    form = _filter_form(request, user, None)
+    filters, options = form.filters()
+    cases = selectors_work.work_cases(
+        user=user, filters=filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
+    )
+    data = selectors_work.map_data(user=user, cases=cases, now=now)
+    case_url = reverse("cases:detail", args=["NUMBER"])
+    step_colours = {key: colour for key, _label, colour, _states in selectors_work.MAP_STEPS}
+    state_labels = dict(Case.State.choices)
+    geo = {
+        "cases": [
+            {
+                "n": row["tracking_number"],
+                "url": case_url.replace("NUMBER", row["tracking_number"]),
+                "state": str(state_labels.get(row["state"], row["state"])),
+                "step": selectors_work.STEP_OF_STATE.get(row["state"], ""),
+                "category": _category_name(row),
+                "address": row["address"],
+                "urgent": row["priority"] == Case.Priority.URGENT,
+                "late": bool(row["late"]),
+                "lon": row["lon"],
+                "lat": row["lat"],
+            }
+            for row in data.cases
+        ],
+        "grids": [_grid_feature(b) for b in data.grids],
+        "colours": {**step_colours, "late": selectors_work.MAP_OVERDUE_COLOUR},
+        "labels": {"overdue": _("Overdue"), "urgent": _("Urgent"), "open": _("Open the case")},
+    }
+    context = {
+        "form": form,
+        "geo": geo,
+        "data": data,
+        "unrouted": _decorate(data.unrouted, now),
+        # Unrouted reports are a command-centre job; a grid worker's scope never holds one.
+        "show_unrouted": access.centre,
+        "case_limit": selectors_work.MAP_CASE_LIMIT,
+        "grid_limit": selectors_work.MAP_GRID_LIMIT,
+        "legend": [
+            {"label": label, "colour": colour} for _key, label, colour, _states in selectors_work.MAP_STEPS
+        ],
+        "overdue_colour": selectors_work.MAP_OVERDUE_COLOUR,
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "work_links": _work_links(access),
+        "work_current": "map",
+    }
+    return render(request, "cases/work_map.html", context)
+
+
+def _category_name(row: dict) -> str:
+    if row["category__name_en"] and (get_language() or "").startswith("en"):
+        return row["category__name_en"]
+    return row["category__name"]
+
+
+def _grid_feature(boundary) -> dict:
+    place = boundary.place
+    return {
+        "type": "Feature",
+        "geometry": boundary.geometry,
+        "properties": {"code": place.code, "name": place.display_name, "url": place.get_absolute_url()},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The agency inbox
+
+
+@login_required
+@require_GET
+def agency_inbox(request: HttpRequest) -> HttpResponse:
+    """List the agency's work in tabs: to sign for, in progress, co-handling, overdue."""
+    user = request.user
+    access = selectors_work.work_access(user)
+    if not access.agency:
+        _deny()
+    now = timezone.now()
+    search = SearchForm(request.GET)
+    text = search.text()
+    tabs = selectors_work.agency_tabs(user=user, agency_ids=access.agency_ids, text=text, now=now)
+    counts = {key: qs.count() for key, _label, qs in tabs}
+    keys = [key for key, _label, _qs in tabs]
+    wanted = request.GET.get("tab", "")
+    current = wanted if wanted in keys else next((k for k in keys if counts[k]), keys[0])
+    current_qs = next(qs for key, _label, qs in tabs if key == current)
+    page_obj = _page(request, current_qs, PAGE_SIZE)
+    empty_title, empty_text = QUEUE_EMPTY[current]
+    base = reverse("cases:agency_inbox")
+    context = {
+        "tabs": [
+            {
+                "key": key,
+                "label": label,
+                "count": counts[key],
+                "url": f"{base}?tab={key}",
+                "alert": key == "overdue" and counts[key] > 0,
+            }
+            for key, label, _qs in tabs
+        ],
+        "current": current,
+        "current_label": next(label for key, label, _qs in tabs if key == current),
+        "search": search,
+        "text": text,
+        "page_obj": page_obj,
+        "cases": _decorate(page_obj.object_list, now),
+        "empty_title": empty_title,
+        "empty_text": empty_text,
+        "agency_names": _agency_names(access.agency_ids),
+        "work_links": _work_links(access),
+        "work_current": "agency",
+    }
+    return render(request, "cases/work_agency.html", context)
+
+
+def _agency_names(ids: tuple[int, ...]) -> list[str]:
+    return [agency_label(a) for a in Agency.objects.filter(pk__in=ids)]

@@ -8,13 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.selectors import unread_count
+from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import access
 from civicgrid.core.access import Perm, Role
-
-# Roles with case queues of their own (verify, check, decide, dispatch).
-WORK_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_CADRE, Role.TOWN_OPERATOR})
-# Roles that watch a whole village, town or district.
-CENTRE_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR, Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -24,6 +20,9 @@ class NavItem:
     key: str
     # A count shown beside the label (unread notifications).
     badge: int = 0
+    # "main": the navigation bar; "more": the More menu (tools few people need every day);
+    # "tools": drawn by the header itself (the notifications bell).
+    group: str = "main"
 
 
 def nav_items(user) -> list[NavItem]:
@@ -41,13 +40,15 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("My record"), reverse("cases:mobile_record"), "rider"))
     if not role_set & access.STAFF_ROLES:
         items.append(NavItem(_("My reports"), reverse("cases:mine"), "mine"))
-    if role_set & WORK_ROLES:
+    work = work_access(user)
+    # Agency staff work from their inbox; the queue page is for the grid, village and town.
+    if work.queues and (work.map or work.centre):
         items.append(NavItem(_("My work"), reverse("cases:queue"), "work"))
-    if role_set & CENTRE_ROLES:
+    if work.centre:
         items.append(NavItem(_("Command centre"), reverse("cases:centre"), "centre"))
-    if role_set & (CENTRE_ROLES | WORK_ROLES):
+    if work.map:
         items.append(NavItem(_("Case map"), reverse("cases:map"), "map"))
-    if Role.AGENCY_STAFF in role_set:
+    if work.agency_ids:
         items.append(NavItem(_("Agency inbox"), reverse("cases:agency_inbox"), "agency"))
     if homes:
         place = homes[0]
@@ -57,12 +58,14 @@ def nav_items(user) -> list[NavItem]:
     if access.can(user, Perm.PLACE_VIEW):
         items.append(NavItem(_("Places and grids"), reverse("places:browse"), "places"))
     if access.can(user, Perm.PLACE_MANAGE):
-        items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import"))
+        items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import", group="more"))
     if access.can(user, Perm.TOKEN_CREATE):
-        items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens"))
+        items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens", group="more"))
     if user.is_superuser:
-        items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
+        items.append(NavItem(_("Administration"), reverse("admin:index"), "admin", group="more"))
     items.append(
-        NavItem(_("Notifications"), reverse("cases:notifications"), "notifications", unread_count(user))
+        NavItem(
+            _("Notifications"), reverse("cases:notifications"), "notifications", unread_count(user), "tools"
+        )
     )
     return items

@@ -62,3 +62,9 @@ def query_with(request: HttpRequest, **changes: object) -> str:
         else:
             params[key] = str(value)
     return params.urlencode()
+
+
+@register.filter
+def nav_group(items: Sequence[NavItem] | None, group: str) -> list[NavItem]:
+    """Return the navigation entries of one group ("main", "more", "tools")."""
+    return [item for item in items or () if item.group == group]

@@ -1,0 +1,282 @@
+"""Forms of the staff work lists: the list filters and the batch dispatch panel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.models import Agency
+from civicgrid.cases.models import TERMINAL_STATES, Case, Category
+from civicgrid.cases.selectors import CaseFilters, Queue
+from civicgrid.cases.services import AppointmentIn
+from civicgrid.cases.transitions import OPEN_STATES
+from civicgrid.core import access
+from civicgrid.places.models import Place
+
+CATEGORY_RE = re.compile(r"^[A-Z][0-9]{2}([0-9]{2})?$")
+REGION_RE = re.compile(r"^[0-9]{6,15}$")
+TRACKING_RE = re.compile(r"^[0-9]{8}-[0-9]{4,6}$")
+# Shown instead of a state: every state, finished ones included.
+ALL_STATES = "all"
+BATCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ListOptions:
+    """What a work list shows besides the case filters."""
+
+    open_only: bool = True
+    overdue_only: bool = False
+
+
+class CaseFilterForm(forms.Form):
+    """The filters of the command centre and the map, read from GET parameters.
+
+    Area and category are free codes shown as lists: a code outside the user's scope simply
+    matches nothing, because the list itself is scoped.
+    """
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Tracking number, 12345 order, address or words"),
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+            }
+        ),
+    )
+    queue = forms.ChoiceField(label=_("Queue"), required=False)
+    state = forms.ChoiceField(label=_("Step"), required=False)
+    category = forms.CharField(label=_("Category"), required=False, max_length=10, widget=forms.Select)
+    region = forms.CharField(
+        label=pgettext_lazy("where a case is", "Area"), required=False, max_length=15, widget=forms.Select
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=[("", _("Any source")), *Case.Source.choices]
+    )
+    date_from = forms.DateField(
+        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        queues: list[tuple[Queue, int]] | None,
+        categories: list[tuple[Category, list[Category]]],
+        regions: list[Place],
+        **kwargs,
+    ) -> None:
+        super().__init__(data, **kwargs)
+        if queues is None:
+            del self.fields["queue"]
+        else:
+            self.fields["queue"].choices = [
+                ("", _("All open cases")),
+                *[(q.key, f"{q.label} ({count})") for q, count in queues],
+            ]
+        open_states = [(s, Case.State(s).label) for s in OPEN_STATES]
+        finished = [(s, Case.State(s).label) for s in Case.State.values if s in TERMINAL_STATES]
+        self.fields["state"].choices = [
+            ("", _("Any open step")),
+            (_("Open"), open_states),
+            (_("Finished"), finished),
+            (ALL_STATES, _("Every step, finished ones too")),
+        ]
+        category_groups: list = [("", _("Any category"))]
+        for major, minors in categories:
+            category_groups.append(
+                (
+                    major.display_name,
+                    [(major.code, _("All of %(name)s") % {"name": major.display_name})]
+                    + [(c.code, c.display_name) for c in minors],
+                )
+            )
+        self.fields["category"].widget.choices = category_groups
+        depth = {p.pk: p.depth for p in regions}
+        top = min(depth.values(), default=0)
+        self.fields["region"].widget.choices = [("", _("Whole area"))] + [
+            (p.code, ("— " * (p.depth - top)) + p.display_name) for p in regions
+        ]
+
+    def clean_category(self) -> str:
+        value = (self.cleaned_data.get("category") or "").strip().upper()
+        if value and not CATEGORY_RE.match(value):
+            raise forms.ValidationError(_("Choose a category from the list."))
+        return value
+
+    def clean_region(self) -> str:
+        value = (self.cleaned_data.get("region") or "").strip()
+        if value and not REGION_RE.match(value):
+            raise forms.ValidationError(_("Choose an area from the list."))
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> tuple[CaseFilters, ListOptions]:
+        """Return the filters to apply; an invalid form matches nothing rather than everything."""
+        if not self.is_valid():
+            return CaseFilters(queue="-invalid-"), ListOptions()
+        d = self.cleaned_data
+        state = d.get("state") or ""
+        return (
+            CaseFilters(
+                queue=d.get("queue") or "",
+                state="" if state == ALL_STATES else state,
+                category=d["category"],
+                region=d["region"],
+                source=d.get("source") or "",
+                date_from=d.get("date_from"),
+                date_to=d.get("date_to"),
+                text=(d.get("q") or "").strip(),
+            ),
+            ListOptions(open_only=state == "", overdue_only=bool(d.get("overdue"))),
+        )
+
+
+class SearchForm(forms.Form):
+    """The one search box of the phone lists (queue, agency inbox)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Tracking number or address"),
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+            }
+        ),
+    )
+
+    def text(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return agency_label(obj)
+
+
+class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return agency_label(obj)
+
+
+def agency_label(agency: Agency) -> str:
+    if agency.name_en and (get_language() or "").startswith("en"):
+        return agency.name_en
+    return agency.name
+
+
+def dispatch_agencies(user) -> QuerySet[Agency]:
+    """Return the active agencies serving a region the user may see (the lead and co-handler choices)."""
+    return Agency.objects.filter(is_active=True, region__in=access.scope_places(user)).order_by("code")
+
+
+@dataclass(frozen=True)
+class Selected:
+    number: str
+    # The version the dispatcher saw; the dispatch is refused if the case changed since.
+    version: int | None
+
+
+class BatchDispatchForm(forms.Form):
+    """The dispatch panel of the command centre: several cases to one lead agency, with co-handlers.
+
+    Each checkbox posts "tracking number:version" in `case`.
+    """
+
+    agency = AgencyChoiceField(
+        label=_("Lead agency"), queryset=Agency.objects.none(), empty_label=_("Choose…")
+    )
+    co_agencies = AgencyMultipleChoiceField(
+        label=_("Co-handling agencies"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    appointment_at = forms.DateTimeField(
+        label=_("Date and time"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("The agencies meet the grid on site to agree on the work (海棠有约)."),
+    )
+    appointment_place = forms.CharField(label=_("Place"), required=False, max_length=200)
+    participants = forms.CharField(
+        label=_("Participants"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Note to the agencies"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, user, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        agencies = dispatch_agencies(user)
+        self.fields["agency"].queryset = agencies
+        self.fields["co_agencies"].queryset = agencies
+
+    def clean(self) -> dict:
+        data = super().clean()
+        raw = self.data.getlist("case") if hasattr(self.data, "getlist") else []
+        selected: dict[str, Selected] = {}
+        for item in raw:
+            number, _sep, version = str(item).strip().partition(":")
+            if not TRACKING_RE.match(number) or (version and not version.isdigit()):
+                continue
+            selected.setdefault(number, Selected(number, int(version) if version else None))
+        if not selected:
+            raise forms.ValidationError(_("Tick at least one case to dispatch."))
+        if len(selected) > BATCH_LIMIT:
+            raise forms.ValidationError(
+                _("Dispatch at most %(n)d cases at once.") % {"n": BATCH_LIMIT}, code="too_many"
+            )
+        data["cases"] = list(selected.values())
+        lead = data.get("agency")
+        if lead is not None and lead in (data.get("co_agencies") or []):
+            self.add_error("co_agencies", _("The lead agency cannot also co-handle."))
+        at, place = data.get("appointment_at"), (data.get("appointment_place") or "").strip()
+        if (at or place or (data.get("participants") or "").strip()) and not (at and place):
+            self.add_error(
+                "appointment_at" if not at else "appointment_place",
+                _("An appointment needs both a date and time and a place."),
+            )
+        return data
+
+    def appointment(self) -> AppointmentIn | None:
+        d = self.cleaned_data
+        if not d.get("appointment_at"):
+            return None
+        return AppointmentIn(
+            starts_at=d["appointment_at"],
+            place=d["appointment_place"],
+            participants=d.get("participants") or "",
+        )

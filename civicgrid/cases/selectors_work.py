@@ -1,0 +1,298 @@
+"""Reads for the staff work lists: who may open which list, counts by step, map data, agency tabs.
+
+Everything starts from `access.scope_cases` (directly or through `selectors.case_list`), so a list
+can only ever narrow what the user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.cases import selectors
+from civicgrid.cases.models import TERMINAL_STATES, Case, Category
+from civicgrid.cases.selectors import CaseFilters
+from civicgrid.cases.transitions import OPEN_STATES
+from civicgrid.core import access
+from civicgrid.places.models import Boundary, Place
+
+S = Case.State
+
+# States whose step deadline is not a deadline someone can miss: the rating window closes the case
+# by itself, and a suspended case waits on purpose. The overdue sweep skips them too.
+NO_DEADLINE_STATES = (S.RESOLVED, S.SUSPENDED)
+# Above this many places the area filter would be a wall of options; wider scopes list towns and villages.
+REGION_CHOICES_LIMIT = 500
+MAP_CASE_LIMIT = 2000
+MAP_GRID_LIMIT = 2000
+MAP_UNROUTED_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class WorkAccess:
+    """Which staff work pages a user may open (the pages still scope every case they show)."""
+
+    queues: bool
+    centre: bool
+    map: bool
+    dispatch: bool
+    agency_ids: tuple[int, ...]
+
+    @property
+    def agency(self) -> bool:
+        return bool(self.agency_ids)
+
+    @property
+    def any(self) -> bool:
+        return self.queues or self.centre or self.map or self.agency
+
+
+def work_access(user) -> WorkAccess:
+    """Return the work pages open to `user`, from the actor kinds of their roles.
+
+    Used by the work views to refuse, and by navigation to offer, the same pages. Batch dispatch
+    is offered to town actors only; each case is still checked with `services.allowed_actions`.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return WorkAccess(False, False, False, False, ())
+    kinds = selectors._user_kinds(user)
+    admin = user.is_superuser or access.has_role(user, *access.ADMIN_ROLES)
+    centre = admin or bool(kinds & {"village", "town"})
+    agency_ids = tuple(
+        sorted(
+            {s.agency_id for s in access.scopes(user) if s.role == access.Role.AGENCY_STAFF and s.agency_id}
+        )
+    )
+    return WorkAccess(
+        queues=bool(kinds),
+        centre=centre,
+        map=centre or "grid" in kinds,
+        dispatch="town" in kinds,
+        agency_ids=agency_ids,
+    )
+
+
+def overdue_q(now: datetime) -> Q:
+    """Return the condition "this step is overdue now": flagged by the sweep, or past due since.
+
+    The sweep runs every few minutes; lists must not show a passed deadline as on time meanwhile.
+    """
+    return Q(is_overdue=True) | (Q(step_due_at__lt=now) & ~Q(state__in=NO_DEADLINE_STATES))
+
+
+def due_status(case: Case, now: datetime) -> str:
+    """Return "overdue", "soon" (within CASE_DUE_SOON_HOURS) or "" for the case's current step."""
+    if case.state in NO_DEADLINE_STATES or case.state in TERMINAL_STATES:
+        return ""
+    if case.is_overdue or (case.step_due_at is not None and case.step_due_at < now):
+        return "overdue"
+    if case.step_due_at is not None and case.step_due_at < now + timedelta(
+        hours=settings.CASE_DUE_SOON_HOURS
+    ):
+        return "soon"
+    return ""
+
+
+def work_cases(
+    *,
+    user,
+    filters: CaseFilters,
+    open_only: bool = True,
+    overdue_only: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Case]:
+    """Return the cases of a work list: `case_list` narrowed to open (and overdue) cases."""
+    qs = selectors.case_list(user=user, filters=filters)
+    if open_only:
+        qs = qs.exclude(state__in=TERMINAL_STATES)
+    if overdue_only:
+        qs = qs.filter(overdue_q(now or timezone.now()))
+    return qs
+
+
+@dataclass(frozen=True)
+class StepCount:
+    state: str
+    label: str
+    count: int
+    overdue: int
+
+
+def step_counts(*, user, now: datetime | None = None) -> list[StepCount]:
+    """Return the open cases in scope per state, with how many are overdue (one query)."""
+    now = now or timezone.now()
+    qs = access.scope_cases(user)
+    if qs.query.distinct:
+        # The agency join may repeat a case; counting over a subquery of ids counts each once.
+        qs = Case.objects.filter(pk__in=qs.values("pk"))
+    rows = (
+        qs.exclude(state__in=TERMINAL_STATES)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"), late=Count("id", filter=overdue_q(now)))
+    )
+    found = {r["state"]: (r["n"], r["late"]) for r in rows}
+    return [StepCount(state, str(S(state).label), *found.get(state, (0, 0))) for state in OPEN_STATES]
+
+
+def _region_scopes(user) -> list[access.Scope]:
+    # Agency staff cover the agency's whole region for reading cases, but their work is the
+    # agency's cases, not an area; their scope does not make a list of areas.
+    return [s for s in access.scopes(user) if s.place is not None and s.role != access.Role.AGENCY_STAFF]
+
+
+def region_choices(*, user) -> list[Place]:
+    """Return the places a work list may be narrowed to: villages and grids within the user's scopes.
+
+    Users whose scope is wider than a town (district and city administrators) get towns and villages.
+    """
+    scopes = _region_scopes(user)
+    if user.is_superuser:
+        condition, widest = Q(), 0
+    elif not scopes:
+        return []
+    else:
+        condition = Q()
+        for s in scopes:
+            condition |= Q(code__startswith=s.place.scope_prefix)
+        widest = min(s.place.depth for s in scopes)
+    levels = ("village", "grid") if widest >= Place.LEVEL_ORDER.index("town") else ("town", "village")
+    qs = access.scope_places(user).filter(condition, level__in=levels).order_by("code")
+    return list(qs[:REGION_CHOICES_LIMIT])
+
+
+def category_choices() -> list[tuple[Category, list[Category]]]:
+    """Return the active major classes with their minor classes, in display order (one query)."""
+    majors: dict[int, tuple[Category, list[Category]]] = {}
+    minors: list[Category] = []
+    for c in Category.objects.filter(is_active=True).order_by("sort", "code"):
+        if c.parent_id is None:
+            majors[c.pk] = (c, [])
+        else:
+            minors.append(c)
+    for c in minors:
+        if c.parent_id in majors:
+            majors[c.parent_id][1].append(c)
+    return list(majors.values())
+
+
+def agency_tabs(*, user, agency_ids: tuple[int, ...], text: str = "", now: datetime | None = None):
+    """Return the agency inbox's lists as (key, label, queryset), in tab order.
+
+    - sign: dispatched to the agency as lead, waiting to be signed for (response deadline)
+    - in_progress: signed for, in progress or suspended
+    - co: open cases the agency co-handles
+    - overdue: the agency's own steps (to sign, in progress) that are past their deadline
+    """
+    now = now or timezone.now()
+    tabs: list[tuple[str, Promise, QuerySet[Case]]] = [
+        (
+            "sign",
+            _("To sign for"),
+            selectors.case_list(user=user, filters=CaseFilters(queue="sign", text=text)),
+        ),
+        (
+            "in_progress",
+            _("In progress"),
+            selectors.case_list(user=user, filters=CaseFilters(queue="in_progress", text=text)),
+        ),
+        (
+            "co",
+            _("Co-handling"),
+            work_cases(user=user, filters=CaseFilters(text=text)).filter(co_agencies__id__in=agency_ids),
+        ),
+        (
+            "overdue",
+            _("Overdue"),
+            selectors.case_list(user=user, filters=CaseFilters(text=text))
+            .filter(lead_agency_id__in=agency_ids, state__in=(S.DISPATCHED, S.IN_PROGRESS))
+            .filter(overdue_q(now)),
+        ),
+    ]
+    return tabs
+
+
+# ---------------------------------------------------------------------------------------------
+# The map
+
+# The step a state belongs to on the map, and its marker colour (overdue markers are red).
+MAP_STEPS: list[tuple[str, Promise, str, tuple[str, ...]]] = [
+    ("verify", _("To verify"), "#1f5fbf", (S.REPORTED,)),
+    ("grid", _("In the grid"), "#2f8f6f", (S.ACCEPTED, S.GRID_HANDLING)),
+    ("village", _("At the village"), "#7b4fc4", (S.VILLAGE, S.VILLAGE_HANDLING)),
+    ("town", _("To dispatch"), "#e07b00", (S.TOWN,)),
+    ("agency", _("At an agency"), "#0e7490", (S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)),
+    ("check", _("To check"), "#8d5a2b", (S.CHECKING,)),
+    ("rate", _("To rate"), "#5b6b7f", (S.RESOLVED,)),
+]
+MAP_OVERDUE_COLOUR = "#c8372d"
+STEP_OF_STATE = {state: key for key, _label, _colour, states in MAP_STEPS for state in states}
+
+
+@dataclass
+class MapData:
+    cases: list[dict[str, Any]]
+    capped: bool
+    grids: list[Boundary]
+    grids_capped: bool
+    unrouted: list[Case]
+    unrouted_count: int
+
+
+def map_data(*, user, cases: QuerySet[Case], now: datetime | None = None) -> MapData:
+    """Return what the map draws: the routed cases of `cases` (capped), the grids, unrouted cases.
+
+    `cases` must come from `work_cases`/`case_list` for the same user, so it is already scoped.
+    """
+    now = now or timezone.now()
+    routed = cases.filter(routed=True).annotate(
+        late=ExpressionWrapper(overdue_q(now), output_field=BooleanField())
+    )
+    rows = list(
+        routed.values(
+            "tracking_number",
+            "state",
+            "priority",
+            "lon",
+            "lat",
+            "late",
+            "category__name",
+            "category__name_en",
+            "address",
+        )[: MAP_CASE_LIMIT + 1]
+    )
+    unrouted_qs = cases.filter(routed=False)
+    grids = grid_boundaries(user=user)
+    return MapData(
+        cases=rows[:MAP_CASE_LIMIT],
+        capped=len(rows) > MAP_CASE_LIMIT,
+        grids=grids[:MAP_GRID_LIMIT],
+        grids_capped=len(grids) > MAP_GRID_LIMIT,
+        unrouted=list(unrouted_qs[:MAP_UNROUTED_LIMIT]),
+        unrouted_count=unrouted_qs.count(),
+    )
+
+
+def grid_boundaries(*, user) -> list[Boundary]:
+    """Return the current boundaries of the grids within the user's region scopes (one more than the cap)."""
+    places = access.scope_places(user).filter(level=Place.Level.GRID)
+    if not user.is_superuser:
+        scopes = _region_scopes(user)
+        if not scopes:
+            return []
+        condition = Q()
+        for s in scopes:
+            condition |= Q(code__startswith=s.place.scope_prefix)
+        places = places.filter(condition)
+    return list(
+        Boundary.objects.filter(valid_to__isnull=True, place__in=places)
+        .select_related("place")
+        .order_by("place__code")[: MAP_GRID_LIMIT + 1]
+    )
