@@ -1,5 +1,709 @@
-"""Being written."""
+"""Cases API at /api/v1/cases: intake, lists, the case record, workflow actions, notifications, 12345.
 
-from ninja import Router
+Every endpoint calls the same services and selectors as the pages; permission decisions stay in
+`civicgrid.core.access` (through them). Intake and actions take JSON or multipart/form-data, so a
+phone can send photos as files and an integration as base64; both are read by `_payload`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Status
+from ninja.errors import ValidationError
+from ninja.utils import check_csrf
+
+from civicgrid.accounts.models import Agency, User
+from civicgrid.api import anyone, signed_in
+from civicgrid.cases import hotline, selectors, services
+from civicgrid.cases.models import Case, CaseEvent, Category, Notification
+from civicgrid.cases.schemas import (
+    ActionIn,
+    CaseCreatedOut,
+    CaseDetailOut,
+    CaseIn,
+    CaseListOut,
+    CaseListQuery,
+    CategoriesQuery,
+    CommentIn,
+    HotlineOrderIn,
+    MajorCategoryOut,
+    NotificationListOut,
+    NotificationsQuery,
+    NotificationsReadIn,
+    NotificationsReadOut,
+    PublicCaseOut,
+    inline_schema,
+)
+from civicgrid.cases.transitions import ACTIONS, action_label
+from civicgrid.core import access
+from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
+from civicgrid.lib.geo import GeometryError, to_wgs84
+from civicgrid.places.models import Place
 
 router = Router(tags=["cases"])
+
+STAFF_SOURCES = frozenset(
+    {Case.Source.PATROL, Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION}
+)
+
+
+def _role_labels() -> dict[str, str]:
+    """Return how the record names who acted, for people who may not see staff names."""
+    return {
+        "grid": _("Grid worker"),
+        "village": _("Village / community"),
+        "town": _("Town command centre"),
+        "agency": _("Handling agency"),
+        "reporter": _("Reporter"),
+        "follow_up": _("Follow-up call"),
+        "viewer": _("Staff"),
+        "system": _("System"),
+        **{value: str(label) for value, label in Case.Source.choices},
+    }
+
+
+def _invalid(fields: dict[str, str]) -> ApplicationError:
+    return ApplicationError(_("Please correct the marked fields."), code="invalid", extra={"fields": fields})
+
+
+def _user(request: HttpRequest) -> User | None:
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _csrf_guard(request: HttpRequest) -> None:
+    """Refuse a cross-site POST riding on a session cookie; `anyone` endpoints skip ninja's own check."""
+    if request.headers.get("Authorization", "").startswith("Bearer ") or _user(request) is None:
+        return
+    if check_csrf(request) is not None:
+        raise PermissionDenied(_("The CSRF check failed: reload the page and try again."), code="csrf")
+
+
+# ---------------------------------------------------------------------------------------------
+# Request bodies: JSON (photos in base64) or multipart/form-data (photos as files)
+
+
+def _request_body(model: type) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": inline_schema(model)},
+                "multipart/form-data": {"schema": inline_schema(model, files=("photos",))},
+            },
+        }
+    }
+
+
+def _base64_photos(items: Any) -> list[bytes]:
+    if not isinstance(items, list):
+        raise _invalid({"photos": _("Send the photos as a list of base64 strings.")})
+    if len(items) > settings.CASE_PHOTO_MAX_COUNT:
+        raise ApplicationError(
+            _("At most %(n)d photos can be attached.") % {"n": settings.CASE_PHOTO_MAX_COUNT},
+            code="too_many_photos",
+            extra={"field": "photos"},
+        )
+    # Refuse an oversized photo from its length, before decoding it.
+    max_length = settings.CASE_PHOTO_MAX_BYTES * 4 // 3 + 8
+    photos = []
+    for number, item in enumerate(items, start=1):
+        text = item if isinstance(item, str) else ""
+        if text.startswith("data:") and "," in text:
+            text = text.split(",", 1)[1]
+        text = "".join(text.split())
+        if len(text) > max_length:
+            raise ApplicationError(
+                _("Photo %(n)d: the file is larger than %(mb)s MB.")
+                % {"n": number, "mb": f"{settings.CASE_PHOTO_MAX_BYTES / 1024 / 1024:g}"},
+                code="photo_too_large",
+                extra={"field": "photos", "photo": number},
+            )
+        try:
+            photos.append(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            raise ApplicationError(
+                _("Photo %(n)d is not valid base64.") % {"n": number},
+                code="photo_base64",
+                extra={"field": "photos", "photo": number},
+            )
+    return photos
+
+
+def _payload(
+    request: HttpRequest, *, lists: tuple[str, ...] = (), objects: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], list]:
+    """Return the fields and photos of a JSON or form body.
+
+    In a form, `lists` fields may repeat or hold comma-separated values, `objects` fields may be a
+    JSON object or dotted fields (`appointment.place`), and an empty field counts as not sent.
+    """
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form, files = request.POST, request.FILES
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+            raise ApplicationError(
+                _("The form could not be read: %(error)s") % {"error": exc}, code="invalid_form"
+            )
+        data: dict[str, Any] = {}
+        for key in form:
+            values = form.getlist(key)
+            if key == "photos":
+                continue
+            if key in lists:
+                data[key] = [part.strip() for value in values for part in value.split(",") if part.strip()]
+            elif "." in key and key.split(".", 1)[0] in objects:
+                head, tail = key.split(".", 1)
+                if isinstance(data.get(head, {}), dict) and values[-1] != "":
+                    data.setdefault(head, {})[tail] = values[-1]
+            elif key in objects and values[-1].strip().startswith("{"):
+                try:
+                    data[key] = json.loads(values[-1])
+                except ValueError:
+                    raise _invalid({key: _("Send a JSON object or dotted fields.")})
+            elif values[-1] != "":
+                data[key] = values[-1]
+        return data, files.getlist("photos")
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise ApplicationError(_("The request is too large."), code="too_large", status=413)
+    if not body.strip():
+        data = {}
+    else:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApplicationError(_("The request body is not valid JSON."), code="invalid_json")
+    if not isinstance(data, dict):
+        raise ApplicationError(_("Send a JSON object."), code="invalid_json")
+    return data, _base64_photos(data.pop("photos", None) or [])
+
+
+def _validate(schema: type[pydantic.BaseModel], data: dict[str, Any]) -> Any:
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        # The API's handler turns this into the one error shape, like any body ninja parses itself.
+        raise ValidationError([dict(e, loc=("body", *e["loc"])) for e in exc.errors(include_url=False)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+def _created_out(request: HttpRequest, case: Case) -> dict[str, Any]:
+    ids = [pk for pk in (case.grid_id, case.village_id, case.town_id) if pk]
+    codes = dict(Place.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+    return {
+        "tracking_number": case.tracking_number,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "routed": case.routed,
+        "grid": codes.get(case.grid_id),
+        "village": codes.get(case.village_id),
+        "town": codes.get(case.town_id),
+        "created_at": case.created_at,
+        "status_url": _absolute(request, reverse("cases:public_status_number", args=[case.tracking_number])),
+        "url": _absolute(request, reverse("api:case_detail", kwargs={"number": case.tracking_number})),
+    }
+
+
+def _code_name(obj: Any) -> dict[str, str] | None:
+    if obj is None:
+        return None
+    name = obj.name_en if getattr(obj, "name_en", "") and _is_english() else obj.name
+    return {"code": obj.code, "name": name}
+
+
+def _is_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _list_item(case: Case) -> dict[str, Any]:
+    return {
+        "tracking_number": case.tracking_number,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "category": {"code": case.category.code, "name": case.category.display_name},
+        "source": case.source,
+        "priority": case.priority,
+        "address": case.address,
+        "created_at": case.created_at,
+        "step_due_at": case.step_due_at,
+        "is_overdue": case.is_overdue,
+        "routed": case.routed,
+        "town": case.town.code if case.town_id else None,
+        "village": case.village.code if case.village_id else None,
+        "grid": case.grid.code if case.grid_id else None,
+        "lead_agency": _code_name(case.lead_agency),
+    }
+
+
+def _is_staff_viewer(user: User, case: Case) -> bool:
+    """Return whether `user` sees the case as staff (names, internal steps) rather than as its reporter."""
+    kinds = access.case_actor_kinds(user, case)
+    return "reporter" not in kinds or bool(kinds - {"reporter", "viewer"})
+
+
+def _event_out(event: CaseEvent, case: Case, staff: bool, labels: dict[str, str]) -> dict[str, Any]:
+    role = event.actor_role
+    if role == "viewer" and event.actor_id is not None and event.actor_id == case.reporter_id:
+        role = "reporter"
+    return {
+        "id": event.pk,
+        "at": event.at,
+        "action": event.action,
+        "label": action_label(event.action),
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": str(event.actor) if staff and event.actor is not None else None,
+        "actor_role": role,
+        "actor_role_label": labels.get(role, role),
+        "note": event.note,
+        "data": event.data if staff else {},
+    }
+
+
+def _photo_url(case: Case, photo_id: int, size: str) -> str:
+    return reverse("cases:photo", args=[case.tracking_number, photo_id, size])
+
+
+def _detail_out(user: User, detail: selectors.CaseDetail) -> dict[str, Any]:
+    case = detail.case
+    staff = _is_staff_viewer(user, case)
+    labels = _role_labels()
+    events = [e for e in detail.events if staff or e.is_public]
+    shown = {e.pk for e in events}
+    category = case.category
+    parent = category.parent if category.parent_id else None
+    return {
+        "tracking_number": case.tracking_number,
+        "state": case.state,
+        "state_label": str(case.get_state_display()),
+        "source": case.source,
+        "source_label": str(case.get_source_display()),
+        "category": {
+            "code": category.code,
+            "name": category.display_name,
+            "parent_code": parent.code if parent else None,
+            "parent_name": parent.display_name if parent else None,
+        },
+        "description": case.description,
+        "address": case.address,
+        "lon": case.lon,
+        "lat": case.lat,
+        "routed": case.routed,
+        "grid": case.grid.code if case.grid_id else None,
+        "village": case.village.code if case.village_id else None,
+        "town": case.town.code if case.town_id else None,
+        "district": case.district.code if case.district_id else None,
+        "priority": case.priority,
+        "is_public": case.is_public,
+        "external_ref": case.external_ref if staff else "",
+        "reporter": {"name": detail.reporter_label, "phone": detail.reporter_phone},
+        "lead_agency": _code_name(case.lead_agency),
+        "co_agencies": [_code_name(a) for a in detail.co_agencies],
+        "pending_request": case.pending_request,
+        "pending_until": case.pending_until,
+        "merged_into": case.merged_into.tracking_number if case.merged_into_id else None,
+        "merged_cases": [c.tracking_number for c in detail.merged_cases],
+        "step_due_at": case.step_due_at,
+        "is_overdue": case.is_overdue,
+        "response_due_at": case.response_due_at,
+        "resolution_due_at": case.resolution_due_at,
+        "solved": case.solved,
+        "satisfaction": case.satisfaction,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+        "version": case.version,
+        "events": [_event_out(e, case, staff, labels) for e in events],
+        "photos": [
+            {
+                "id": p.pk,
+                "kind": p.kind,
+                "event_id": p.event_id,
+                "width": p.width,
+                "height": p.height,
+                "url": _photo_url(case, p.pk, "full"),
+                "thumbnail_url": _photo_url(case, p.pk, "thumb"),
+            }
+            for p in detail.photos
+            if p.event_id is None or p.event_id in shown
+        ],
+        # Who meets whom on site is the agencies' and the grid's business, not the reporter's.
+        "appointments": [
+            {"starts_at": a.starts_at, "place": a.place, "participants": a.participants}
+            for a in detail.appointments
+        ]
+        if staff
+        else [],
+        "actions": [
+            {
+                "action": t.action,
+                "label": str(t.label),
+                "requires": sorted(t.requires),
+                "accepts": sorted(t.accepts),
+                "danger": t.danger,
+            }
+            for t in detail.actions
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake and lists
+
+
+@router.post(
+    "/",
+    response={200: CaseCreatedOut, 201: CaseCreatedOut},
+    auth=anyone,
+    summary="Report a problem (create a case)",
+    openapi_extra=_request_body(CaseIn),
+)
+def case_create(
+    request: HttpRequest,
+    idempotency_key: str = Header(
+        "",
+        alias="Idempotency-Key",
+        description="A key the client makes up per report (8–80 of A-Z a-z 0-9 . _ : -). Sending the "
+        "same key again returns the first case (200) instead of filing a second one.",
+    ),
+):
+    """File a report; anyone may report as a resident, without signing in.
+
+    Send JSON (photos as base64 strings) or multipart/form-data (photos as files named `photos`).
+    Returns 201 with the tracking number; 200 with the same case when the `Idempotency-Key` was seen.
+    A point outside every grid is still filed, unrouted, for the nearest region (`routed: false`).
+    """
+    _csrf_guard(request)
+    data, photos = _payload(request)
+    payload: CaseIn = _validate(CaseIn, data)
+    user = _user(request)
+    intake_staff = access.can(user, access.Perm.CASE_INTAKE) if user else False
+    errors = {}
+    if payload.reporter_name.strip() and not intake_staff:
+        errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
+    if payload.priority == Case.Priority.URGENT and not intake_staff:
+        errors["priority"] = _("Only staff mark a report urgent; urgent categories are urgent anyway.")
+    if payload.external_ref.strip() and not intake_staff:
+        errors["external_ref"] = _("Only staff give an external reference.")
+    if errors:
+        raise _invalid(errors)
+    category = Category.objects.filter(code=payload.category.strip().upper()).first()
+    key = (idempotency_key or "").strip()
+    on_behalf = payload.source in STAFF_SOURCES
+    intake = services.case_create(
+        # A case recorded for someone else is not the recorder's own report; the event names the recorder.
+        reporter=None if on_behalf else user,
+        actor=user,
+        source=payload.source,
+        category=category,
+        description=payload.description,
+        lon=payload.lon,
+        lat=payload.lat,
+        crs=payload.crs,
+        address=payload.address,
+        photos=photos,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        is_public=payload.is_public,
+        priority=payload.priority,
+        external_ref=payload.external_ref,
+        idempotency_key=key,
+    )
+    return Status(201 if intake.created else 200, _created_out(request, intake.case))
+
+
+@router.get("/", response=CaseListOut, auth=signed_in, summary="List the cases in your area")
+def case_list(request: HttpRequest, params: Query[CaseListQuery]):
+    """Return the cases you may see, overdue first, then by step deadline; with the total count.
+
+    No personal data of reporters appears in lists; open a case for that (if you may see it).
+    """
+    errors = {}
+    if params.queue and params.queue not in selectors.QUEUE_BY_KEY:
+        errors["queue"] = _("Unknown queue.")
+    if params.state and params.state not in Case.State.values:
+        errors["state"] = _("Unknown state.")
+    if params.source and params.source not in Case.Source.values:
+        errors["source"] = _("Unknown source.")
+    agency_id = None
+    if params.agency:
+        agency_id = Agency.objects.filter(code=params.agency).values_list("pk", flat=True).first()
+        if agency_id is None:
+            errors["agency"] = _("No agency with the code “%(code)s”.") % {"code": params.agency[:40]}
+    if errors:
+        raise _invalid(errors)
+    qs = selectors.case_list(
+        user=request.user,
+        filters=selectors.CaseFilters(
+            queue=params.queue,
+            state=params.state,
+            category=params.category.strip().upper(),
+            region=params.region.strip(),
+            source=params.source,
+            date_from=params.date_from,
+            date_to=params.date_to,
+            overdue=params.overdue,
+            text=params.text,
+            agency=agency_id,
+            mine=params.mine,
+        ),
+    )
+    offset = (params.page - 1) * params.limit if params.page else params.offset
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": offset,
+        "items": [_list_item(c) for c in qs[offset : offset + params.limit]],
+    }
+
+
+# Fixed paths come before /{number}, which would match them too.
+
+
+@router.get(
+    "/categories", response=list[MajorCategoryOut], auth=anyone, summary="Categories a report may choose"
+)
+def categories(request: HttpRequest, params: Query[CategoriesQuery]):
+    """Return the major classes (大类) with the minor classes (小类) valid at a point, or everywhere."""
+    lon, lat = params.lon, params.lat
+    if lon is not None and lat is not None:
+        try:
+            lon, lat = to_wgs84(lon, lat, params.crs)
+        except GeometryError as exc:
+            raise ApplicationError(str(exc), code="invalid_crs", extra={"crs": params.crs[:20]})
+    else:
+        lon = lat = None
+    majors: dict[int, dict[str, Any]] = {}
+    for minor in selectors.categories_for_point(lon=lon, lat=lat):
+        major = minor.parent
+        entry = majors.setdefault(
+            major.pk,
+            {
+                "code": major.code,
+                "name": major.display_name,
+                "name_en": major.name_en,
+                "kind": major.kind,
+                "children": [],
+            },
+        )
+        entry["children"].append(
+            {
+                "code": minor.code,
+                "name": minor.display_name,
+                "name_en": minor.name_en,
+                "photo_required": minor.photo_required,
+                "is_urgent": minor.is_urgent,
+            }
+        )
+    return list(majors.values())
+
+
+@router.get("/notifications", response=NotificationListOut, auth=signed_in, summary="My notifications")
+def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
+    """Return your notifications, newest first, with the total and the number unread."""
+    qs = selectors.notifications_for(user=request.user, unread_only=params.unread)
+    kinds = dict(Notification.Kind.choices)
+    return {
+        "count": qs.count(),
+        "unread": selectors.unread_count(request.user),
+        "items": [
+            {
+                "id": n.pk,
+                "kind": n.kind,
+                "kind_label": str(kinds.get(n.kind, n.kind)),
+                "text": n.text,
+                "case": n.case.tracking_number,
+                "created_at": n.created_at,
+                "read_at": n.read_at,
+            }
+            for n in qs[params.offset : params.offset + params.limit]
+        ],
+    }
+
+
+@router.post(
+    "/notifications/read",
+    response=NotificationsReadOut,
+    auth=signed_in,
+    summary="Mark my notifications read",
+)
+def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
+    """Mark the given notifications (`ids`) or all of yours (`all: true`) read; others' are untouched."""
+    if not payload.all and payload.ids is None:
+        raise _invalid({"ids": _("Give the notifications to mark, or all: true.")})
+    marked = services.notifications_mark_read(user=request.user, ids=None if payload.all else payload.ids)
+    return {"marked": marked, "unread": selectors.unread_count(request.user)}
+
+
+@router.get(
+    "/public/{number}",
+    response=PublicCaseOut,
+    auth=None,
+    summary="Public status of a case (no personal data)",
+)
+def public_status(request: HttpRequest, number: str):
+    """Return the steps and times of a public case; no names, phones or notes of anyone."""
+    return selectors.case_public(tracking_number=number)
+
+
+@router.post(
+    "/hotline/orders",
+    response={200: CaseCreatedOut, 201: CaseCreatedOut},
+    auth=signed_in,
+    summary="Receive a 12345 hotline order",
+)
+def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
+    """File a 12345 work order as a case (source "hotline"); idempotent on the order number.
+
+    Needs the intake permission (a token of the hotline integration's staff account). The first post
+    of an order returns 201; posting the same order number again returns its case with 200. The
+    caller's name and phone are kept private on the case; `received_at` is checked but not yet stored.
+    """
+    access.check(request.user, access.Perm.CASE_INTAKE)
+    order = hotline.order_from_values(payload.dict())
+    intake = hotline.order_import(order=order, user=request.user)
+    return Status(201 if intake.created else 200, _created_out(request, intake.case))
+
+
+# ---------------------------------------------------------------------------------------------
+# One case
+
+
+@router.get(
+    "/{number}",
+    response=CaseDetailOut,
+    auth=signed_in,
+    url_name="case_detail",
+    summary="A case with its record, photos and the actions open to you",
+)
+def case_detail(request: HttpRequest, number: str):
+    """Return a case you may see. The reporter is masked unless you may see who reported it; staff
+    names are shown to staff only. `actions` lists what you may do now and what each needs."""
+    return _detail_out(request.user, selectors.case_detail(user=request.user, tracking_number=number))
+
+
+@dataclass
+class _Refs:
+    agency: Agency | None = None
+    co_agencies: list[Agency] = field(default_factory=list)
+    merge_into: Case | None = None
+    grid: Place | None = None
+
+
+def _resolve(user: User, payload: ActionIn) -> _Refs:
+    """Turn the codes of an action body into objects; unknown codes are field errors."""
+    refs = _Refs()
+    errors: dict[str, str] = {}
+    codes = {c for c in [payload.agency or "", *payload.co_agencies] if c}
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)} if codes else {}
+    if payload.agency:
+        refs.agency = agencies.get(payload.agency)
+        if refs.agency is None:
+            errors["agency"] = _("No agency with the code “%(code)s”.") % {"code": payload.agency[:40]}
+    unknown = [c for c in payload.co_agencies if c not in agencies]
+    if unknown:
+        errors["co_agencies"] = _("No agency with the code “%(code)s”.") % {"code": unknown[0][:40]}
+    refs.co_agencies = list({c: agencies[c] for c in payload.co_agencies if c in agencies}.values())
+    if payload.merge_into:
+        refs.merge_into = access.scope_cases(user).filter(tracking_number=payload.merge_into.strip()).first()
+        if refs.merge_into is None:
+            errors["merge_into"] = _("No case with the tracking number “%(number)s” in your area.") % {
+                "number": payload.merge_into[:20]
+            }
+    if payload.grid:
+        refs.grid = Place.objects.filter(code=payload.grid.strip(), level=Place.Level.GRID).first()
+        if refs.grid is None:
+            errors["grid"] = _("No grid with the code “%(code)s”.") % {"code": payload.grid[:20]}
+    if errors:
+        raise _invalid(errors)
+    return refs
+
+
+@router.post(
+    "/{number}/actions/{action}",
+    response={200: CaseDetailOut, 204: None},
+    auth=signed_in,
+    summary="Apply a workflow action to a case",
+    openapi_extra=_request_body(ActionIn),
+)
+def case_action(request: HttpRequest, number: str, action: str):
+    """Apply one action (accept, dispatch, sign, resolve, rate, ...) and return the updated case.
+
+    Send JSON or multipart/form-data; in a form, `co_agencies` may repeat and `appointment` may be a
+    JSON object or `appointment.starts_at` / `appointment.place` / `appointment.participants` fields.
+    400: a field is missing or unknown; 403: you may not do this; 404: no such case in your area;
+    409: not possible in the case's state now, or someone else acted first (reload and retry).
+    204: done, and the case has left your area (a returned dispatch).
+    """
+    case = selectors.case_get_for_user(user=request.user, tracking_number=number)
+    if action not in ACTIONS:
+        raise NotFound(_("There is no action “%(action)s”.") % {"action": action[:40]}, code="unknown_action")
+    data, photos = _payload(request, lists=("co_agencies",), objects=("appointment",))
+    payload: ActionIn = _validate(ActionIn, data)
+    refs = _resolve(request.user, payload)
+    appointment = (
+        services.AppointmentIn(
+            starts_at=payload.appointment.starts_at,
+            place=payload.appointment.place,
+            participants=payload.appointment.participants,
+        )
+        if payload.appointment
+        else None
+    )
+    services.case_act(
+        case=case,
+        action=action,
+        actor=request.user,
+        note=payload.note,
+        photos=photos,
+        agency=refs.agency,
+        co_agencies=refs.co_agencies,
+        appointment=appointment,
+        until=payload.until,
+        merge_into=refs.merge_into,
+        grid=refs.grid,
+        solved=payload.solved,
+        satisfaction=payload.satisfaction,
+    )
+    try:
+        detail = selectors.case_detail(user=request.user, tracking_number=number)
+    except NotFound:
+        return Status(204, None)
+    return Status(200, _detail_out(request.user, detail))
+
+
+@router.post(
+    "/{number}/comments",
+    response={201: CaseDetailOut},
+    auth=signed_in,
+    summary="Comment on a case",
+)
+def case_comment(request: HttpRequest, number: str, payload: CommentIn):
+    """Add a note to the record of an open case you may see; staff comments are not public."""
+    case = selectors.case_get_for_user(user=request.user, tracking_number=number)
+    services.case_comment(case=case, actor=request.user, note=payload.note)
+    return Status(
+        201, _detail_out(request.user, selectors.case_detail(user=request.user, tracking_number=number))
+    )

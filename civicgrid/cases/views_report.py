@@ -20,6 +20,7 @@ from civicgrid.cases import selectors, services
 from civicgrid.cases.forms import ReportForm
 from civicgrid.cases.models import Case, CasePhoto, Category
 from civicgrid.cases.selectors import CaseFilters
+from civicgrid.cases.views_case import state_label
 from civicgrid.core import access
 from civicgrid.core.access import Role
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -65,15 +66,16 @@ def _feature(boundary: Boundary) -> dict[str, Any]:
 def _report_map(user) -> dict[str, Any]:
     """Return the outlines drawn under the pin and the area to show first.
 
-    A signed-in person sees the grids of their own village or town; anyone else the towns (or, in a
-    deployment whose towns have no boundary, the first grids). The view starts on those outlines,
-    else on the extent of every grid.
+    A signed-in person sees the grids of their own village or town; anyone else, and district or
+    city staff, the towns (or, in a deployment whose towns have no boundary, the first grids). The
+    view starts on those outlines, else on the extent of every grid.
     """
     current = Boundary.objects.filter(valid_to__isnull=True).select_related("place")
     homes = access.home_places(user) if user is not None else []
+    local = [p for p in homes if p.level in (Place.Level.TOWN, Place.Level.VILLAGE, Place.Level.GRID)]
     boundaries: list[Boundary] = []
-    if homes:
-        home = homes[-1]
+    if local:
+        home = local[-1]
         prefix = home.code[:12] if home.level == Place.Level.GRID else home.scope_prefix
         boundaries = list(
             current.filter(place__level=Place.Level.GRID, place__code__startswith=prefix).order_by(
@@ -81,9 +83,13 @@ def _report_map(user) -> dict[str, Any]:
             )[:OUTLINE_LIMIT]
         )
     if not boundaries:
-        boundaries = list(current.filter(place__level=Place.Level.TOWN).order_by("place__code")[:OUTLINE_LIMIT])
+        boundaries = list(
+            current.filter(place__level=Place.Level.TOWN).order_by("place__code")[:OUTLINE_LIMIT]
+        )
     if not boundaries:
-        boundaries = list(current.filter(place__level=Place.Level.GRID).order_by("place__code")[:OUTLINE_LIMIT])
+        boundaries = list(
+            current.filter(place__level=Place.Level.GRID).order_by("place__code")[:OUTLINE_LIMIT]
+        )
     extent = None
     if not boundaries:
         box = current.aggregate(Min("min_lon"), Min("min_lat"), Max("max_lon"), Max("max_lat"))
@@ -242,6 +248,10 @@ def public_status(request: HttpRequest, number: str = "") -> HttpResponse:
             status = 404
         else:
             context["public"] = public
+            context["timeline"] = [
+                {"at": e["at"], "label": e["label"], "state_label": state_label(e["state"])}
+                for e in reversed(public.events)
+            ]
             context["photos"] = _public_photos(public.tracking_number)
             context["status_geo"] = {
                 "point": [public.lat, public.lon],

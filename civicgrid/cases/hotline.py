@@ -1,0 +1,368 @@
+"""12345 hotline orders: map one work order onto a case, read CSV and Excel exports of many.
+
+Used by the `POST /api/v1/cases/hotline/orders` endpoint (one order at a time, as the hotline system
+pushes them) and by `manage.py import_hotline` (a batch exported from the hotline system). Both go
+through `order_import`, which is idempotent on the order number: an order already filed returns its
+case, never a second one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.models import User
+from civicgrid.cases import services
+from civicgrid.cases.models import Case, Category
+from civicgrid.core import access
+from civicgrid.core.errors import ApplicationError
+
+# Column headers of the hotline exports, in Chinese or English, → order field.
+HEADERS: dict[str, str] = {
+    "工单编号": "order_number",
+    "工单号": "order_number",
+    "order_number": "order_number",
+    "诉求分类": "category",
+    "分类编码": "category",
+    "category": "category",
+    "诉求内容": "description",
+    "description": "description",
+    "经度": "lon",
+    "lon": "lon",
+    "longitude": "lon",
+    "纬度": "lat",
+    "lat": "lat",
+    "latitude": "lat",
+    "坐标系": "crs",
+    "crs": "crs",
+    "地址": "address",
+    "address": "address",
+    "来电号码": "caller_phone",
+    "caller_phone": "caller_phone",
+    "来电人": "caller_name",
+    "caller_name": "caller_name",
+    "紧急": "urgent",
+    "是否紧急": "urgent",
+    "urgent": "urgent",
+    "受理时间": "received_at",
+    "received_at": "received_at",
+}
+REQUIRED_COLUMNS = ("order_number", "category", "description", "lon", "lat")
+# How each field is named in messages: the Chinese header and the English one, as the files use them.
+COLUMN_NAMES = {
+    "order_number": "工单编号/order_number",
+    "category": "诉求分类/category",
+    "description": "诉求内容/description",
+    "lon": "经度/lon",
+    "lat": "纬度/lat",
+    "crs": "坐标系/crs",
+    "address": "地址/address",
+    "caller_phone": "来电号码/caller_phone",
+    "caller_name": "来电人/caller_name",
+    "urgent": "紧急/urgent",
+    "received_at": "受理时间/received_at",
+    "reporter_phone": "来电号码/caller_phone",
+    "photos": "photos",
+    "priority": "紧急/urgent",
+}
+
+_TRUE = {"1", "true", "yes", "y", "是", "紧急", "urgent", "t"}
+_FALSE = {"", "0", "false", "no", "n", "否", "一般", "普通", "normal", "f"}
+_CRS = {"wgs84": "wgs84", "gcj02": "gcj02", "bd09": "bd09", "bd09ll": "bd09", "gps": "wgs84"}
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日")
+
+
+@dataclass
+class HotlineOrder:
+    order_number: str
+    category: str
+    description: str
+    lon: float | None
+    lat: float | None
+    crs: str = "wgs84"
+    address: str = ""
+    caller_phone: str = ""
+    caller_name: str = ""
+    received_at: datetime | None = None
+    urgent: bool = False
+
+
+def _text(value: Any) -> str:
+    """Return a cell as text; Excel stores order and phone numbers as numbers (13800000001.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": text[:40]}) from None
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(_("Write 是/否 (yes/no), not “%(value)s”.") % {"value": text[:40]})
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, datetime.min.time())
+    else:
+        text = _text(value).replace("/", "-").replace("T", " ")
+        moment = None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            for fmt in _DATETIME_FORMATS:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            raise ValueError(_("“%(value)s” is not a date and time.") % {"value": text[:40]})
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _phone(value: Any) -> str:
+    phone = re.sub(r"[\s()]", "", _text(value))
+    # Hotline systems record mobiles with the country code; the case keeps the national number.
+    for prefix in ("+86", "0086"):
+        if phone.startswith(prefix):
+            phone = phone[len(prefix) :].lstrip("-")
+    if len(phone) == 13 and phone.startswith("861"):
+        phone = phone[2:]
+    return phone
+
+
+def _crs(value: Any) -> str:
+    text = re.sub(r"[\s_-]", "", _text(value).lower())
+    if not text:
+        return "wgs84"
+    if text not in _CRS:
+        raise ValueError(_("Use wgs84, gcj02 or bd09, not “%(value)s”.") % {"value": _text(value)[:20]})
+    return _CRS[text]
+
+
+def invalid(fields: dict[str, str]) -> ApplicationError:
+    return ApplicationError(_("Please correct the marked fields."), code="invalid", extra={"fields": fields})
+
+
+def order_from_values(values: dict[str, Any]) -> HotlineOrder:
+    """Return the order in a row or a request, keyed by field name; refuse it with every field error at once."""
+    errors: dict[str, str] = {}
+
+    def take(name: str, convert, default=None):
+        try:
+            return convert(values.get(name))
+        except ValueError as exc:
+            errors[name] = str(exc)
+            return default
+
+    order = HotlineOrder(
+        order_number=_text(values.get("order_number")),
+        category=_text(values.get("category")).upper(),
+        description=_text(values.get("description")),
+        lon=take("lon", _number),
+        lat=take("lat", _number),
+        crs=take("crs", _crs, "wgs84"),
+        address=_text(values.get("address"))[:200],
+        caller_phone=_phone(values.get("caller_phone")),
+        caller_name=_text(values.get("caller_name"))[:50],
+        received_at=take("received_at", _moment),
+        urgent=take("urgent", _flag, False),
+    )
+    if not order.order_number:
+        errors["order_number"] = _("Give the work-order number.")
+    elif len(order.order_number) > 64:
+        errors["order_number"] = _("A work-order number has at most 64 characters.")
+    if not order.category:
+        errors["category"] = _("Give the category code.")
+    for name in ("lon", "lat"):
+        if name not in errors and getattr(order, name) is None:
+            errors[name] = _("Give the longitude and latitude of the problem.")
+    if errors:
+        raise invalid(errors)
+    return order
+
+
+def order_existing(order_number: str) -> Case | None:
+    return Case.objects.filter(source=Case.Source.HOTLINE, external_ref=order_number.strip()).first()
+
+
+def _category(code: str, categories: dict[str, Category] | None) -> Category:
+    found = categories.get(code) if categories is not None else Category.objects.filter(code=code).first()
+    if found is None or found.parent_id is None or not found.is_active:
+        raise invalid(
+            {"category": _("No category with the code “%(code)s” to choose.") % {"code": code[:20]}}
+        )
+    return found
+
+
+def order_import(
+    *, order: HotlineOrder, user: User, categories: dict[str, Category] | None = None
+) -> services.Intake:
+    """File one hotline order as a case, or return the case it was filed as before.
+
+    1. Refuse a user without the intake permission.
+    2. An order number already filed returns its case, even if the order reads differently now.
+    3. Otherwise `services.case_create` with source "hotline", the caller as the (private) reporter
+       and the order number as the external reference, which is unique per source.
+    """
+    access.check(user, access.Perm.CASE_INTAKE)
+    existing = order_existing(order.order_number)
+    if existing is not None:
+        return services.Intake(existing, False)
+    return services.case_create(
+        reporter=None,
+        actor=user,
+        source=Case.Source.HOTLINE,
+        category=_category(order.category, categories),
+        description=order.description,
+        lon=order.lon,
+        lat=order.lat,
+        crs=order.crs,
+        address=order.address,
+        reporter_name=order.caller_name,
+        reporter_phone=order.caller_phone,
+        # A caller did not choose to publish their words; the hotline tracks its own orders.
+        is_public=False,
+        priority=Case.Priority.URGENT if order.urgent else Case.Priority.NORMAL,
+        external_ref=order.order_number,
+        event_data={"received_at": order.received_at.isoformat()} if order.received_at else None,
+    )
+
+
+def order_try(
+    *, order: HotlineOrder, user: User, categories: dict[str, Category] | None = None
+) -> services.Intake:
+    """Run `order_import` and roll it back: what a commit would do, with nothing written.
+
+    Used by the import's dry run, so the check is the very code the commit runs (routing, every rule
+    of intake) rather than a copy of it that could drift.
+    """
+    with transaction.atomic():
+        intake = order_import(order=order, user=user, categories=categories)
+        transaction.set_rollback(True)
+    return intake
+
+
+def error_text(exc: ApplicationError) -> str:
+    """Return an error as one line, naming the columns at fault."""
+    fields = exc.extra.get("fields") if isinstance(exc.extra, dict) else None
+    if fields:
+        return "; ".join(f"{COLUMN_NAMES.get(name, name)}: {message}" for name, message in fields.items())
+    field = exc.extra.get("field") if isinstance(exc.extra, dict) else None
+    if field:
+        return f"{COLUMN_NAMES.get(field, field)}: {exc.message}"
+    return exc.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+class FileProblem(Exception):
+    """A file that cannot be read as a whole (wrong type, no header, missing columns)."""
+
+
+@dataclass
+class Row:
+    number: int  # the row number a spreadsheet shows: the header is row 1
+    values: dict[str, Any]
+
+
+def _decode(raw: bytes) -> str:
+    # Chinese Excel saves "CSV" as GB18030 (GBK); UTF-8 exports often start with a BOM.
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise FileProblem(_("The file is neither UTF-8 nor GB18030 text.")) from None
+
+
+def _csv_rows(raw: bytes) -> Iterator[list[Any]]:
+    yield from csv.reader(io.StringIO(_decode(raw), newline=""))
+
+
+def _xlsx_rows(raw: bytes) -> Iterator[list[Any]]:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - openpyxl is a dependency; this names it if it is missing
+        raise FileProblem(_("Reading .xlsx files needs the openpyxl package.")) from None
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile, XML and its own errors on broken files
+        raise FileProblem(_("This is not a readable .xlsx file: %(error)s") % {"error": exc}) from None
+    try:
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        book.close()
+
+
+def _header_key(value: Any) -> str:
+    return re.sub(r"\s+", "_", _text(value).lstrip("\ufeff").strip().lower())
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Yield the data rows of a .csv or .xlsx export, keyed by field name; blank rows are skipped.
+
+    Columns with unknown headers are ignored (hotline exports carry many); a missing required column
+    is a FileProblem before any row is read.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileProblem(_("Give a .csv or .xlsx file."))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(
+            _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
+        ) from None
+    rows = _xlsx_rows(raw) if suffix == ".xlsx" else _csv_rows(raw)
+    header = next(rows, None)
+    if header is None:
+        raise FileProblem(_("The file is empty."))
+    columns = {index: HEADERS[key] for index, key in enumerate(map(_header_key, header)) if key in HEADERS}
+    missing = [COLUMN_NAMES[name] for name in REQUIRED_COLUMNS if name not in columns.values()]
+    if missing:
+        raise FileProblem(
+            _("Columns missing from the header row: %(columns)s") % {"columns": ", ".join(missing)}
+        )
+    for number, cells in enumerate(rows, start=2):
+        if all(_text(cell) == "" for cell in cells):
+            continue
+        values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
+        yield Row(number=number, values=values)

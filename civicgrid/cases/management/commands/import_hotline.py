@@ -1,0 +1,132 @@
+"""Check a CSV or Excel export of 12345 hotline orders; file them as cases with --commit."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from tqdm import tqdm
+
+from civicgrid.cases import hotline
+from civicgrid.cases.models import Category
+from civicgrid.core import access
+from civicgrid.core.errors import ApplicationError
+
+
+class _ProgressStream:
+    """Let tqdm draw on the command's stderr without the line endings and colours OutputWrapper adds."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(text, style_func=lambda s: s, ending="")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Check a .csv (UTF-8 or GB18030) or .xlsx export of 12345 hotline orders and report on every row "
+        "(rows are numbered as a spreadsheet shows them, the header being row 1); file the orders as "
+        "cases only with --commit, each row on its own. An order already filed is reported as existing, "
+        "never filed twice. Headers in Chinese or English: 工单编号/order_number, 诉求分类/category, "
+        "诉求内容/description, 经度/lon, 纬度/lat, 坐标系/crs, 地址/address, 来电号码/caller_phone, "
+        "来电人/caller_name, 紧急/urgent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="The export: .csv or .xlsx (first sheet)")
+        parser.add_argument("--commit", action="store_true", help="File the orders; without it, only check.")
+        parser.add_argument(
+            "--user", metavar="USERNAME", help="Record the cases as this user (needs the intake permission)."
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["user"]:
+            raise CommandError(_("Give --user: the staff member the cases are recorded by."))
+        user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
+        if not access.can(user, access.Perm.CASE_INTAKE):
+            raise CommandError(
+                _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
+            )
+        path = Path(options["file"])
+        # Every row is read and parsed before anything is written, so a broken file writes nothing.
+        try:
+            rows = list(hotline.read_rows(path))
+        except hotline.FileProblem as exc:
+            raise CommandError(str(exc))
+        orders: list[tuple[int, hotline.HotlineOrder | str]] = []
+        for row in rows:
+            try:
+                orders.append((row.number, hotline.order_from_values(row.values)))
+            except ApplicationError as exc:
+                orders.append((row.number, hotline.error_text(exc)))
+
+        categories = {c.code: c for c in Category.objects.all()}
+        commit = options["commit"]
+        run = hotline.order_import if commit else hotline.order_try
+        progress = partial(
+            tqdm,
+            file=_ProgressStream(self.stderr),
+            disable=options["no_progress"] or not self.stderr.isatty(),
+            leave=False,
+        )
+        counts = {"created": 0, "exists": 0, "failed": 0}
+        first_row: dict[str, int] = {}
+        for number, order in progress(orders, desc=path.name, unit=_("row")):
+            if isinstance(order, str):
+                counts["failed"] += 1
+                self.stdout.write(_("row %(n)d: error: %(message)s") % {"n": number, "message": order})
+                continue
+            earlier = first_row.get(order.order_number)
+            if not commit and earlier is not None:
+                # A dry run wrote nothing for the first row, so this one would find the order then.
+                counts["exists"] += 1
+                self.stdout.write(
+                    _("row %(n)d: exists (the same order as row %(row)d)") % {"n": number, "row": earlier}
+                )
+                continue
+            try:
+                intake = run(order=order, user=user, categories=categories)
+            except ApplicationError as exc:
+                counts["failed"] += 1
+                self.stdout.write(
+                    _("row %(n)d: error: %(message)s") % {"n": number, "message": hotline.error_text(exc)}
+                )
+                continue
+            number_text = intake.case.tracking_number
+            first_row.setdefault(order.order_number, number)
+            if not intake.created:
+                counts["exists"] += 1
+                self.stdout.write(_("row %(n)d: exists %(number)s") % {"n": number, "number": number_text})
+            elif commit:
+                counts["created"] += 1
+                self.stdout.write(_("row %(n)d: created %(number)s") % {"n": number, "number": number_text})
+            else:
+                counts["created"] += 1
+                self.stdout.write(_("row %(n)d: would be created") % {"n": number})
+
+        if commit:
+            summary = _("Created %(created)d, already there %(exists)d, failed %(failed)d.") % counts
+        else:
+            summary = (
+                _("Would create %(created)d, already there %(exists)d, failed %(failed)d.") % counts
+                + " "
+                + _("Nothing was written; run again with --commit to import.")
+            )
+        self.stdout.write(summary)
+        if counts["failed"]:
+            raise CommandError(
+                ngettext("%(n)d row failed.", "%(n)d rows failed.", counts["failed"])
+                % {"n": counts["failed"]}
+            )

@@ -1,0 +1,386 @@
+"""API shapes for cases: intake, lists, the case record, actions, notifications, 12345 orders."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime
+from typing import Any
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # Clients often send local times without an offset; they mean the site's time zone.
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake
+
+
+class CaseIn(Schema):
+    """A new report. Sent as JSON (photos as base64) or as multipart/form-data (photos as files)."""
+
+    model_config = ConfigDict(
+        # The service reports a missing category or description with a translated field message, so
+        # these default to "" for parsing but are documented as required.
+        json_schema_extra={"required": ["category", "description", "lon", "lat"]}
+    )
+
+    category: str = Field("", description="Code of a minor category (小类), e.g. C0201; see /categories")
+    description: str = Field("", description="What is wrong, up to 2000 characters")
+    lon: float = Field(..., description="Longitude in `crs`")
+    lat: float = Field(..., description="Latitude in `crs`")
+    crs: str = Field("wgs84", description="wgs84 (GPS), gcj02 (WeChat, AMap) or bd09 (Baidu)")
+    address: str = Field("", max_length=200, description="Address or landmark, as the reporter says it")
+    reporter_phone: str = Field("", description="Optional contact phone; never shown publicly")
+    reporter_name: str = Field(
+        "",
+        max_length=50,
+        description="Name of the person reporting; only for staff recording on someone's behalf",
+    )
+    is_public: bool = Field(
+        True, description="Show the case (without personal data) on the public status page"
+    )
+    priority: str = Field("normal", description="normal or urgent (urgent: staff intake only)")
+    source: str = Field(
+        "resident",
+        description="resident (default), mobile_grid_member (riders), or a staff source: grid_patrol, "
+        "hotline, liaison_group, deliberation (these need the intake permission)",
+    )
+    external_ref: str = Field("", max_length=64, description="Reference in another system (staff intake)")
+    photos: list[str] = Field(
+        default_factory=list,
+        description="JSON only: photos as base64 strings (a `data:image/...;base64,` prefix is allowed). "
+        "With multipart/form-data, send them as files in the `photos` field instead.",
+    )
+
+
+class CaseCreatedOut(Schema):
+    tracking_number: str = Field(..., description="Readable over the phone, e.g. 20261129-0042")
+    state: str
+    state_label: str
+    routed: bool = Field(..., description="False when the point is outside every grid (the unrouted queue)")
+    grid: str | None = Field(None, description="Code of the grid it was filed under")
+    village: str | None = None
+    town: str | None = None
+    created_at: datetime
+    status_url: str = Field(..., description="The public status page of this case")
+    url: str = Field(..., description="This case in the API (for people who may see it)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists
+
+
+class CaseListQuery(Schema):
+    queue: str = Field("", description="A work queue: verify, decide, check, village, dispatch, requests, "
+                       "unrouted, sign, in_progress, rate")  # fmt: skip
+    state: str = Field("", description="A case state, e.g. reported, dispatched")
+    category: str = Field("", description="A category code, major (C02) or minor (C0201)")
+    region: str = Field("", description="A place code: cases in that grid, village, town or district")
+    source: str = Field("", description="resident, mobile_grid_member, grid_patrol, hotline, ...")
+    agency: str = Field("", description="An agency code: cases it leads or co-handles")
+    date_from: date | None = Field(None, description="Reported on or after this day")
+    date_to: date | None = Field(None, description="Reported on or before this day")
+    overdue: bool | None = Field(None, description="Only overdue (true) or only on time (false)")
+    text: str = Field("", description="Search tracking number, description, address, external reference")
+    mine: bool = Field(False, description="Only cases I reported")
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+    page: int | None = Field(None, ge=1, description="1-based page of `limit` items; overrides offset")
+
+
+class CodeNameOut(Schema):
+    code: str
+    name: str
+
+
+class CaseListItemOut(Schema):
+    tracking_number: str
+    state: str
+    state_label: str
+    category: CodeNameOut
+    source: str
+    priority: str
+    address: str
+    created_at: datetime
+    step_due_at: datetime | None
+    is_overdue: bool
+    routed: bool
+    town: str | None
+    village: str | None
+    grid: str | None
+    lead_agency: CodeNameOut | None
+
+
+class CaseListOut(Schema):
+    count: int = Field(..., description="All matching cases, not only this page")
+    limit: int
+    offset: int
+    items: list[CaseListItemOut]
+
+
+# ---------------------------------------------------------------------------------------------
+# The case record
+
+
+class ReporterOut(Schema):
+    name: str = Field(..., description="Masked unless you may see who reported it")
+    phone: str = Field(..., description="Masked unless you may see who reported it")
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    action: str
+    label: str
+    from_state: str
+    to_state: str
+    actor: str | None = Field(None, description="The person's name; shown to staff only")
+    actor_role: str
+    actor_role_label: str
+    note: str
+    data: dict[str, Any] = Field(default_factory=dict, description="Details of the step (staff only)")
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    event_id: int | None
+    width: int
+    height: int
+    url: str
+    thumbnail_url: str
+
+
+class AppointmentOut(Schema):
+    starts_at: datetime
+    place: str
+    participants: str
+
+
+class ActionOut(Schema):
+    action: str = Field(..., description="POST it to /{number}/actions/{action}")
+    label: str
+    requires: list[str] = Field(
+        ...,
+        description="Fields that must be sent: note, photos, agency, merge_into, until, grid; "
+        "`rating` means both `solved` and `satisfaction`",
+    )
+    accepts: list[str] = Field(..., description="Fields that may be sent besides the required ones")
+    danger: bool = Field(..., description="Closes a door: ask for confirmation")
+
+
+class CategoryRefOut(Schema):
+    code: str
+    name: str
+    parent_code: str | None
+    parent_name: str | None
+
+
+class CaseDetailOut(Schema):
+    tracking_number: str
+    state: str
+    state_label: str
+    source: str
+    source_label: str
+    category: CategoryRefOut
+    description: str
+    address: str
+    lon: float
+    lat: float
+    routed: bool
+    grid: str | None
+    village: str | None
+    town: str | None
+    district: str | None
+    priority: str
+    is_public: bool
+    external_ref: str
+    reporter: ReporterOut
+    lead_agency: CodeNameOut | None
+    co_agencies: list[CodeNameOut]
+    pending_request: str
+    pending_until: datetime | None
+    merged_into: str | None
+    merged_cases: list[str]
+    step_due_at: datetime | None
+    is_overdue: bool
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    solved: bool | None
+    satisfaction: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    version: int
+    events: list[EventOut]
+    photos: list[PhotoOut]
+    appointments: list[AppointmentOut]
+    actions: list[ActionOut] = Field(..., description="What you may do to this case now")
+
+
+class AppointmentIn(Schema):
+    starts_at: datetime
+    place: str = Field(..., max_length=200)
+    participants: str = Field("", max_length=1000)
+
+    aware_start = field_validator("starts_at")(_aware)
+
+
+class ActionIn(Schema):
+    """What an action takes; /{number} lists, per allowed action, what it requires and accepts."""
+
+    note: str = Field("", max_length=2000, description="Note or reason")
+    agency: str | None = Field(None, description="Lead agency code (dispatch)")
+    co_agencies: list[str] = Field(default_factory=list, description="Co-handling agency codes (dispatch)")
+    appointment: AppointmentIn | None = Field(None, description="On-site appointment (dispatch)")
+    until: datetime | None = Field(None, description="Extension runs until (request_extension)")
+    merge_into: str | None = Field(None, description="Tracking number of the case to merge into")
+    grid: str | None = Field(None, description="Grid code (assign_grid)")
+    solved: bool | None = Field(None, description="Was it solved? (rate)")
+    satisfaction: str = Field("", description="satisfied, basically_satisfied or unsatisfied (rate)")
+    photos: list[str] = Field(
+        default_factory=list,
+        description="JSON only: base64 photos. With multipart/form-data, send files in `photos`.",
+    )
+
+    aware_until = field_validator("until")(_aware)
+
+
+class CommentIn(Schema):
+    note: str = Field(..., max_length=2000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Categories, notifications, the public page
+
+
+class MinorCategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    photo_required: bool
+    is_urgent: bool
+
+
+class MajorCategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    children: list[MinorCategoryOut]
+
+
+class CategoriesQuery(Schema):
+    lon: float | None = Field(None, description="Only categories valid at this point (with lat)")
+    lat: float | None = None
+    crs: str = Field("wgs84", description="wgs84, gcj02 or bd09")
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    text: str
+    case: str = Field(..., description="Tracking number")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationListOut(Schema):
+    count: int
+    unread: int
+    items: list[NotificationOut]
+
+
+class NotificationsQuery(Schema):
+    unread: bool = Field(False, description="Only unread notifications")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class NotificationsReadIn(Schema):
+    ids: list[int] | None = Field(None, description="Notifications to mark read")
+    all: bool = Field(False, description="Mark all of mine read")
+
+
+class NotificationsReadOut(Schema):
+    marked: int
+    unread: int
+
+
+class PublicEventOut(Schema):
+    at: datetime
+    action: str
+    label: str
+    state: str
+
+
+class PublicCaseOut(Schema):
+    tracking_number: str
+    state: str
+    state_label: str
+    category: str
+    created_at: datetime
+    address: str
+    lon: float = Field(..., description="Rounded to about 100 m")
+    lat: float
+    events: list[PublicEventOut]
+    merged_into: str
+
+
+# ---------------------------------------------------------------------------------------------
+# 12345 hotline
+
+
+class HotlineOrderIn(Schema):
+    order_number: str = Field(..., min_length=1, max_length=64, description="The 12345 work-order number")
+    category: str = Field(..., description="Minor category code")
+    description: str = Field(..., description="What the caller reported")
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    address: str = ""
+    caller_phone: str = ""
+    caller_name: str = ""
+    received_at: datetime | None = Field(None, description="When the hotline took the call")
+    urgent: bool = False
+
+    aware_received = field_validator("received_at")(_aware)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def inline_schema(model: type[Schema], *, files: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Return a model's JSON schema with its definitions inlined, for hand-written request bodies.
+
+    `files` names list fields that a multipart body carries as file uploads instead of strings.
+    """
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(copy.deepcopy(definitions[ref.removeprefix("#/$defs/")]))
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    schema = resolve(schema)
+    for name in files:
+        schema["properties"][name] = {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "title": name.capitalize(),
+        }
+    return schema

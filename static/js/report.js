@@ -1,0 +1,296 @@
+// The snap-and-report form: photo previews, the browser's position (WGS-84), a draggable pin on a
+// Leaflet map with the grids drawn under it, the map-centre fallback, and one submission per tap.
+// Without JavaScript the form still works: native file inputs and typed coordinates.
+(function () {
+  "use strict";
+
+  var OUTLINE_STYLE = { color: "#1f5fbf", weight: 1.5, opacity: 0.7, fillColor: "#1f5fbf", fillOpacity: 0.04 };
+  var PIN_HTML =
+    '<svg viewBox="0 0 36 48" width="36" height="48" aria-hidden="true">' +
+    '<path d="M18 1C8.6 1 1 8.6 1 18c0 12.4 15 27.5 15.6 28.1a2 2 0 0 0 2.8 0C20 45.5 35 30.4 35 18 35 8.6 27.4 1 18 1z" fill="#c8372d" stroke="#fff" stroke-width="2"/>' +
+    '<circle cx="18" cy="18" r="6" fill="#fff"/></svg>';
+
+  function format(template, value) {
+    return (template || "").replace("%s", value);
+  }
+
+  // --- Photos ---------------------------------------------------------------------------------
+
+  function setupPhotos(form) {
+    var store = form.querySelector("[data-photo-store]");
+    var camera = form.querySelector("[data-photo-camera]");
+    var list = form.querySelector("[data-photo-previews]");
+    var count = form.querySelector("[data-photo-count]");
+    var max = parseInt(form.dataset.photoMax || "6", 10);
+    if (!store || !list) return;
+    // Every choice adds to the photos kept so far (a camera input holds one shot at a time), so
+    // the files live in one input; browsers without DataTransfer keep their native behaviour.
+    var canMerge = typeof DataTransfer !== "undefined";
+    var kept = [];
+
+    function sync() {
+      if (!canMerge) return;
+      var transfer = new DataTransfer();
+      kept.forEach(function (file) {
+        transfer.items.add(file);
+      });
+      store.files = transfer.files;
+      if (camera) camera.value = "";
+    }
+
+    function render() {
+      list.innerHTML = "";
+      var files = canMerge ? kept : [].concat(
+        Array.prototype.slice.call(store.files || []),
+        Array.prototype.slice.call((camera && camera.files) || [])
+      );
+      files.forEach(function (file, index) {
+        var item = document.createElement("li");
+        item.className = "photo-preview";
+        var img = document.createElement("img");
+        var url = URL.createObjectURL(file);
+        img.src = url;
+        img.alt = file.name;
+        img.addEventListener("load", function () {
+          URL.revokeObjectURL(url);
+        });
+        item.appendChild(img);
+        if (canMerge) {
+          var remove = document.createElement("button");
+          remove.type = "button";
+          remove.className = "photo-preview__remove";
+          remove.setAttribute("aria-label", (form.dataset.msgRemove || "Remove") + " " + (index + 1));
+          remove.innerHTML = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 5l10 10M15 5L5 15" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/></svg>';
+          remove.addEventListener("click", function () {
+            kept.splice(index, 1);
+            sync();
+            render();
+          });
+          item.appendChild(remove);
+        }
+        list.appendChild(item);
+      });
+      var hint = form.querySelector("[data-photo-hint]");
+      if (hint) hint.classList.toggle("is-met", files.length > 0);
+      if (count) {
+        count.hidden = files.length === 0;
+        count.textContent = files.length > max ? form.dataset.msgTooMany : format(form.dataset.msgCount, files.length);
+        count.classList.toggle("is-error", files.length > max);
+      }
+    }
+
+    function take(input) {
+      if (canMerge) {
+        Array.prototype.forEach.call(input.files || [], function (file) {
+          kept.push(file);
+        });
+        sync();
+      }
+      render();
+    }
+
+    store.addEventListener("change", function () {
+      take(store);
+    });
+    if (camera) {
+      camera.addEventListener("change", function () {
+        take(camera);
+      });
+    }
+  }
+
+  // --- Category -------------------------------------------------------------------------------
+
+  function setupCategory(form) {
+    var select = form.querySelector("[data-category]");
+    var hint = form.querySelector("[data-photo-hint]");
+    if (!select || !hint) return;
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      hint.hidden = !(option && option.dataset.photo === "1");
+    });
+  }
+
+  // --- Map and position -----------------------------------------------------------------------
+
+  function inside(point, ring) {
+    // Ray casting on [lon, lat] pairs.
+    var x = point[0], y = point[1], result = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) result = !result;
+    }
+    return result;
+  }
+
+  function covers(geometry, point) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    return polygons.some(function (rings) {
+      if (!rings.length || !inside(point, rings[0])) return false;
+      for (var k = 1; k < rings.length; k++) if (inside(point, rings[k])) return false;
+      return true;
+    });
+  }
+
+  function setupMap(form) {
+    var container = form.querySelector("[data-report-map]");
+    var lonInput = form.querySelector("[name=lon]");
+    var latInput = form.querySelector("[name=lat]");
+    var status = form.querySelector("[data-locate-status]");
+    var actions = form.querySelector("[data-locate-actions]");
+    if (!container || typeof L === "undefined" || !lonInput || !latInput) return;
+    var data = JSON.parse(document.getElementById(container.dataset.geo).textContent);
+    var outlines = data.outlines || [];
+    var tileUrl = container.dataset.tileUrl || "";
+
+    var map = L.map(container, { zoomSnap: 0.25, scrollWheelZoom: false, tap: false, attributionControl: Boolean(tileUrl) });
+    if (tileUrl) {
+      container.classList.add("map--tiles");
+      L.tileLayer(tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+    }
+    var bounds = L.latLngBounds([]);
+    if (outlines.length) {
+      var layer = L.geoJSON({ type: "FeatureCollection", features: outlines }, { style: OUTLINE_STYLE, interactive: false }).addTo(map);
+      bounds = layer.getBounds();
+    } else if (data.extent) {
+      bounds = L.latLngBounds(data.extent);
+    }
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
+    else map.setView([35, 105], 4);
+
+    var icon = L.divIcon({ className: "report-pin", html: PIN_HTML, iconSize: [36, 48], iconAnchor: [18, 46] });
+    var marker = L.marker(map.getCenter(), { draggable: true, icon: icon, keyboard: true, autoPan: true });
+
+    function say(text) {
+      if (status) status.textContent = text;
+    }
+
+    function where(lat, lon) {
+      var hit = null;
+      outlines.some(function (feature) {
+        if (feature.geometry && covers(feature.geometry, [lon, lat])) {
+          hit = feature.properties.name;
+          return true;
+        }
+        return false;
+      });
+      if (hit) return format(form.dataset.msgInside, hit);
+      return outlines.length ? form.dataset.msgOutside : "";
+    }
+
+    function setPoint(latlng, message) {
+      latInput.value = latlng.lat.toFixed(6);
+      lonInput.value = latlng.lng.toFixed(6);
+      marker.setLatLng(latlng);
+      if (!map.hasLayer(marker)) marker.addTo(map);
+      container.dataset.pinned = "1";
+      var place = where(latlng.lat, latlng.lng);
+      say([message, place].filter(Boolean).join(" "));
+    }
+
+    marker.on("dragend", function () {
+      setPoint(marker.getLatLng(), form.dataset.msgMoved);
+    });
+    map.on("click", function (event) {
+      setPoint(event.latlng, form.dataset.msgMoved);
+    });
+
+    function typed() {
+      var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value);
+      if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) return L.latLng(lat, lon);
+      return null;
+    }
+    [lonInput, latInput].forEach(function (input) {
+      input.addEventListener("change", function () {
+        var point = typed();
+        if (point) {
+          setPoint(point, "");
+          map.setView(point, Math.max(map.getZoom(), 16));
+        }
+      });
+    });
+
+    function locate() {
+      if (!navigator.geolocation) {
+        say(form.dataset.msgUnsupported);
+        return;
+      }
+      say(form.dataset.msgLocating);
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          var point = L.latLng(position.coords.latitude, position.coords.longitude);
+          map.setView(point, 17);
+          setPoint(point, format(form.dataset.msgLocated, Math.round(position.coords.accuracy || 0)));
+        },
+        function () {
+          say(form.dataset.msgDenied);
+        },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    }
+
+    if (actions) actions.hidden = false;
+    var locateButton = form.querySelector("[data-locate]");
+    var centreButton = form.querySelector("[data-use-centre]");
+    if (locateButton) locateButton.addEventListener("click", locate);
+    if (centreButton) {
+      centreButton.addEventListener("click", function () {
+        setPoint(map.getCenter(), form.dataset.msgMoved);
+      });
+    }
+
+    var start = typed();
+    if (start) {
+      // Back from a refused submission: the pin stays where it was.
+      map.setView(start, 17);
+      setPoint(start, "");
+    } else if (navigator.permissions && navigator.permissions.query) {
+      // Ask for the position straight away only when the person already allowed it.
+      navigator.permissions.query({ name: "geolocation" }).then(
+        function (result) {
+          if (result.state === "granted") locate();
+        },
+        function () {}
+      );
+    }
+    window.setTimeout(function () {
+      map.invalidateSize();
+    }, 150);
+    container.dataset.ready = "1";
+  }
+
+  // --- Submit once ----------------------------------------------------------------------------
+
+  function setupSubmit(form) {
+    var button = form.querySelector("[data-submit]");
+    if (!button) return;
+    var label = button.textContent;
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sending === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      button.setAttribute("aria-disabled", "true");
+      button.textContent = form.dataset.msgSending || label;
+    });
+    // Back to the page from the browser's history: the form can be sent again.
+    window.addEventListener("pageshow", function () {
+      form.dataset.sending = "";
+      button.removeAttribute("aria-disabled");
+      button.textContent = label;
+    });
+  }
+
+  function init() {
+    var form = document.querySelector("[data-report-form]");
+    if (!form) return;
+    setupPhotos(form);
+    setupCategory(form);
+    setupMap(form);
+    setupSubmit(form);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
