@@ -782,6 +782,10 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
         district=places[DISTRICT_CODE],
         town=persona_town,
         reporters=[u for name, u in by_name.items() if name in ("resident", "rider")],
+        focus_grid=next(
+            (ra.place for ra in RoleAssignment.objects.filter(user__username="grid").select_related("place")),
+            None,
+        ),
     )
     return result
 

@@ -129,7 +129,9 @@ def _holder(role: str, place_id: int | None) -> User | None:
     return ra.user if ra else None
 
 
-def load(*, district: Place, town: Place, reporters: list[User], per_town: int = 6) -> int:
+def load(
+    *, district: Place, town: Place, reporters: list[User], focus_grid: Place | None = None, per_town: int = 6
+) -> int:
     """Set the categories' default agencies, then file and walk the demo cases; return how many."""
     agencies = {a.code: a for a in Agency.objects.filter(region=district)}
     categories = {c.code: c for c in Category.objects.filter(parent__isnull=False)}
@@ -152,7 +154,14 @@ def load(*, district: Place, town: Place, reporters: list[User], per_town: int =
     elsewhere = [b for b in grids if not b.place.code.startswith(town.code)]
     operator = _holder("town_operator", town.pk)
     count = 0
-    for number, boundary in enumerate(rng.sample(in_town, min(len(JOURNEYS) * 2, len(in_town)))):
+    chosen = rng.sample(in_town, min(len(JOURNEYS) * 2, len(in_town)))
+    # The demo's grid worker finds work waiting in their own grid: to verify, to handle, to check.
+    focus = next((b for b in in_town if focus_grid and b.place_id == focus_grid.pk), None)
+    if focus is not None:
+        for number in (0, 1, 2, 7, 13):
+            if number < len(chosen):
+                chosen[number] = focus
+    for number, boundary in enumerate(chosen):
         reporter = reporters[number % len(reporters)]
         category = categories[codes[number % len(codes)]]
         count += _file(rng, boundary, category, reporter, JOURNEYS[number % len(JOURNEYS)], operator)
