@@ -65,6 +65,7 @@ messages: venv
 
 bench: venv
 	$(PY) bench/bench_locate.py
+	$(PY) bench/bench_intake.py
 
 clean:
 	rm -rf var/test*.sqlite3 var/screenshots

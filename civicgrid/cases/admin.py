@@ -53,7 +53,16 @@ class CaseEventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["tracking_number", "state", "category", "town", "village", "grid", "is_overdue", "created_at"]
+    list_display = [
+        "tracking_number",
+        "state",
+        "category",
+        "town",
+        "village",
+        "grid",
+        "is_overdue",
+        "created_at",
+    ]
     list_filter = ["state", "source", "is_overdue", "priority"]
     search_fields = ["tracking_number", "external_ref", "description", "address"]
     list_select_related = ["category", "town", "village", "grid"]

@@ -209,9 +209,13 @@ def _absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def _created_out(request: HttpRequest, case: Case) -> dict[str, Any]:
-    ids = [pk for pk in (case.grid_id, case.village_id, case.town_id) if pk]
-    codes = dict(Place.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+def _created_out(request: HttpRequest, case: Case, location: Any = None) -> dict[str, Any]:
+    if location is not None:
+        # Intake just routed it: the codes are in hand, no query needed.
+        codes = {ref.id: ref.code for ref in (location.grid, location.village, location.town) if ref}
+    else:
+        ids = [pk for pk in (case.grid_id, case.village_id, case.town_id) if pk]
+        codes = dict(Place.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
     return {
         "tracking_number": case.tracking_number,
         "state": case.state,
@@ -409,7 +413,7 @@ def case_create(
         errors["external_ref"] = _("Only staff give an external reference.")
     if errors:
         raise _invalid(errors)
-    category = Category.objects.filter(code=payload.category.strip().upper()).first()
+    category = Category.objects.filter(code=payload.category.strip().upper()).order_by().first()
     key = (idempotency_key or "").strip()
     on_behalf = payload.source in STAFF_SOURCES
     intake = services.case_create(
@@ -431,7 +435,7 @@ def case_create(
         external_ref=payload.external_ref,
         idempotency_key=key,
     )
-    return Status(201 if intake.created else 200, _created_out(request, intake.case))
+    return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))
 
 
 @router.get("/", response=CaseListOut, auth=signed_in, summary="List the cases in your area")
@@ -584,7 +588,7 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     access.check(request.user, access.Perm.CASE_INTAKE)
     order = hotline.order_from_values(payload.dict())
     intake = hotline.order_import(order=order, user=request.user)
-    return Status(201 if intake.created else 200, _created_out(request, intake.case))
+    return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -11,9 +12,9 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
@@ -92,24 +93,38 @@ def _photos_save(case: Case, event: CaseEvent, photos: Iterable[CleanImage], kin
 def _next_tracking_number(now: datetime) -> str:
     """Return the next readable tracking number of the day: 20261129-0042.
 
-    The day's counter is incremented with a conditional update inside the caller's transaction, so
-    two intakes never get the same number on SQLite or PostgreSQL.
+    The day's counter is incremented by one UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL) inside
+    the caller's transaction, so two intakes never get the same number.
     """
     day = timezone.localdate(now)
-    if not TrackingCounter.objects.filter(day=day).update(last=F("last") + 1):
+    number = _bump_counter(day)
+    if number is None:
         try:
             with transaction.atomic():
                 TrackingCounter.objects.create(day=day, last=1)
+            number = 1
         except IntegrityError:
-            TrackingCounter.objects.filter(day=day).update(last=F("last") + 1)
-    number = TrackingCounter.objects.get(day=day).last
+            number = _bump_counter(day)
     return f"{day:%Y%m%d}-{number:04d}"
+
+
+def _bump_counter(day) -> int | None:
+    table = connection.ops.quote_name(TrackingCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last",  # noqa: S608 - table name only
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 @dataclass
 class Intake:
     case: Case
     created: bool
+    # Where intake routed it (None when a retry returned the first case).
+    location: routing.Location | None = None
 
 
 def _scoped_key(submitter: User | None, key: str) -> str:
@@ -192,9 +207,6 @@ def case_create(
     now = timezone.now()
     try:
         with transaction.atomic():
-            existing = _existing(scoped_key, source, external_ref)
-            if existing:
-                return Intake(existing, False)
             case = Case(
                 tracking_number=_next_tracking_number(now),
                 source=source,
@@ -229,23 +241,26 @@ def case_create(
                 data={**(event_data or {}), "routed": location.routed, "crs": crs},
             )
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
-            transaction.on_commit(lambda: _notify_step(case, State.REPORTED))
+            # In-app notifications are rows of this database: written with the case, never lost apart.
+            _notify_step(case, State.REPORTED)
     except IntegrityError:
         # A concurrent submission with the same key or order number won the race: return its case.
         existing = _existing(scoped_key, source, external_ref)
         if existing is None:
             raise
         return Intake(existing, False)
-    return Intake(case, True)
+    return Intake(case, True, location)
 
 
 def _existing(scoped_key: str | None, source: str, external_ref: str) -> Case | None:
+    # Unique lookups: no ordering to compile (intake's hot path; bench/bench_intake.py measures it).
     if scoped_key:
-        found = Case.objects.filter(idempotency_key=scoped_key).first()
+        found = Case.objects.filter(idempotency_key=scoped_key).order_by()[:1]
         if found:
-            return found
+            return found[0]
     if external_ref:
-        return Case.objects.filter(source=source, external_ref=external_ref.strip()).first()
+        found = Case.objects.filter(source=source, external_ref=external_ref.strip()).order_by()[:1]
+        return found[0] if found else None
     return None
 
 
@@ -397,7 +412,7 @@ def case_act(
             _photos_save(case, event, cleaned, kind)
         old_state = case.state
         case.refresh_from_db()
-        transaction.on_commit(lambda: _notify_after(case, t, old_state, event))
+        _notify_after(case, t, old_state, event)
     return case
 
 
@@ -524,11 +539,13 @@ def case_comment(*, case: Case, actor: User, note: str) -> Case:
 # Notifications
 
 
-def _users_with(role: str, place_id: int | None) -> list[int]:
+def _users_with(role: str | Sequence[str], place_id: int | None) -> list[int]:
     if place_id is None:
         return []
+    roles = [role] if isinstance(role, str) else list(role)
     return list(
-        RoleAssignment.objects.filter(role=role, place_id=place_id, is_active=True, user__is_active=True)
+        RoleAssignment.objects.filter(role__in=roles, place_id=place_id, is_active=True, user__is_active=True)
+        .order_by()
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -539,6 +556,7 @@ def _agency_staff(agency_ids: Iterable[int]) -> list[int]:
         RoleAssignment.objects.filter(
             role=RoleAssignment.Role.AGENCY_STAFF, agency_id__in=list(agency_ids), is_active=True
         )
+        .order_by()
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -549,7 +567,7 @@ def queue_owners(case: Case, state: str) -> list[int]:
     R = RoleAssignment.Role
     if state in (State.REPORTED, State.ACCEPTED, State.GRID_HANDLING, State.CHECKING):
         if case.grid_id:
-            return _users_with(R.GRID_WORKER, case.grid_id) + _users_with(R.GRID_LEADER, case.grid_id)
+            return _users_with((R.GRID_WORKER, R.GRID_LEADER), case.grid_id)
         return _users_with(R.VILLAGE_CADRE, case.village_id) or _users_with(R.TOWN_OPERATOR, case.town_id)
     if state in (State.VILLAGE, State.VILLAGE_HANDLING):
         return _users_with(R.VILLAGE_CADRE, case.village_id)
@@ -575,6 +593,7 @@ def supervisors(case: Case, state: str) -> list[int]:
 
 
 def notify(*, user_ids: Iterable[int], case: Case, kind: str, text: str, exclude: int | None = None) -> int:
+    """Write one in-app notification per user (the text was rendered in the site's language)."""
     rows = [
         Notification(user_id=uid, case=case, kind=kind, text=text[:300])
         for uid in dict.fromkeys(user_ids)
@@ -584,6 +603,18 @@ def notify(*, user_ids: Iterable[int], case: Case, kind: str, text: str, exclude
     return len(rows)
 
 
+def _in_site_language(fn):
+    """Render notification texts in the site's language: they are stored, and read by others later."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_in_site_language
 def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
     notify(
         user_ids=queue_owners(case, state),
@@ -594,6 +625,7 @@ def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
     )
 
 
+@_in_site_language
 def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -> None:
     actor_id = event.actor_id
     if t.action == "return_dispatch":

@@ -61,7 +61,8 @@ def test_it_lets_exactly_one_of_two_operators_dispatch(cw):
     conflicts = [r for r in results if isinstance(r, Conflict)]
     assert len(succeeded) == 1, results
     assert len(conflicts) == 1, results
-    assert "Someone else acted" in conflicts[0].message or conflicts[0].code == "invalid_action"
+    # The loser either lost the compare-and-set or read the case after the winner committed.
+    assert conflicts[0].code in ("conflict", "invalid_action")
     assert CaseEvent.objects.filter(case=case, action="dispatch").count() == 1
     final = Case.objects.get(pk=case.pk)
     assert final.state == "dispatched"

@@ -68,9 +68,10 @@ def test_it_counts_unread_notifications(world):
     from civicgrid.cases.models import Category, Notification
     from civicgrid.cases.tests.conftest import report
 
-    case = report(world, Category.objects.get(code="C0201"))
-    Notification.objects.create(user=world.grid_worker, case=case, kind="new_work", text="x")
+    case = report(world, Category.objects.get(code="C0201"))  # notifies the grid worker once
     assert nav_items(world.grid_worker)[-1].badge == 1
+    Notification.objects.create(user=world.grid_worker, case=case, kind="new_work", text="x")
+    assert nav_items(world.grid_worker)[-1].badge == 2
 
 
 def test_it_links_every_entry_to_a_page_that_answers(world, client):

@@ -28,6 +28,7 @@ def _limits(settings):
     settings.CASE_PHOTO_MAX_BYTES = 10 * 1024 * 1024
     settings.CASE_PHOTO_THUMB_PX = 480
 
+
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
 
