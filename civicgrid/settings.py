@@ -203,6 +203,9 @@ CASE_RATING_DAYS = env_int("CASE_RATING_DAYS", 7)
 CASE_MAX_REOPENS = env_int("CASE_MAX_REOPENS", 1)
 # The sweep warns this many hours before a step deadline.
 CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 4)
+# Reports per hour from one signed-in person, and from one client address without sign-in (0: no limit).
+CASE_INTAKE_USER_PER_HOUR = env_int("CASE_INTAKE_USER_PER_HOUR", 60)
+CASE_INTAKE_ANONYMOUS_PER_HOUR = env_int("CASE_INTAKE_ANONYMOUS_PER_HOUR", 20)
 # Photos: largest file, largest pixel count, thumbnail size, most photos per report.
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)

@@ -434,6 +434,7 @@ def case_create(
         priority=payload.priority,
         external_ref=payload.external_ref,
         idempotency_key=key,
+        client=request.META.get("REMOTE_ADDR", ""),
     )
     return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))
 

@@ -33,6 +33,7 @@ from civicgrid.cases.models import (
 from civicgrid.cases.transitions import DECIDED, HANDLER, HANDLER_STATE, RATED, SAME, Transition, transition
 from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError, Conflict, PermissionDenied
+from civicgrid.lib import ratelimit
 from civicgrid.lib.images import CleanImage, ImageError, clean_image
 from civicgrid.places import routing
 from civicgrid.places.models import Place
@@ -151,6 +152,7 @@ def case_create(
     idempotency_key: str = "",
     actor: User | None = None,
     event_data: dict[str, Any] | None = None,
+    client: str = "",
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
@@ -202,6 +204,7 @@ def case_create(
     existing = _existing(scoped_key, source, external_ref)
     if existing:
         return Intake(existing, False)
+    _check_rate(actor, source, client)
     location = routing.locate(lon, lat, crs=crs)
     cleaned = photos_clean(photos)
     now = timezone.now()
@@ -250,6 +253,28 @@ def case_create(
             raise
         return Intake(existing, False)
     return Intake(case, True, location)
+
+
+def _check_rate(actor: User | None, source: str, client: str) -> None:
+    """Refuse a flood of reports from one person or, when anonymous, one client address.
+
+    Staff recording hotline orders or liaison-group cases are not limited; a retry of an accepted
+    report never counts (it returned above).
+    """
+    if source not in (Case.Source.RESIDENT, Case.Source.MOBILE):
+        return
+    if actor is not None and actor.is_authenticated:
+        key, limit = f"intake:user:{actor.pk}", settings.CASE_INTAKE_USER_PER_HOUR
+    elif client:
+        key, limit = f"intake:client:{client}", settings.CASE_INTAKE_ANONYMOUS_PER_HOUR
+    else:
+        return
+    if not ratelimit.allow(key, limit=limit, window=3600):
+        raise ApplicationError(
+            _("Too many reports from here in the last hour. Please try again later."),
+            code="rate_limited",
+            status=429,
+        )
 
 
 def _existing(scoped_key: str | None, source: str, external_ref: str) -> Case | None:

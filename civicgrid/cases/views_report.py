@@ -143,6 +143,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     reporter_phone=d["reporter_phone"],
                     is_public=d["is_public"],
                     idempotency_key=d["idempotency_key"],
+                    client=request.META.get("REMOTE_ADDR", ""),
                 )
             except ApplicationError as exc:
                 form.add_service_error(exc)
