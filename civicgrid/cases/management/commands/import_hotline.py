@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from tqdm import tqdm
 
 from civicgrid.cases import hotline
 from civicgrid.cases.models import Category
 from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError
-
-
-class _ProgressStream:
-    """Let tqdm draw on the command's stderr without the line endings and colours OutputWrapper adds."""
-
-    def __init__(self, out: OutputWrapper) -> None:
-        self.out = out
-
-    def write(self, text: str) -> None:
-        self.out.write(text, style_func=lambda s: s, ending="")
-
-    def flush(self) -> None:
-        self.out.flush()
+from civicgrid.core.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -75,12 +61,7 @@ class Command(BaseCommand):
         categories = {c.code: c for c in Category.objects.all()}
         commit = options["commit"]
         run = hotline.order_import if commit else hotline.order_try
-        progress = partial(
-            tqdm,
-            file=_ProgressStream(self.stderr),
-            disable=options["no_progress"] or not self.stderr.isatty(),
-            leave=False,
-        )
+        progress = command_progress(self.stderr, disabled=options["no_progress"])
         counts = {"created": 0, "exists": 0, "failed": 0}
         first_row: dict[str, int] = {}
         for number, order in progress(orders, desc=path.name, unit=_("row")):

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from civicgrid.core.errors import ApplicationError
+from civicgrid.core.progress import command_progress
 from civicgrid.places import importer
-
-
-class _ProgressStream:
-    """Let tqdm draw on the command's stderr without the line endings and colours OutputWrapper adds."""
-
-    def __init__(self, out: OutputWrapper) -> None:
-        self.out = out
-
-    def write(self, text: str) -> None:
-        self.out.write(text, style_func=lambda s: s, ending="")
-
-    def flush(self) -> None:
-        self.out.flush()
 
 
 class Command(BaseCommand):
@@ -55,12 +41,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
             if user is None:
                 raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
-        progress = partial(
-            tqdm,
-            file=_ProgressStream(self.stderr),
-            disable=options["no_progress"] or not self.stderr.isatty(),
-            leave=False,
-        )
+        progress = command_progress(self.stderr, disabled=options["no_progress"])
 
         plan = importer.check_places(raw, user=user, progress=progress)
         for problem in plan.problems:
