@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases.models import TERMINAL_STATES, Case, CaseEvent, Category, Notification
+from civicgrid.cases.models import Case, CaseEvent, Category, Notification
 from civicgrid.cases.transitions import Transition
 from civicgrid.core import access
 from civicgrid.core.errors import NotFound
@@ -303,8 +303,3 @@ def mobile_member_record(*, user) -> dict[str, int]:
 
 # Minor classes that count as safety hazards in a mobile grid member's record.
 HAZARD_CODES = ("C0104", "C0501", "E0503", "E0604")
-
-
-def state_counts(*, user) -> dict[str, int]:
-    rows = access.scope_cases(user).exclude(state__in=TERMINAL_STATES).values("state").annotate(n=Count("id"))
-    return {r["state"]: r["n"] for r in rows}
