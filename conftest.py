@@ -136,12 +136,16 @@ def login(client):
 
 @pytest.fixture(autouse=True)
 def _fresh_routing_index():
-    """Drop the per-process routing index around each test, since each test has its own boundaries."""
+    """Drop the per-process routing index and category list around each test: each test has its own
+    boundaries, and categories written by a test are rolled back (or flushed) after it."""
+    from civicgrid.cases import categories
     from civicgrid.places import routing
 
     routing.invalidate()
+    categories.invalidate()
     yield
     routing.invalidate()
+    categories.invalidate()
 
 
 @pytest.fixture

@@ -27,8 +27,9 @@ from ninja.utils import check_csrf
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.api import anyone, signed_in
+from civicgrid.cases import categories as category_list
 from civicgrid.cases import hotline, selectors, services
-from civicgrid.cases.models import Case, CaseEvent, Category, Notification
+from civicgrid.cases.models import Case, CaseEvent, Notification
 from civicgrid.cases.schemas import (
     ActionIn,
     CaseCreatedOut,
@@ -219,7 +220,7 @@ def _created_out(request: HttpRequest, case: Case, location: Any = None) -> dict
     return {
         "tracking_number": case.tracking_number,
         "state": case.state,
-        "state_label": str(case.get_state_display()),
+        "state_label": str(Case.State(case.state).label),
         "routed": case.routed,
         "grid": codes.get(case.grid_id),
         "village": codes.get(case.village_id),
@@ -413,7 +414,7 @@ def case_create(
         errors["external_ref"] = _("Only staff give an external reference.")
     if errors:
         raise _invalid(errors)
-    category = Category.objects.filter(code=payload.category.strip().upper()).order_by().first()
+    category = category_list.reportable_by_code(payload.category)
     key = (idempotency_key or "").strip()
     on_behalf = payload.source in STAFF_SOURCES
     intake = services.case_create(

@@ -156,6 +156,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("grid"),
     )
     village = models.ForeignKey(
@@ -164,6 +165,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("village"),
     )
     town = models.ForeignKey(
@@ -172,6 +174,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("town"),
     )
     district = models.ForeignKey(
@@ -180,6 +183,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("district"),
     )
     reporter = models.ForeignKey(
@@ -200,9 +204,7 @@ class Case(models.Model):
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
 
-    state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, default=State.REPORTED, db_index=True
-    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REPORTED)
     # Bumped by every action; the compare-and-set in case_act checks it.
     version = models.PositiveIntegerField(default=0)
     handler = models.CharField(_("handled by"), max_length=10, choices=Handler.choices, blank=True)
@@ -213,6 +215,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="lead_cases",
+        db_index=False,
     )
     co_agencies = models.ManyToManyField(
         "accounts.Agency", verbose_name=_("co-handling agencies"), blank=True, related_name="co_cases"
@@ -224,6 +227,8 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="merged",
+        # Cases are never deleted, so nothing needs to find the cases merged into one quickly.
+        db_index=False,
     )
     pending_request = models.CharField(
         _("pending request"), max_length=12, choices=Request.choices, blank=True, default=""
@@ -233,7 +238,7 @@ class Case(models.Model):
 
     # The deadline of the step the case is in now, and whether the sweep found it passed.
     step_due_at = models.DateTimeField(_("step deadline"), null=True, blank=True, db_index=True)
-    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
     # Set by the sweep once it warned that the step deadline is near; cleared when the step changes.
     due_notice_sent = models.BooleanField(default=False)
     response_due_at = models.DateTimeField(_("response deadline"), null=True, blank=True)
@@ -260,11 +265,14 @@ class Case(models.Model):
                 name="unique_external_ref_per_source",
             )
         ]
+        # Every index is written by every report: these few serve the scoped queues and lists (a
+        # region or agency, then the state), the sweep (step_due_at) and date order (created_at).
         indexes = [
-            models.Index(fields=["state", "town"], name="case_state_town_idx"),
-            models.Index(fields=["state", "village"], name="case_state_village_idx"),
-            models.Index(fields=["state", "grid"], name="case_state_grid_idx"),
-            models.Index(fields=["state", "lead_agency"], name="case_state_agency_idx"),
+            models.Index(fields=["grid", "state"], name="case_grid_state_idx"),
+            models.Index(fields=["village", "state"], name="case_village_state_idx"),
+            models.Index(fields=["town", "state"], name="case_town_state_idx"),
+            models.Index(fields=["district", "state"], name="case_district_state_idx"),
+            models.Index(fields=["lead_agency", "state"], name="case_agency_state_idx"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
+from civicgrid.cases import categories
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
 from civicgrid.cases.transitions import Transition
 from civicgrid.core import access
@@ -267,13 +268,10 @@ def categories_for_point(*, lon: float | None = None, lat: float | None = None) 
     """Return the active minor categories a report may choose, major class joined in.
 
     Every category is valid in every routed grid today; when regions accept different categories,
-    this is the one place that narrows the list.
+    this is the one place that narrows the list. The list comes from this process's copy
+    (`civicgrid.cases.categories`).
     """
-    return list(
-        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
-        .select_related("parent")
-        .order_by("parent__sort", "sort", "code")
-    )
+    return categories.reportable()
 
 
 def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:

@@ -1,0 +1,72 @@
+"""Hand-written SQL for the statements intake runs on every report (bench/bench_intake.py).
+
+Compiling an ORM query costs more than running these indexed statements, and intake is the path that
+must keep up with a burst of reports. Each statement is plain SQL that SQLite and PostgreSQL both run;
+table and column names come from the models, values are always parameters. Everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+from civicgrid.accounts.models import RoleAssignment, User
+from civicgrid.cases.models import Case, Notification
+
+# Notification rows per INSERT (SQLite allows 32,766 parameters in one statement).
+NOTIFY_BATCH = 500
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _first(sql: str, params: Sequence[Any]) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def case_id_by_key(scoped_key: str) -> int | None:
+    """Return the id of the case filed with this (scoped) idempotency key."""
+    return _first(f"SELECT id FROM {_table(Case)} WHERE idempotency_key = %s LIMIT 1", [scoped_key])  # noqa: S608
+
+
+def case_id_by_external_ref(source: str, external_ref: str) -> int | None:
+    """Return the id of the case with this external reference (a 12345 order number) from this source."""
+    return _first(
+        f"SELECT id FROM {_table(Case)} WHERE source = %s AND external_ref = %s LIMIT 1",  # noqa: S608
+        [source, external_ref],
+    )
+
+
+def role_holders(roles: Sequence[str], place_id: int) -> list[int]:
+    """Return the active users with an active assignment of one of the roles at the place."""
+    marks = ", ".join(["%s"] * len(roles))
+    sql = (
+        f"SELECT DISTINCT ra.user_id FROM {_table(RoleAssignment)} ra "  # noqa: S608
+        f"JOIN {_table(User)} u ON u.id = ra.user_id "
+        f"WHERE ra.place_id = %s AND ra.is_active = %s AND u.is_active = %s AND ra.role IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [place_id, True, True, *roles])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def notifications_insert(
+    *, user_ids: Sequence[int], case_id: int, kind: str, text: str, at: datetime
+) -> None:
+    """Insert one unread notification per user, all in one statement (per NOTIFY_BATCH users)."""
+    created_at = connection.ops.adapt_datetimefield_value(at)
+    insert = f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, created_at) VALUES "  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(user_ids), NOTIFY_BATCH):
+            batch = user_ids[start : start + NOTIFY_BATCH]
+            params: list[Any] = []
+            for uid in batch:
+                params += [uid, case_id, kind, text, created_at]
+            cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch)), params)

@@ -1,0 +1,240 @@
+"""What intake's hot path relies on: the category copy, the hand-written SQL and one-statement inserts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from civicgrid.accounts.models import RoleAssignment
+from civicgrid.accounts.services import role_assign, user_create
+from civicgrid.cases import categories, services, sql
+from civicgrid.cases.models import Case, CaseEvent, Category, Notification
+from civicgrid.lib import rows
+from conftest import PASSWORD
+
+from .conftest import jpeg, report
+
+# ---------------------------------------------------------------------------------------------
+# The category copy
+
+
+def test_reportable_categories_are_active_minor_classes_in_order(world):
+    listed = categories.reportable()
+    expected = list(
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True).order_by(
+            "parent__sort", "sort", "code"
+        )
+    )
+    assert [c.pk for c in listed] == [c.pk for c in expected]
+    assert all(c.parent_id for c in listed)
+    assert categories.reportable_by_code(" c0201 ").code == "C0201"
+    assert categories.reportable_by_code("E01") is None  # a major class is not chosen
+    assert categories.reportable_by_code("NOPE") is None
+
+
+def test_the_copy_is_read_once_then_kept(world, settings):
+    settings.CATEGORY_CACHE_SECONDS = 60
+    categories.reportable()
+    with CaptureQueriesContext(connection) as queries:
+        categories.reportable_by_code("C0201")
+        categories.reportable()
+    assert len(queries) == 0
+
+
+def test_an_edit_in_this_process_is_seen_at_once(world, settings):
+    settings.CATEGORY_CACHE_SECONDS = 3600
+    assert categories.reportable_by_code("C0201") is not None
+    category = Category.objects.get(code="C0201")
+    category.is_active = False
+    category.save()
+    assert categories.reportable_by_code("C0201") is None
+    category.is_active = True
+    category.name = "改过的名称"
+    category.save()
+    assert categories.reportable_by_code("C0201").name == "改过的名称"
+
+
+def test_an_edit_by_another_process_is_seen_after_the_refresh_interval(world, settings):
+    settings.CATEGORY_CACHE_SECONDS = 3600
+    assert categories.reportable_by_code("C0201") is not None
+    # Another process's edit sends no signal here: an UPDATE stands in for it.
+    Category.objects.filter(code="C0201").update(is_active=False)
+    assert categories.reportable_by_code("C0201") is not None
+    settings.CATEGORY_CACHE_SECONDS = 0
+    assert categories.reportable_by_code("C0201") is None
+
+
+def test_a_deactivated_category_is_refused_by_the_api(world, client, settings):
+    settings.CATEGORY_CACHE_SECONDS = 3600
+    Category.objects.filter(code="C0201").update(is_active=False)
+    categories.invalidate()
+    response = client.post(
+        "/api/v1/cases/",
+        {"category": "C0201", "description": "坑", "lon": 120.705, "lat": 31.605},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "category" in response.json()["extra"]["fields"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-written SQL
+
+
+def test_role_holders_are_active_users_with_an_active_assignment(world):
+    place = world.grid_a1a
+    extra = user_create(username="extra", password=PASSWORD, display_name="甲")
+    role_assign(user=extra, role="grid_leader", place=place)
+    gone = user_create(username="gone", password=PASSWORD, display_name="乙")
+    role_assign(user=gone, role="grid_worker", place=place)
+    gone.is_active = False
+    gone.save()
+    ended = user_create(username="ended", password=PASSWORD, display_name="丙")
+    role_assign(user=ended, role="grid_worker", place=place)
+    RoleAssignment.objects.filter(user=ended).update(is_active=False)
+    # Two roles at the place count once.
+    role_assign(user=extra, role="grid_worker", place=place)
+
+    found = sql.role_holders(["grid_worker", "grid_leader"], place.pk)
+    expected = sorted(
+        set(
+            RoleAssignment.objects.filter(
+                role__in=["grid_worker", "grid_leader"], place=place, is_active=True, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+    assert found == expected
+    assert extra.pk in found and world.grid_worker.pk in found
+    assert gone.pk not in found and ended.pk not in found
+    assert sql.role_holders(["village_cadre"], place.pk) == []
+
+
+def test_notifications_insert_reads_back_like_the_orm(world, category):
+    case = report(world, category)
+    at = timezone.now() - timedelta(minutes=5)
+    sql.notifications_insert(
+        user_ids=[world.grid_worker.pk, world.village_cadre.pk],
+        case_id=case.pk,
+        kind="new_work",
+        text="文字",
+        at=at,
+    )
+    made = Notification.objects.filter(case=case, text="文字").order_by("user_id")
+    assert [n.user_id for n in made] == sorted([world.grid_worker.pk, world.village_cadre.pk])
+    assert all(n.created_at == at and n.read_at is None and n.kind == "new_work" for n in made)
+
+
+def test_notify_writes_many_rows_in_batches(world, category, monkeypatch):
+    case = report(world, category)
+    monkeypatch.setattr(sql, "NOTIFY_BATCH", 2)
+    ids = [
+        world.grid_worker.pk,
+        world.village_cadre.pk,
+        world.town_operator.pk,
+        world.resident.pk,
+        world.grid_worker.pk,
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        count = services.notify(user_ids=ids, case=case, kind="update", text="x", exclude=world.resident.pk)
+    assert count == 3
+    assert len([q for q in queries if q["sql"].startswith("INSERT")]) == 2
+    assert Notification.objects.filter(case=case, text="x").count() == 3
+
+
+def test_idempotency_and_external_reference_lookups(world, category):
+    first = report(world, category, idempotency_key="key-00000001")
+    again = services.case_create(
+        reporter=world.resident,
+        source="resident",
+        category=category,
+        description="再次提交",
+        lon=120.705,
+        lat=31.605,
+        photos=[jpeg()],
+        idempotency_key="key-00000001",
+    )
+    assert again.created is False and again.case.pk == first.pk
+    assert sql.case_id_by_key(f"{world.resident.pk}:key-00000001") == first.pk
+    assert sql.case_id_by_key("anon:key-00000001") is None
+    assert sql.case_id_by_external_ref("hotline", "12345-1") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# One-statement inserts
+
+
+def test_rows_insert_stores_what_save_stores(world, category):
+    made = report(world, category)
+    twin = Case(
+        tracking_number="20991231-0001",
+        source=made.source,
+        category=category,
+        description=made.description,
+        lon=made.lon,
+        lat=made.lat,
+        grid_id=made.grid_id,
+        village_id=made.village_id,
+        town_id=made.town_id,
+        district_id=made.district_id,
+        reporter=world.resident,
+        step_due_at=made.step_due_at,
+    )
+    rows.insert(twin)
+    assert twin.pk and not twin._state.adding
+    assert twin.created_at is not None and twin.updated_at is not None
+    stored = Case.objects.get(pk=twin.pk)
+    skip = {"id", "tracking_number", "created_at", "updated_at", "idempotency_key", "reporter_phone"}
+    for field in Case._meta.concrete_fields:
+        if field.attname not in skip:
+            assert getattr(stored, field.attname) == getattr(made, field.attname), field.attname
+    assert stored.created_at == twin.created_at
+
+    event = CaseEvent(
+        case=twin, actor=world.resident, action="report", to_state="reported", data={"中文": [1, 2]}
+    )
+    rows.insert(event)
+    stored_event = CaseEvent.objects.get(pk=event.pk)
+    assert stored_event.data == {"中文": [1, 2]} and stored_event.at == event.at
+
+
+def test_rows_insert_falls_back_to_save_for_models_with_receivers(world, category):
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Notification)
+    try:
+        case = report(world, category)
+        note = rows.insert(Notification(user=world.resident, case=case, kind="update", text="t"))
+    finally:
+        post_save.disconnect(receiver, sender=Notification)
+    assert seen == [(note.pk, True)]
+
+
+@pytest.mark.parametrize("n_owners", [0, 2])
+def test_intake_statement_count(world, category, n_owners, settings):
+    """Intake runs a fixed, small number of statements (bench/bench_intake.py measures its speed)."""
+    settings.ROUTING_REFRESH_SECONDS = 3600  # no look at the routing revision during the count
+    if n_owners == 0:
+        RoleAssignment.objects.filter(place=world.grid_a1a).update(is_active=False)
+    plain = Category.objects.get(code="E0104")
+    report(world, plain)  # the day's counter exists from now on
+    with CaptureQueriesContext(connection) as queries:
+        services.case_create(
+            reporter=None,
+            source="resident",
+            category=plain,
+            description="夜间施工噪声",
+            lon=120.705,
+            lat=31.605,
+            idempotency_key="key-statement-count",
+        )
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
+    # key look-up, queue owners, counter, case, event (+ the notifications when there are owners)
+    assert len(statements) == 5 + (1 if n_owners else 0), statements
