@@ -26,7 +26,7 @@ class OptionalAuth:
     """Let anyone through, but sign in a token or session user when one is presented."""
 
     def __call__(self, request: HttpRequest):
-        header = request.headers.get("Authorization", "")
+        header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Bearer "):
             user = api_token_authenticate(header[7:].strip())
             if user is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
@@ -87,7 +88,7 @@ def _user(request: HttpRequest) -> User | None:
 
 def _csrf_guard(request: HttpRequest) -> None:
     """Refuse a cross-site POST riding on a session cookie; `anyone` endpoints skip ninja's own check."""
-    if request.headers.get("Authorization", "").startswith("Bearer ") or _user(request) is None:
+    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ") or _user(request) is None:
         return
     if check_csrf(request) is not None:
         raise PermissionDenied(_("The CSRF check failed: reload the page and try again."), code="csrf")
@@ -210,6 +211,19 @@ def _absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+_NUMBER_MARK = "00000000-0000"
+
+
+@functools.lru_cache(maxsize=16)
+def _case_path_template(name: str, script_prefix: str) -> str:
+    # Reversed once per URL name (and script prefix), then filled in: every intake answers with two.
+    return reverse(name, kwargs={"number": _NUMBER_MARK})
+
+
+def _case_path(name: str, number: str) -> str:
+    return _case_path_template(name, get_script_prefix()).replace(_NUMBER_MARK, number)
+
+
 def _created_out(request: HttpRequest, case: Case, location: Any = None) -> dict[str, Any]:
     if location is not None:
         # Intake just routed it: the codes are in hand, no query needed.
@@ -226,8 +240,8 @@ def _created_out(request: HttpRequest, case: Case, location: Any = None) -> dict
         "village": codes.get(case.village_id),
         "town": codes.get(case.town_id),
         "created_at": case.created_at,
-        "status_url": _absolute(request, reverse("cases:public_status_number", args=[case.tracking_number])),
-        "url": _absolute(request, reverse("api:case_detail", kwargs={"number": case.tracking_number})),
+        "status_url": _absolute(request, _case_path("cases:public_status_number", case.tracking_number)),
+        "url": _absolute(request, _case_path("api:case_detail", case.tracking_number)),
     }
 
 

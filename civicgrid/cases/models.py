@@ -139,8 +139,9 @@ class Case(models.Model):
 
     tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    # No index of its own: lists filter by category within a region, whose index comes first.
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     description = models.TextField(_("description"), max_length=2000)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -193,6 +194,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="reported_cases",
+        db_index=False,  # case_reporter_idx, for signed-in reporters only
     )
     # Private: shown only to staff within scope, masked elsewhere.
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
@@ -272,7 +274,15 @@ class Case(models.Model):
             models.Index(fields=["village", "state"], name="case_village_state_idx"),
             models.Index(fields=["town", "state"], name="case_town_state_idx"),
             models.Index(fields=["district", "state"], name="case_district_state_idx"),
-            models.Index(fields=["lead_agency", "state"], name="case_agency_state_idx"),
+            # Partial: most reports are anonymous and most cases never reach an agency.
+            models.Index(
+                fields=["lead_agency", "state"],
+                name="case_agency_state_idx",
+                condition=models.Q(lead_agency__isnull=False),
+            ),
+            models.Index(
+                fields=["reporter"], name="case_reporter_idx", condition=models.Q(reporter__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,8 +318,14 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("time"), auto_now_add=True)
+    # No index: people are deactivated, never deleted, and nothing lists events by actor yet.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
     )
     actor_role = models.CharField(_("acting as"), max_length=24, blank=True)
     action = models.CharField(_("action"), max_length=30)
@@ -400,7 +416,10 @@ class Notification(models.Model):
         REQUEST = "request", _("Request to decide")
         UPDATE = "update", _("Your report was updated")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Indexed by notification_unread_idx (user, read_at), which serves look-ups by user too.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     text = models.CharField(max_length=300)

@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,80}$")
 State = Case.State
+# Django computes `Choices.values` on every access; intake checks these on every report.
+SOURCES = frozenset(Case.Source.values)
+PRIORITIES = frozenset(Case.Priority.values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ def case_create(
     5. After commit, tell the people whose queue it lands in.
     """
     actor = actor or reporter
-    if source not in Case.Source.values:
+    if source not in SOURCES:
         raise ApplicationError(_("Unknown source “%(source)s”.") % {"source": source}, code="invalid_source")
     staff_sources = (Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION, Case.Source.PATROL)
     if source in staff_sources and not access.can(actor, access.Perm.CASE_INTAKE):
@@ -182,7 +185,7 @@ def case_create(
     reporter_phone = (reporter_phone or "").strip().replace(" ", "")
     if reporter_phone and not PHONE_RE.match(reporter_phone):
         errors["reporter_phone"] = _("Enter a mobile number (11 digits) or a landline with area code.")
-    if priority not in Case.Priority.values:
+    if priority not in PRIORITIES:
         errors["priority"] = _("Unknown priority.")
     if idempotency_key and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         errors["idempotency_key"] = _("An idempotency key has 8 to 80 letters, digits or . _ : -")
@@ -627,6 +630,8 @@ def _in_site_language(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return fn(*args, **kwargs)
         with translation.override(settings.LANGUAGE_CODE):
             return fn(*args, **kwargs)
 

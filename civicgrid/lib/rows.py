@@ -14,7 +14,7 @@ from django.db import connections, router
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
-_statements: dict[tuple[type[Model], str], tuple[str, list]] = {}
+_statements: dict[tuple[type[Model], str], tuple[str, list, list[bool]]] = {}
 
 
 def insert(obj: Model) -> Model:
@@ -46,9 +46,16 @@ def insert(obj: Model) -> Model:
             ", ".join(["%s"] * len(fields)),
             quote(meta.pk.column),
         )
-        _statements[key] = (sql, fields)
-    sql, fields = _statements[key]
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+        plains = [f.get_internal_type() != "JSONField" for f in fields]
+        _statements[key] = (sql, fields, plains)
+    sql, fields, plains = _statements[key]
+    params = []
+    for field, plain in zip(fields, plains, strict=True):
+        value = field.pre_save(obj, True)
+        # A missing value of a plain field is NULL whatever the field; only JSON has its own idea.
+        params.append(
+            None if value is None and plain else field.get_db_prep_save(value, connection=connection)
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (pk,) = cursor.fetchone()
