@@ -243,7 +243,6 @@ def case_create(
         note="",
         data={**(event_data or {}), "routed": location.routed, "crs": crs},
     )
-    owners = queue_owners(case, State.REPORTED)
     try:
         with transaction.atomic():
             case.tracking_number = _next_tracking_number(now)
@@ -253,7 +252,7 @@ def case_create(
             rows.insert(event)
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
             # In-app notifications are rows of this database: written with the case, never lost apart.
-            _notify_step(case, State.REPORTED, owners=owners)
+            _notify_step(case, State.REPORTED)
     except IntegrityError:
         # A concurrent submission with the same key or order number won the race: return its case.
         existing = _existing(scoped_key, source, external_ref)
@@ -587,17 +586,33 @@ def _agency_staff(agency_ids: Iterable[int]) -> list[int]:
     )
 
 
+GRID_QUEUE_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.GRID_HANDLING, State.CHECKING})
+
+
+def _queue_places(case: Case, state: str) -> list[tuple[tuple[str, ...], int | None]] | None:
+    """Return whose queue a case in `state` is in when that is a place's: role holders at a place, as
+    alternatives taken in order (the first with anyone in the role). None for agencies and the reporter."""
+    R = RoleAssignment.Role
+    if state in GRID_QUEUE_STATES:
+        if case.grid_id:
+            return [((R.GRID_WORKER, R.GRID_LEADER), case.grid_id)]
+        return [((R.VILLAGE_CADRE,), case.village_id), ((R.TOWN_OPERATOR,), case.town_id)]
+    if state in (State.VILLAGE, State.VILLAGE_HANDLING):
+        return [((R.VILLAGE_CADRE,), case.village_id)]
+    if state == State.TOWN:
+        return [((R.TOWN_OPERATOR,), case.town_id)]
+    return None
+
+
 def queue_owners(case: Case, state: str) -> list[int]:
     """Return the people whose queue a case in `state` is in (used by notifications and the sweep)."""
-    R = RoleAssignment.Role
-    if state in (State.REPORTED, State.ACCEPTED, State.GRID_HANDLING, State.CHECKING):
-        if case.grid_id:
-            return _users_with((R.GRID_WORKER, R.GRID_LEADER), case.grid_id)
-        return _users_with(R.VILLAGE_CADRE, case.village_id) or _users_with(R.TOWN_OPERATOR, case.town_id)
-    if state in (State.VILLAGE, State.VILLAGE_HANDLING):
-        return _users_with(R.VILLAGE_CADRE, case.village_id)
-    if state == State.TOWN:
-        return _users_with(R.TOWN_OPERATOR, case.town_id)
+    places = _queue_places(case, state)
+    if places is not None:
+        for roles, place_id in places:
+            found = _users_with(roles, place_id)
+            if found:
+                return found
+        return []
     if state in (State.DISPATCHED, State.IN_PROGRESS, State.SUSPENDED):
         return _agency_staff([case.lead_agency_id] if case.lead_agency_id else [])
     if state == State.RESOLVED:
@@ -639,14 +654,25 @@ def _in_site_language(fn):
 
 
 @_in_site_language
-def _notify_step(case: Case, state: str, exclude: int | None = None, owners: list[int] | None = None) -> None:
-    notify(
-        user_ids=queue_owners(case, state) if owners is None else owners,
-        case=case,
-        kind=Notification.Kind.NEW_WORK if state != State.RESOLVED else Notification.Kind.UPDATE,
-        text=_("%(number)s: %(state)s") % {"number": case.tracking_number, "state": Case.State(state).label},
-        exclude=exclude,
-    )
+def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
+    """Tell the people whose queue the case is now in (all but `exclude`, who put it there)."""
+    kind = Notification.Kind.NEW_WORK if state != State.RESOLVED else Notification.Kind.UPDATE
+    text = _("%(number)s: %(state)s") % {"number": case.tracking_number, "state": Case.State(state).label}
+    places = _queue_places(case, state)
+    if places is not None and len(places) == 1 and places[0][1] is not None:
+        # One place's role holders (every routed report): found and told in one INSERT … SELECT.
+        roles, place_id = places[0]
+        sql.notify_role_holders(
+            roles=roles,
+            place_id=place_id,
+            case_id=case.pk,
+            kind=kind,
+            text=text[:300],
+            at=timezone.now(),
+            exclude=exclude,
+        )
+        return
+    notify(user_ids=queue_owners(case, state), case=case, kind=kind, text=text, exclude=exclude)
 
 
 @_in_site_language

@@ -70,3 +70,29 @@ def notifications_insert(
             for uid in batch:
                 params += [uid, case_id, kind, text, created_at]
             cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch)), params)
+
+
+def notify_role_holders(
+    *,
+    roles: Sequence[str],
+    place_id: int,
+    case_id: int,
+    kind: str,
+    text: str,
+    at: datetime,
+    exclude: int | None = None,
+) -> int:
+    """Insert one unread notification for each of `role_holders(roles, place_id)` but `exclude`, in one
+    INSERT … SELECT; return how many."""
+    marks = ", ".join(["%s"] * len(roles))
+    sql = (
+        f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, created_at) "  # noqa: S608
+        f"SELECT DISTINCT ra.user_id, %s, %s, %s, %s FROM {_table(RoleAssignment)} ra "
+        f"JOIN {_table(User)} u ON u.id = ra.user_id "
+        f"WHERE ra.place_id = %s AND ra.is_active = %s AND u.is_active = %s AND ra.role IN ({marks}) "
+        "AND ra.user_id <> %s"
+    )
+    params = [case_id, kind, text, connection.ops.adapt_datetimefield_value(at), place_id, True, True, *roles]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, exclude if exclude is not None else 0])
+        return cursor.rowcount
