@@ -553,7 +553,7 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
                 "id": n.pk,
                 "kind": n.kind,
                 "kind_label": str(kinds.get(n.kind, n.kind)),
-                "text": n.text,
+                "text": n.display_text,
                 "case": n.case.tracking_number,
                 "created_at": n.created_at,
                 "read_at": n.read_at,

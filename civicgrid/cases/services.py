@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -14,11 +13,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
-from civicgrid.cases import deadlines, sql
+from civicgrid.cases import deadlines, notices, sql
 from civicgrid.cases.models import (
     TERMINAL_STATES,
     Appointment,
@@ -632,32 +631,35 @@ def supervisors(case: Case, state: str) -> list[int]:
     return []
 
 
-def notify(*, user_ids: Iterable[int], case: Case, kind: str, text: str, exclude: int | None = None) -> int:
-    """Write one in-app notification per user (the text was rendered in the site's language)."""
+def notify(
+    *,
+    user_ids: Iterable[int],
+    case: Case,
+    kind: str,
+    message: str,
+    params: dict[str, Any],
+    exclude: int | None = None,
+) -> int:
+    """Write one in-app notification per user: a message of `notices` with its values (each reader
+    sees it in their language), and its text in the site's language."""
     ids = [uid for uid in dict.fromkeys(user_ids) if uid != exclude]
     if ids:
-        sql.notifications_insert(user_ids=ids, case_id=case.pk, kind=kind, text=text[:300], at=timezone.now())
+        sql.notifications_insert(
+            user_ids=ids,
+            case_id=case.pk,
+            kind=kind,
+            text=notices.render_in_site_language(message, params)[:300],
+            message=message,
+            params=params,
+            at=timezone.now(),
+        )
     return len(ids)
 
 
-def _in_site_language(fn):
-    """Render notification texts in the site's language: they are stored, and read by others later."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if translation.get_language() == settings.LANGUAGE_CODE:
-            return fn(*args, **kwargs)
-        with translation.override(settings.LANGUAGE_CODE):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-@_in_site_language
 def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
     """Tell the people whose queue the case is now in (all but `exclude`, who put it there)."""
     kind = Notification.Kind.NEW_WORK if state != State.RESOLVED else Notification.Kind.UPDATE
-    text = _("%(number)s: %(state)s") % {"number": case.tracking_number, "state": Case.State(state).label}
+    params = {"number": case.tracking_number, "state": state}
     places = _queue_places(case, state)
     if places is not None and len(places) == 1 and places[0][1] is not None:
         # One place's role holders (every routed report): found and told in one INSERT … SELECT.
@@ -667,24 +669,33 @@ def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
             place_id=place_id,
             case_id=case.pk,
             kind=kind,
-            text=text[:300],
+            text=notices.render_in_site_language(notices.STEP, params)[:300],
+            message=notices.STEP,
+            params=params,
             at=timezone.now(),
             exclude=exclude,
         )
         return
-    notify(user_ids=queue_owners(case, state), case=case, kind=kind, text=text, exclude=exclude)
+    notify(
+        user_ids=queue_owners(case, state),
+        case=case,
+        kind=kind,
+        message=notices.STEP,
+        params=params,
+        exclude=exclude,
+    )
 
 
-@_in_site_language
 def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -> None:
     actor_id = event.actor_id
+    number = case.tracking_number
     if t.action == "return_dispatch":
         notify(
             user_ids=queue_owners(case, State.TOWN),
             case=case,
             kind=Notification.Kind.RETURNED,
-            text=_("%(number)s was returned: %(reason)s")
-            % {"number": case.tracking_number, "reason": event.note},
+            message=notices.RETURNED,
+            params={"number": number, "reason": event.note},
         )
         return
     if t.action in ("request_extension", "request_suspension"):
@@ -692,11 +703,8 @@ def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -
             user_ids=queue_owners(case, State.TOWN),
             case=case,
             kind=Notification.Kind.REQUEST,
-            text=_("%(number)s: %(request)s requested")
-            % {
-                "number": case.tracking_number,
-                "request": case.get_pending_request_display(),
-            },
+            message=notices.REQUESTED,
+            params={"number": number, "request": case.pending_request},
         )
         return
     if t.action in ("approve_request", "refuse_request"):
@@ -704,7 +712,8 @@ def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -
             user_ids=queue_owners(case, State.IN_PROGRESS),
             case=case,
             kind=Notification.Kind.UPDATE,
-            text=_("%(number)s: %(decision)s") % {"number": case.tracking_number, "decision": t.label},
+            message=notices.DECIDED,
+            params={"number": number, "decision": t.action},
         )
         return
     if t.action == "rate":
@@ -713,21 +722,21 @@ def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -
             user_ids=queue_owners(case, handler_state),
             case=case,
             kind=Notification.Kind.RATED,
-            text=_("%(number)s was rated: %(satisfaction)s")
-            % {
-                "number": case.tracking_number,
-                "satisfaction": Satisfaction(case.satisfaction).label,
-            },
+            message=notices.RATED,
+            params={"number": number, "satisfaction": case.satisfaction},
         )
     if t.action in ("reject", "merge") and case.reporter_id:
-        text = (
-            _("%(number)s was merged into %(other)s, which handles the same problem.")
-            % {"number": case.tracking_number, "other": event.data.get("merged_into", "")}
-            if t.action == "merge"
-            else _("%(number)s was not accepted: %(reason)s")
-            % {"number": case.tracking_number, "reason": event.note}
+        if t.action == "merge":
+            message, params = notices.MERGED, {"number": number, "other": event.data.get("merged_into", "")}
+        else:
+            message, params = notices.REJECTED, {"number": number, "reason": event.note}
+        notify(
+            user_ids=[case.reporter_id],
+            case=case,
+            kind=Notification.Kind.UPDATE,
+            message=message,
+            params=params,
         )
-        notify(user_ids=[case.reporter_id], case=case, kind=Notification.Kind.UPDATE, text=text)
         return
     if case.state != old_state and case.state not in TERMINAL_STATES:
         _notify_step(case, case.state, exclude=actor_id)
@@ -785,14 +794,15 @@ def cases_sweep(*, now: datetime | None = None) -> SweepResult:
                 data={"due": case.step_due_at.isoformat()},
                 is_public=False,
             )
-            text = _("%(number)s is overdue at step “%(state)s”.") % {
-                "number": case.tracking_number,
-                "state": case.get_state_display(),
-            }
+            params = {"number": case.tracking_number, "state": case.state}
             ids = supervisors(case, case.state) + queue_owners(case, case.state)
             transaction.on_commit(
-                lambda case=case, ids=ids, text=text: notify(
-                    user_ids=ids, case=case, kind=Notification.Kind.OVERDUE, text=text
+                lambda case=case, ids=ids, params=params: notify(
+                    user_ids=ids,
+                    case=case,
+                    kind=Notification.Kind.OVERDUE,
+                    message=notices.OVERDUE,
+                    params=params,
                 )
             )
         result.overdue += 1
@@ -811,8 +821,8 @@ def cases_sweep(*, now: datetime | None = None) -> SweepResult:
             user_ids=queue_owners(case, case.state),
             case=case,
             kind=Notification.Kind.DUE_SOON,
-            text=_("%(number)s is due at %(time)s.")
-            % {"number": case.tracking_number, "time": f"{local_due:%m-%d %H:%M}"},
+            message=notices.DUE_SOON,
+            params={"number": case.tracking_number, "time": f"{local_due:%m-%d %H:%M}"},
         )
         result.due_soon += 1
     return result

@@ -57,19 +57,31 @@ def role_holders(roles: Sequence[str], place_id: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
+def _notification_values(message: str, params: dict[str, Any], at: datetime) -> tuple[Any, Any]:
+    field = Notification._meta.get_field("params")
+    return field.get_db_prep_save(params, connection=connection), connection.ops.adapt_datetimefield_value(at)
+
+
 def notifications_insert(
-    *, user_ids: Sequence[int], case_id: int, kind: str, text: str, at: datetime
+    *,
+    user_ids: Sequence[int],
+    case_id: int,
+    kind: str,
+    text: str,
+    message: str,
+    params: dict[str, Any],
+    at: datetime,
 ) -> None:
     """Insert one unread notification per user, all in one statement (per NOTIFY_BATCH users)."""
-    created_at = connection.ops.adapt_datetimefield_value(at)
-    insert = f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, created_at) VALUES "  # noqa: S608
+    stored_params, created_at = _notification_values(message, params, at)
+    insert = f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, message, params, created_at) VALUES "  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(user_ids), NOTIFY_BATCH):
             batch = user_ids[start : start + NOTIFY_BATCH]
-            params: list[Any] = []
+            values: list[Any] = []
             for uid in batch:
-                params += [uid, case_id, kind, text, created_at]
-            cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch)), params)
+                values += [uid, case_id, kind, text, message, stored_params, created_at]
+            cursor.execute(insert + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch)), values)
 
 
 def notify_role_holders(
@@ -79,20 +91,23 @@ def notify_role_holders(
     case_id: int,
     kind: str,
     text: str,
+    message: str,
+    params: dict[str, Any],
     at: datetime,
     exclude: int | None = None,
 ) -> int:
     """Insert one unread notification for each of `role_holders(roles, place_id)` but `exclude`, in one
     INSERT … SELECT; return how many."""
+    stored_params, created_at = _notification_values(message, params, at)
     marks = ", ".join(["%s"] * len(roles))
     sql = (
-        f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, created_at) "  # noqa: S608
-        f"SELECT DISTINCT ra.user_id, %s, %s, %s, %s FROM {_table(RoleAssignment)} ra "
+        f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, message, params, created_at) "  # noqa: S608
+        f"SELECT DISTINCT ra.user_id, %s, %s, %s, %s, %s, %s FROM {_table(RoleAssignment)} ra "
         f"JOIN {_table(User)} u ON u.id = ra.user_id "
         f"WHERE ra.place_id = %s AND ra.is_active = %s AND u.is_active = %s AND ra.role IN ({marks}) "
         "AND ra.user_id <> %s"
     )
-    params = [case_id, kind, text, connection.ops.adapt_datetimefield_value(at), place_id, True, True, *roles]
+    values = [case_id, kind, text, message, stored_params, created_at, place_id, True, True, *roles]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, exclude if exclude is not None else 0])
+        cursor.execute(sql, [*values, exclude if exclude is not None else 0])
         return cursor.rowcount

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import RoleAssignment
 from civicgrid.accounts.services import role_assign, user_create
-from civicgrid.cases import categories, services, sql
+from civicgrid.cases import categories, notices, services, sql
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
 from civicgrid.lib import rows
 from conftest import PASSWORD
@@ -122,11 +122,14 @@ def test_notifications_insert_reads_back_like_the_orm(world, category):
         case_id=case.pk,
         kind="new_work",
         text="文字",
+        message=notices.STEP,
+        params={"number": case.tracking_number, "state": "town"},
         at=at,
     )
     made = Notification.objects.filter(case=case, text="文字").order_by("user_id")
     assert [n.user_id for n in made] == sorted([world.grid_worker.pk, world.village_cadre.pk])
     assert all(n.created_at == at and n.read_at is None and n.kind == "new_work" for n in made)
+    assert all(n.params == {"number": case.tracking_number, "state": "town"} for n in made)
 
 
 def test_notify_writes_many_rows_in_batches(world, category, monkeypatch):
@@ -140,10 +143,17 @@ def test_notify_writes_many_rows_in_batches(world, category, monkeypatch):
         world.grid_worker.pk,
     ]
     with CaptureQueriesContext(connection) as queries:
-        count = services.notify(user_ids=ids, case=case, kind="update", text="x", exclude=world.resident.pk)
+        count = services.notify(
+            user_ids=ids,
+            case=case,
+            kind="update",
+            message=notices.REJECTED,
+            params={"number": "x", "reason": "重复"},
+            exclude=world.resident.pk,
+        )
     assert count == 3
     assert len([q for q in queries if q["sql"].startswith("INSERT")]) == 2
-    assert Notification.objects.filter(case=case, text="x").count() == 3
+    assert Notification.objects.filter(case=case, message=notices.REJECTED).count() == 3
 
 
 def test_idempotency_and_external_reference_lookups(world, category):

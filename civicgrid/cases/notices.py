@@ -1,0 +1,61 @@
+"""What in-app notifications say, rendered in the reader's language when they are read.
+
+A notification stores a message id (one of the constants below, in English like every msgid) and its
+values; codes among the values (a state, a request, an action, a satisfaction) are turned into labels
+in the reader's language too. The text in the site's language is stored beside them, for the admin and
+for a message id that a later release no longer has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as N_
+
+from civicgrid.cases.models import Case, Satisfaction
+from civicgrid.cases.transitions import action_label
+
+STEP = N_("%(number)s: %(state)s")
+RETURNED = N_("%(number)s was returned: %(reason)s")
+REQUESTED = N_("%(number)s: %(request)s requested")
+DECIDED = N_("%(number)s: %(decision)s")
+RATED = N_("%(number)s was rated: %(satisfaction)s")
+MERGED = N_("%(number)s was merged into %(other)s, which handles the same problem.")
+REJECTED = N_("%(number)s was not accepted: %(reason)s")
+OVERDUE = N_("%(number)s is overdue at step “%(state)s”.")
+DUE_SOON = N_("%(number)s is due at %(time)s.")
+
+MESSAGES = frozenset({STEP, RETURNED, REQUESTED, DECIDED, RATED, MERGED, REJECTED, OVERDUE, DUE_SOON})
+
+# Values stored as codes, shown as labels.
+_LABELS: dict[str, Callable[[str], str]] = {
+    "state": lambda code: str(Case.State(code).label),
+    "request": lambda code: str(Case.Request(code).label),
+    "decision": action_label,
+    "satisfaction": lambda code: str(Satisfaction(code).label),
+}
+
+
+def render(message: str, params: dict[str, Any]) -> str:
+    """Return the message with its values, in the active language."""
+    values = {key: _LABELS[key](value) if key in _LABELS else value for key, value in params.items()}
+    return gettext(message) % values
+
+
+def render_in_site_language(message: str, params: dict[str, Any]) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(message, params)
+
+
+def display_text(message: str, params: dict[str, Any], stored: str) -> str:
+    """Return what a stored notification says to the reader; the stored text when it cannot be rendered."""
+    if message not in MESSAGES:
+        return stored
+    try:
+        return render(message, params)
+    except (KeyError, ValueError, TypeError):
+        return stored
