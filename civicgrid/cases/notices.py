@@ -14,20 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.transitions import action_label
 
-STEP = N_("%(number)s: %(state)s")
-RETURNED = N_("%(number)s was returned: %(reason)s")
-REQUESTED = N_("%(number)s: %(request)s requested")
-DECIDED = N_("%(number)s: %(decision)s")
-RATED = N_("%(number)s was rated: %(satisfaction)s")
-MERGED = N_("%(number)s was merged into %(other)s, which handles the same problem.")
-REJECTED = N_("%(number)s was not accepted: %(reason)s")
-OVERDUE = N_("%(number)s is overdue at step “%(state)s”.")
-DUE_SOON = N_("%(number)s is due at %(time)s.")
+STEP = gettext_noop("%(number)s: %(state)s")
+RETURNED = gettext_noop("%(number)s was returned: %(reason)s")
+REQUESTED = gettext_noop("%(number)s: %(request)s requested")
+DECIDED = gettext_noop("%(number)s: %(decision)s")
+RATED = gettext_noop("%(number)s was rated: %(satisfaction)s")
+MERGED = gettext_noop("%(number)s was merged into %(other)s, which handles the same problem.")
+REJECTED = gettext_noop("%(number)s was not accepted: %(reason)s")
+OVERDUE = gettext_noop("%(number)s is overdue at step “%(state)s”.")
+DUE_SOON = gettext_noop("%(number)s is due at %(time)s.")
 
 MESSAGES = frozenset({STEP, RETURNED, REQUESTED, DECIDED, RATED, MERGED, REJECTED, OVERDUE, DUE_SOON})
 
