@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicgrid.cases import categories, deadlines, services, sql
+from civicgrid.cases import categories, deadlines, notices, services, sql
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
 from civicgrid.lib import rows
 from civicgrid.places import routing
@@ -99,7 +99,9 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
                 place_id=location.grid.id,
                 case_id=case.pk,
                 kind=Notification.Kind.NEW_WORK,
-                text=f"{case.tracking_number}: 待核实",
+                text=f"{case.tracking_number}：待核实",
+                message=notices.STEP,
+                params={"number": case.tracking_number, "state": Case.State.REPORTED},
                 at=now,
             )
     return JsonResponse(
@@ -139,14 +141,24 @@ def _pg_one_statement(case: Case, event: CaseEvent, now, grid_id: int | None) ->
             INSERT INTO cases_caseevent ({", ".join(quote(f.column) for f in event_fields)}, case_id)
             SELECT {", ".join(["%s"] * len(event_fields))}, c.id FROM c
         ), x AS (
-            INSERT INTO cases_notification (user_id, case_id, kind, text, created_at)
-            SELECT DISTINCT ra.user_id, c.id, %s, c.tracking_number || ': 待核实', %s
+            INSERT INTO cases_notification (user_id, case_id, kind, text, message, params, created_at)
+            SELECT DISTINCT ra.user_id, c.id, %s, c.tracking_number || '：待核实', %s,
+                   jsonb_build_object('number', c.tracking_number, 'state', 'reported'), %s
             FROM c, accounts_roleassignment ra JOIN accounts_user u ON u.id = ra.user_id
             WHERE ra.place_id = %s AND ra.is_active AND u.is_active AND ra.role IN ('grid_worker', 'grid_leader')
         )
         SELECT tracking_number FROM c
     """
-    params = [day, *case_params, f"{day:%Y%m%d}", *event_params, Notification.Kind.NEW_WORK, now, grid_id]
+    params = [
+        day,
+        *case_params,
+        f"{day:%Y%m%d}",
+        *event_params,
+        Notification.Kind.NEW_WORK,
+        notices.STEP,
+        now,
+        grid_id,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchone()[0]
