@@ -13,8 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.transitions import action_label
