@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from civicgrid.cases import categories, deadlines, notices, services, sql
-from civicgrid.cases.models import Case, CaseEvent, Category, Notification
+from civicgrid.cases.models import Case, CaseEvent, Notification
 from civicgrid.lib import rows
 from civicgrid.places import routing
 
@@ -42,10 +42,6 @@ def insert(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": row_id}, status=201)
 
 
-def _category(code: str) -> Category:
-    return categories.reportable_by_code(code)
-
-
 @csrf_exempt
 @require_POST
 def lean_intake(request: HttpRequest) -> JsonResponse:
@@ -56,7 +52,7 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
     civicgrid.lib.rows). No validation, no ninja, no rate limit, no photos.
     """
     body = json.loads(request.body)
-    category = _category(body["category"])
+    category = categories.reportable_by_code(body["category"])
     crs = body.get("crs", "wgs84")
     location = routing.locate(body["lon"], body["lat"], crs=crs)
     key = "anon:" + request.headers.get("Idempotency-Key", "")

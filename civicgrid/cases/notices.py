@@ -45,9 +45,10 @@ def render(message: str, params: dict[str, Any]) -> str:
     return gettext(message) % values
 
 
-def render_in_site_language(message: str, params: dict[str, Any]) -> str:
+def stored_text(message: str, params: dict[str, Any]) -> str:
+    """Return the text stored beside the message: in the site's language, cut to the column's length."""
     with translation.override(settings.LANGUAGE_CODE):
-        return render(message, params)
+        return render(message, params)[:300]
 
 
 def display_text(message: str, params: dict[str, Any], stored: str) -> str:

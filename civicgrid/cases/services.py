@@ -162,8 +162,7 @@ def case_create(
     2. Return the existing case for a known idempotency key or external reference.
     3. Route the point (a point outside every grid is kept, unrouted, for the nearest region).
     4. In one transaction: tracking number, the case, its "report" event (with `event_data`, e.g. when a
-       12345 order was received) and photos.
-    5. After commit, tell the people whose queue it lands in.
+       12345 order was received), photos, and a notification to each person whose queue it lands in.
     """
     actor = actor or reporter
     if source not in SOURCES:
@@ -648,7 +647,7 @@ def notify(
             user_ids=ids,
             case_id=case.pk,
             kind=kind,
-            text=notices.render_in_site_language(message, params)[:300],
+            text=notices.stored_text(message, params),
             message=message,
             params=params,
             at=timezone.now(),
@@ -669,7 +668,7 @@ def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
             place_id=place_id,
             case_id=case.pk,
             kind=kind,
-            text=notices.render_in_site_language(notices.STEP, params)[:300],
+            text=notices.stored_text(notices.STEP, params),
             message=notices.STEP,
             params=params,
             at=timezone.now(),

@@ -57,7 +57,7 @@ def role_holders(roles: Sequence[str], place_id: int) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _notification_values(message: str, params: dict[str, Any], at: datetime) -> tuple[Any, Any]:
+def _notification_values(params: dict[str, Any], at: datetime) -> tuple[Any, Any]:
     field = Notification._meta.get_field("params")
     return field.get_db_prep_save(params, connection=connection), connection.ops.adapt_datetimefield_value(at)
 
@@ -73,7 +73,7 @@ def notifications_insert(
     at: datetime,
 ) -> None:
     """Insert one unread notification per user, all in one statement (per NOTIFY_BATCH users)."""
-    stored_params, created_at = _notification_values(message, params, at)
+    stored_params, created_at = _notification_values(params, at)
     insert = f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, message, params, created_at) VALUES "  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(user_ids), NOTIFY_BATCH):
@@ -98,7 +98,7 @@ def notify_role_holders(
 ) -> int:
     """Insert one unread notification for each of `role_holders(roles, place_id)` but `exclude`, in one
     INSERT … SELECT; return how many."""
-    stored_params, created_at = _notification_values(message, params, at)
+    stored_params, created_at = _notification_values(params, at)
     marks = ", ".join(["%s"] * len(roles))
     sql = (
         f"INSERT INTO {_table(Notification)} (user_id, case_id, kind, text, message, params, created_at) "  # noqa: S608
