@@ -60,7 +60,7 @@ vendor:
 	scripts/vendor.sh
 
 messages: venv
-	cd civicgrid && DEBUG=True ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	cd civicgrid && DEBUG=True ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete --no-location
 	DEBUG=True $(PY) manage.py compilemessages --ignore .venv
 
 bench: venv
