@@ -36,6 +36,7 @@ demo: migrate
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: lint
 	@$(MAKE) --no-print-directory test-sqlite

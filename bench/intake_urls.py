@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicgrid.cases import categories, deadlines, notices, services, sql
+from civicgrid.cases import categories, deadlines, notices, sql
 from civicgrid.cases.models import Case, CaseEvent, Notification
+from civicgrid.cases.services import intake
 from civicgrid.lib import rows
 from civicgrid.places import routing
 
@@ -85,7 +86,7 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
             {"tracking_number": number, "state": case.state, "routed": case.routed}, status=201
         )
     with transaction.atomic():
-        case.tracking_number = services._next_tracking_number(now)
+        case.tracking_number = intake._next_tracking_number(now)
         rows.insert(case)
         event.case = case
         rows.insert(event)

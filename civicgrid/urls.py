@@ -4,6 +4,7 @@ from django.urls import include, path
 from civicgrid.api import api
 
 urlpatterns = [
+    path("", include("civicgrid.site.urls")),
     path("", include("civicgrid.core.urls")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("places/", include("civicgrid.places.urls")),

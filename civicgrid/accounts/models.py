@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.roles import Role
+
 
 class User(AbstractUser):
     """A person who signs in with username or mobile number and a password."""
@@ -52,37 +54,9 @@ class Agency(models.Model):
 class RoleAssignment(models.Model):
     """One role one person holds, with its scope: a place, or an agency for agency staff.
 
-    A person may hold several. `civicgrid.core.access` reads these and nothing else to decide what
-    a person may see and do.
+    A person may hold several. `civicgrid.core.scopes` reads these (through the loader in
+    `accounts.selectors`) and nothing else to decide what a person may see and do.
     """
-
-    class Role(models.TextChoices):
-        RESIDENT = "resident", _("Resident")
-        MOBILE_GRID_MEMBER = "mobile_grid_member", _("Mobile grid member")
-        GRID_WORKER = "grid_worker", _("Grid worker")
-        GRID_LEADER = "grid_leader", _("Grid leader")
-        VILLAGE_CADRE = "village_cadre", _("Village / community cadre")
-        TOWN_OPERATOR = "town_operator", _("Town command-centre operator")
-        DISTRICT_ADMIN = "district_admin", _("District administrator")
-        CITY_ADMIN = "city_admin", _("City administrator")
-        AGENCY_STAFF = "agency_staff", _("Agency staff")
-        FEDERATION_CADRE = "federation_cadre", _("Federation cadre")
-        VOLUNTEER = "volunteer", _("Volunteer")
-
-    # The level of place each role's scope must be; None: no place required.
-    SCOPE_LEVEL: dict[str, tuple[str, ...] | None] = {
-        "resident": ("village", "grid"),
-        "mobile_grid_member": ("city", "district", "town"),
-        "grid_worker": ("grid",),
-        "grid_leader": ("grid",),
-        "village_cadre": ("village",),
-        "town_operator": ("town",),
-        "district_admin": ("district",),
-        "city_admin": ("city",),
-        "agency_staff": None,
-        "federation_cadre": None,
-        "volunteer": None,
-    }
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)

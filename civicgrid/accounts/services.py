@@ -14,9 +14,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts import access
 from civicgrid.accounts.models import Agency, ApiToken, LoginThrottle, RoleAssignment, User
-from civicgrid.core import access
+from civicgrid.core import scopes
 from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.core.roles import SCOPE_LEVEL, Role
 from civicgrid.places.models import Place
 
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -119,10 +121,10 @@ def role_assign(
     *, user: User, role: str, place: Place | None = None, agency: Agency | None = None
 ) -> RoleAssignment:
     """Give `user` a role, checking that its scope is of the kind the role needs."""
-    if role not in RoleAssignment.Role.values:
+    if role not in Role.values:
         raise ApplicationError(_("Unknown role “%(role)s”.") % {"role": role}, code="invalid_role")
-    levels = RoleAssignment.SCOPE_LEVEL[role]
-    if role == RoleAssignment.Role.AGENCY_STAFF:
+    levels = SCOPE_LEVEL[role]
+    if role == Role.AGENCY_STAFF:
         if agency is None:
             raise ApplicationError(_("Agency staff need an agency."), code="invalid_scope")
         place = None
@@ -131,7 +133,7 @@ def role_assign(
             raise ApplicationError(
                 _("The role %(role)s needs a place of level: %(levels)s.")
                 % {
-                    "role": RoleAssignment.Role(role).label,
+                    "role": Role(role).label,
                     "levels": ", ".join(str(Place.Level(lv).label) for lv in levels),
                 },
                 code="invalid_scope",
@@ -147,7 +149,7 @@ def role_assign(
     if not ra.is_active:
         RoleAssignment.objects.filter(pk=ra.pk).update(is_active=True)
         ra.is_active = True
-    access.forget(user)
+    scopes.forget(user)
     return ra
 
 
@@ -158,7 +160,7 @@ def _hash_token(secret: str) -> str:
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create an API token for `user`; return it and its plain text, which is never shown again."""
-    access.check(user, access.Perm.TOKEN_CREATE)
+    access.check_create_token(user)
     name = (name or "").strip()
     if not name:
         raise ApplicationError(

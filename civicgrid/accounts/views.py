@@ -15,11 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicgrid.accounts import services
+from civicgrid.accounts import access, services
 from civicgrid.accounts.forms import SignInForm, TokenCreateForm
 from civicgrid.accounts.models import ApiToken
-from civicgrid.core import access
-from civicgrid.core.access import Perm
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 
 
@@ -30,7 +28,7 @@ def _safe_next(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("core:home")
+    return reverse("site:home")
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -81,7 +79,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
     if was_signed_in:
         messages.success(request, _("You have signed out."))
-    return redirect("core:home")
+    return redirect("site:home")
 
 
 @login_required
@@ -89,7 +87,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     """List, create and revoke the user's API tokens; a new token's text is shown once, here."""
-    if not access.can(request.user, Perm.TOKEN_CREATE):
+    if not access.can_create_token(request.user):
         return forbidden(request, _("API tokens are for staff and integrations."))
     form = TokenCreateForm()
     created: ApiToken | None = None

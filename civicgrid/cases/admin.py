@@ -6,8 +6,8 @@ read-only, scoped by the permission module like every other list.
 
 from django.contrib import admin
 
+from civicgrid.cases import access
 from civicgrid.cases.models import Case, CaseEvent, Category, Holiday
-from civicgrid.core import access
 
 
 @admin.register(Category)

@@ -1,7 +1,7 @@
 """Cases API at /api/v1/cases: intake, lists, the case record, workflow actions, notifications, 12345.
 
 Every endpoint calls the same services and selectors as the pages; permission decisions stay in
-`civicgrid.core.access` (through them). Intake and actions take JSON or multipart/form-data, so a
+`civicgrid.cases.access` (through them). Intake and actions take JSON or multipart/form-data, so a
 phone can send photos as files and an integration as base64; both are read by `_payload`.
 """
 
@@ -28,8 +28,8 @@ from ninja.utils import check_csrf
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.api import anyone, signed_in
+from civicgrid.cases import access, hotline, notices, selectors, services
 from civicgrid.cases import categories as category_list
-from civicgrid.cases import hotline, selectors, services
 from civicgrid.cases.models import Case, CaseEvent, Notification
 from civicgrid.cases.schemas import (
     ActionIn,
@@ -49,8 +49,7 @@ from civicgrid.cases.schemas import (
     PublicCaseOut,
     inline_schema,
 )
-from civicgrid.cases.transitions import ACTIONS, action_label
-from civicgrid.core import access
+from civicgrid.cases.transitions import ACTIONS, action_label, actor_kinds
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.lib.geo import GeometryError, to_wgs84
 from civicgrid.places.models import Place
@@ -278,7 +277,7 @@ def _list_item(case: Case) -> dict[str, Any]:
 
 def _is_staff_viewer(user: User, case: Case) -> bool:
     """Return whether `user` sees the case as staff (names, internal steps) rather than as its reporter."""
-    kinds = access.case_actor_kinds(user, case)
+    kinds = actor_kinds(user, case)
     return "reporter" not in kinds or bool(kinds - {"reporter", "viewer"})
 
 
@@ -418,7 +417,7 @@ def case_create(
     data, photos = _payload(request)
     payload: CaseIn = _validate(CaseIn, data)
     user = _user(request)
-    intake_staff = access.can(user, access.Perm.CASE_INTAKE) if user else False
+    intake_staff = access.can_intake(user) if user else False
     errors = {}
     if payload.reporter_name.strip() and not intake_staff:
         errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
@@ -553,7 +552,7 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
                 "id": n.pk,
                 "kind": n.kind,
                 "kind_label": str(kinds.get(n.kind, n.kind)),
-                "text": n.display_text,
+                "text": notices.text_of(n),
                 "case": n.case.tracking_number,
                 "created_at": n.created_at,
                 "read_at": n.read_at,
@@ -601,7 +600,7 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     of an order returns 201; posting the same order number again returns its case with 200. The
     caller's name and phone are kept private on the case; `received_at` is checked but not yet stored.
     """
-    access.check(request.user, access.Perm.CASE_INTAKE)
+    access.check_intake(request.user)
     order = hotline.order_from_values(payload.dict())
     intake = hotline.order_import(order=order, user=request.user)
     return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))

@@ -22,8 +22,8 @@ from civicgrid.cases import selectors
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.transitions import Transition
-from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError, NotFound
+from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 from civicgrid.places.services import code_ancestors
 
@@ -201,7 +201,7 @@ def agencies_for(case: Case) -> QuerySet[Agency]:
 
 def grids_for(case: Case, user) -> QuerySet[Place]:
     """Return the grids of the case's town the user may see (for assigning an unrouted case)."""
-    qs = access.scope_places(user).filter(level=Place.Level.GRID).order_by("code")
+    qs = place_access.scope_places(user).filter(level=Place.Level.GRID).order_by("code")
     if case.town is not None:
         qs = qs.filter(code__startswith=case.town.scope_prefix)
     return qs

@@ -15,7 +15,7 @@ from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters, Queue
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.transitions import OPEN_STATES
-from civicgrid.core import access
+from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 
 CATEGORY_RE = re.compile(r"^[A-Z][0-9]{2}([0-9]{2})?$")
@@ -191,7 +191,7 @@ def agency_label(agency: Agency) -> str:
 
 def dispatch_agencies(user) -> QuerySet[Agency]:
     """Return the active agencies serving a region the user may see (the lead and co-handler choices)."""
-    return Agency.objects.filter(is_active=True, region__in=access.scope_places(user)).order_by("code")
+    return Agency.objects.filter(is_active=True, region__in=place_access.scope_places(user)).order_by("code")
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.cases import services
+from civicgrid.cases import access, services
 from civicgrid.cases.models import Case, Category
-from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError
 
 # Column headers of the hotline exports, in Chinese or English, → order field.
@@ -238,7 +237,7 @@ def order_import(
     3. Otherwise `services.case_create` with source "hotline", the caller as the (private) reporter
        and the order number as the external reference, which is unique per source.
     """
-    access.check(user, access.Perm.CASE_INTAKE)
+    access.check_intake(user)
     existing = order_existing(order.order_number)
     if existing is not None:
         return services.Intake(existing, False)

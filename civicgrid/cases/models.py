@@ -422,7 +422,8 @@ class Notification(models.Model):
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    # In the site's language, as written; readers see `display_text`, in their own language.
+    # In the site's language, as written; readers see `notices.text_of(notification)`,
+    # in their own language.
     text = models.CharField(max_length=300)
     # What it says, to render it for each reader: a message id of civicgrid.cases.notices and its values.
     message = models.CharField(max_length=200, blank=True, default="")
@@ -436,10 +437,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.case_id}"
-
-    @property
-    def display_text(self) -> str:
-        """What it says, in the active language."""
-        from civicgrid.cases.notices import display_text
-
-        return display_text(self.message, self.params, self.text)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from civicgrid.cases.models import Case, Satisfaction
+from civicgrid.cases.models import Case, Notification, Satisfaction
 from civicgrid.cases.transitions import action_label
 
 STEP = gettext_noop("%(number)s: %(state)s")
@@ -49,6 +49,11 @@ def stored_text(message: str, params: dict[str, Any]) -> str:
     """Return the text stored beside the message: in the site's language, cut to the column's length."""
     with translation.override(settings.LANGUAGE_CODE):
         return render(message, params)[:300]
+
+
+def text_of(notification: Notification) -> str:
+    """Return what a stored notification says, in the active language."""
+    return display_text(notification.message, notification.params, notification.text)
 
 
 def display_text(message: str, params: dict[str, Any], stored: str) -> str:

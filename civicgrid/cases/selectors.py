@@ -1,4 +1,4 @@
-"""Reads of cases, always through the user's scope (civicgrid.core.access.scope_cases)."""
+"""Reads of cases, always through the user's scope (civicgrid.cases.access.scope_cases)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import categories
+from civicgrid.cases import access, categories
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
-from civicgrid.cases.transitions import Transition
-from civicgrid.core import access
+from civicgrid.cases.transitions import Transition, work_kinds
 from civicgrid.core.errors import NotFound
 from civicgrid.lib.privacy import mask_name, mask_phone
 
@@ -123,17 +122,8 @@ def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
         qs = qs.exclude(pending_request="")
     if "routed" in queue.extra:
         qs = qs.filter(routed=queue.extra["routed"])
-    place_ids: dict[str, list[int]] = {"grid": [], "village": [], "town": []}
-    agency_ids: list[int] = []
-    for s in access.scopes(user):
-        if s.role in (access.Role.GRID_WORKER, access.Role.GRID_LEADER) and s.place is not None:
-            place_ids["grid"].append(s.place.pk)
-        elif s.role == access.Role.VILLAGE_CADRE and s.place is not None:
-            place_ids["village"].append(s.place.pk)
-        elif s.role == access.Role.TOWN_OPERATOR and s.place is not None:
-            place_ids["town"].append(s.place.pk)
-        elif s.role == access.Role.AGENCY_STAFF and s.agency_id:
-            agency_ids.append(s.agency_id)
+    place_ids = access.scope_place_ids(user)
+    agency_ids = place_ids["agency"]
     condition = Q(pk__in=[])
     if "grid" in queue.kinds:
         condition |= Q(grid_id__in=place_ids["grid"])
@@ -155,26 +145,12 @@ def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
 
 def queues_for(user) -> list[tuple[Queue, int]]:
     """Return the queues that are the user's work, with their counts (one query per queue)."""
-    kinds = _user_kinds(user)
+    kinds = work_kinds(user)
     result = []
     for queue in QUEUES:
         if queue.kinds & kinds:
             result.append((queue, _queue_filter(user, access.scope_cases(user), queue).count()))
     return result
-
-
-def _user_kinds(user) -> set[str]:
-    mapping = {
-        access.Role.GRID_WORKER: {"grid"},
-        access.Role.GRID_LEADER: {"grid"},
-        access.Role.VILLAGE_CADRE: {"village", "follow_up", "grid"},
-        access.Role.TOWN_OPERATOR: {"town", "follow_up", "grid"},
-        access.Role.AGENCY_STAFF: {"agency"},
-    }
-    kinds: set[str] = set()
-    for role in access.roles(user):
-        kinds |= mapping.get(role, set())
-    return kinds
 
 
 def case_get_for_user(*, user, tracking_number: str) -> Case:
@@ -204,7 +180,7 @@ def case_detail(*, user, tracking_number: str) -> CaseDetail:
 
     case = case_get_for_user(user=user, tracking_number=tracking_number)
     events = list(case.events.select_related("actor").prefetch_related("photos"))
-    show_reporter = access.can(user, access.Perm.CASE_VIEW_REPORTER, case) or case.reporter_id == user.pk
+    show_reporter = access.can_view_reporter(user, case)
     reporter = case.reporter
     name = case.reporter_name or (str(reporter) if reporter else "")
     return CaseDetail(

@@ -1,6 +1,6 @@
 """Reads for the staff work lists: who may open which list, counts by step, map data, agency tabs.
 
-Everything starts from `access.scope_cases` (directly or through `selectors.case_list`), so a list
+Everything starts from `cases.access.scope_cases` (directly or through `selectors.case_list`), so a list
 can only ever narrow what the user may see.
 """
 
@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import selectors
+from civicgrid.cases import access, selectors
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.transitions import OPEN_STATES
-from civicgrid.core import access
+from civicgrid.cases.transitions import OPEN_STATES, work_kinds
+from civicgrid.core import scopes as core_scopes
+from civicgrid.core.roles import ADMIN_ROLES, Role
+from civicgrid.places import access as place_access
 from civicgrid.places.models import Boundary, Place
 
 S = Case.State
@@ -62,13 +64,11 @@ def work_access(user) -> WorkAccess:
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return WorkAccess(False, False, False, False, ())
-    kinds = selectors._user_kinds(user)
-    admin = user.is_superuser or access.has_role(user, *access.ADMIN_ROLES)
+    kinds = work_kinds(user)
+    admin = user.is_superuser or core_scopes.has_role(user, *ADMIN_ROLES)
     centre = admin or bool(kinds & {"village", "town"})
     agency_ids = tuple(
-        sorted(
-            {s.agency_id for s in access.scopes(user) if s.role == access.Role.AGENCY_STAFF and s.agency_id}
-        )
+        sorted({s.agency_id for s in core_scopes.scopes(user) if s.role == Role.AGENCY_STAFF and s.agency_id})
     )
     return WorkAccess(
         queues=bool(kinds),
@@ -142,10 +142,10 @@ def step_counts(*, user, now: datetime | None = None) -> list[StepCount]:
     return [StepCount(state, str(S(state).label), *found.get(state, (0, 0))) for state in OPEN_STATES]
 
 
-def _region_scopes(user) -> list[access.Scope]:
+def _region_scopes(user) -> list[core_scopes.Scope]:
     # Agency staff cover the agency's whole region for reading cases, but their work is the
     # agency's cases, not an area; their scope does not make a list of areas.
-    return [s for s in access.scopes(user) if s.place is not None and s.role != access.Role.AGENCY_STAFF]
+    return [s for s in core_scopes.scopes(user) if s.place is not None and s.role != Role.AGENCY_STAFF]
 
 
 def region_choices(*, user) -> list[Place]:
@@ -164,7 +164,7 @@ def region_choices(*, user) -> list[Place]:
             condition |= Q(code__startswith=s.place.scope_prefix)
         widest = min(s.place.depth for s in scopes)
     levels = ("village", "grid") if widest >= Place.LEVEL_ORDER.index("town") else ("town", "village")
-    qs = access.scope_places(user).filter(condition, level__in=levels).order_by("code")
+    qs = place_access.scope_places(user).filter(condition, level__in=levels).order_by("code")
     return list(qs[:REGION_CHOICES_LIMIT])
 
 
@@ -282,7 +282,7 @@ def map_data(*, user, cases: QuerySet[Case], now: datetime | None = None) -> Map
 
 def grid_boundaries(*, user) -> list[Boundary]:
     """Return the current boundaries of the grids within the user's region scopes (one more than the cap)."""
-    places = access.scope_places(user).filter(level=Place.Level.GRID)
+    places = place_access.scope_places(user).filter(level=Place.Level.GRID)
     if not user.is_superuser:
         scopes = _region_scopes(user)
         if not scopes:

@@ -2,7 +2,7 @@
 
 `services.case_act` is the only reader that changes anything; pages and the API read it to offer
 only the actions a person may take now. Who an actor is relative to a case ("grid", "town",
-"agency"...) is decided by `civicgrid.core.access.case_actor_kinds`.
+"agency"...) is decided by `actor_kinds`, from the relations of `cases/access.py`.
 
 Actor kinds:
 - grid: a grid worker or leader of the case's grid (for an unrouted case: the village cadre or
@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.cases import access
 from civicgrid.cases.models import Case
+from civicgrid.core.scopes import is_root, is_signed_in
 
 S = Case.State
 
@@ -297,3 +299,39 @@ def action_label(action: str) -> str:
         if t.action == action:
             return str(t.label)
     return str(RECORD_LABELS.get(action, action))
+
+
+def actor_kinds(user, case: Case) -> set[str]:
+    """Return the actor kinds of the table that `user` is for `case`.
+
+    An unrouted case has no grid: the cadres of its village, or failing that the operators of its
+    town, verify it in the grid's place.
+    """
+    if not is_signed_in(user):
+        return set()
+    rel = access.relations(user, case)
+    kinds = set(rel & {"grid", "village", "town", "agency", "reporter"})
+    if case.grid_id is None and ("village" in rel or ("town" in rel and case.village_id is None)):
+        kinds.add("grid")
+    if rel & {"village", "town"}:
+        kinds.add("follow_up")
+    if rel or is_root(user):
+        kinds.add("viewer")
+    return kinds
+
+
+# The actor kinds each relation may take on some case of its scope (the work lists offer their queues).
+WORK_KINDS = {
+    "grid": {"grid"},
+    "village": {"village", "follow_up", "grid"},
+    "town": {"town", "follow_up", "grid"},
+    "agency": {"agency"},
+}
+
+
+def work_kinds(user) -> set[str]:
+    """Return the actor kinds the user's roles may take on the cases of their scopes."""
+    kinds: set[str] = set()
+    for relation in access.user_relations(user):
+        kinds |= WORK_KINDS.get(relation, set())
+    return kinds

@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import selectors, services
+from civicgrid.cases import access, notices, selectors, services
 from civicgrid.cases.forms import ActionForm
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Notification, Satisfaction
 from civicgrid.cases.selectors import CaseDetail
 from civicgrid.cases.transitions import Transition, action_label, transition
-from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
+from civicgrid.core.roles import STAFF_ROLES
+from civicgrid.core.scopes import has_role
 from civicgrid.places.models import Boundary
 
 NOTIFICATIONS_PAGE_SIZE = 30
@@ -80,7 +81,7 @@ def state_label(value: str) -> str:
 
 def _is_staff_viewer(user) -> bool:
     """Return whether the record shows this viewer who acted (staff do; a reporter sees roles only)."""
-    return bool(user.is_superuser or access.has_role(user, *access.STAFF_ROLES))
+    return bool(user.is_superuser or has_role(user, *STAFF_ROLES))
 
 
 def _local(value: str | None) -> str:
@@ -209,7 +210,7 @@ def _merged_url(user, case: Case) -> str:
     if not case.merged_into_id:
         return ""
     other = case.merged_into
-    if access.can(user, access.Perm.CASE_VIEW, other):
+    if access.can_view(user, other):
         return other.get_absolute_url()
     return reverse("cases:public_status_number", args=[other.tracking_number])
 
@@ -267,9 +268,9 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
                 _("%(action)s: done. The case is now “%(state)s”.")
                 % {"action": t.label, "state": updated.get_state_display()},
             )
-            if access.can(user, access.Perm.CASE_VIEW, updated):
+            if access.can_view(user, updated):
                 return redirect(updated.get_absolute_url())
-            return redirect("core:home")
+            return redirect("site:home")
     data = _detail_or_404(user, number)
     if not any(a.action == action for a in data.actions):
         return _render_detail(request, data, notice=stale, status=409)
@@ -303,7 +304,7 @@ def photo(request: HttpRequest, number: str, photo_id: int, size: str) -> HttpRe
     public = (
         size == "thumb" and case.is_public and record.kind in (CasePhoto.Kind.REPORT, CasePhoto.Kind.RESULT)
     )
-    if not public and not access.can(request.user, access.Perm.CASE_VIEW, case):
+    if not public and not access.can_view(request.user, case):
         raise Http404()
     field = record.image if size == "full" else record.thumbnail
     try:
@@ -343,6 +344,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect(notice.case.get_absolute_url())
     items = selectors.notifications_for(user=user)
     page_obj = Paginator(items, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for notice in page_obj.object_list:
+        notice.shown_text = notices.text_of(notice)
     unread = selectors.unread_count(user)
     return render(
         request,

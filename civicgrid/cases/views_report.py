@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from shapely.geometry import mapping, shape
 
-from civicgrid.cases import selectors, services
+from civicgrid.cases import access, selectors, services
 from civicgrid.cases.forms import ReportForm
 from civicgrid.cases.models import Case, CasePhoto, Category
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.views_case import state_label
-from civicgrid.core import access
-from civicgrid.core.access import Role
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
+from civicgrid.places.access import home_places
 from civicgrid.places.models import Boundary, Place
 
 PAGE_SIZE = 20
@@ -71,7 +70,7 @@ def _report_map(user) -> dict[str, Any]:
     view starts on those outlines, else on the extent of every grid.
     """
     current = Boundary.objects.filter(valid_to__isnull=True).select_related("place")
-    homes = access.home_places(user) if user is not None else []
+    homes = home_places(user) if user is not None else []
     local = [p for p in homes if p.level in (Place.Level.TOWN, Place.Level.VILLAGE, Place.Level.GRID)]
     boundaries: list[Boundary] = []
     if local:
@@ -129,7 +128,7 @@ def report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             by_code = {c.code: c for c in categories}
-            is_mobile = access.has_role(user, Role.MOBILE_GRID_MEMBER) if user else False
+            is_mobile = access.is_mobile_grid_member(user)
             try:
                 intake = services.case_create(
                     reporter=user,
@@ -162,7 +161,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "selected_category": selected,
         "selected_needs_photo": selected in photo_codes,
         "files_dropped": files_dropped,
-        "is_mobile_member": bool(user) and access.has_role(user, Role.MOBILE_GRID_MEMBER),
+        "is_mobile_member": access.is_mobile_grid_member(user),
         "report_map": _report_map(user),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -199,7 +198,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 @require_GET
 def mobile_record(request: HttpRequest) -> HttpResponse:
     """Show a mobile grid member's record (leads reported, accepted, hazards confirmed) and reports."""
-    if not access.has_role(request.user, Role.MOBILE_GRID_MEMBER):
+    if not access.is_mobile_grid_member(request.user):
         raise PermissionDenied(_("This page is for mobile grid members."))
     record = selectors.mobile_member_record(user=request.user)
     cases = selectors.case_list(user=request.user, filters=CaseFilters(mine=True)).order_by(

@@ -29,8 +29,8 @@ from civicgrid.cases import selectors, selectors_work, services
 from civicgrid.cases.forms_work import BatchDispatchForm, CaseFilterForm, SearchForm, agency_label
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.core.access import home_places
 from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.places.access import home_places
 
 S = Case.State
 PAGE_SIZE = 20

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 
-from civicgrid.core import access
+from civicgrid.places import access
 from civicgrid.places.models import Boundary, Place
+from civicgrid.places.services import place_update
 
 
 @admin.register(Place)
@@ -25,8 +26,6 @@ class PlaceAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from civicgrid.places.services import place_update
-
         access.check(request.user, access.Perm.PLACE_MANAGE, obj)
         place_update(place=obj, name=obj.name, name_en=obj.name_en)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from civicgrid.core import access
+from civicgrid.places import access
 from civicgrid.places.models import Boundary, Place
 
 

@@ -22,11 +22,10 @@ from django.utils.translation import ngettext
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry import shape as to_shape
 
-from civicgrid.core import access
-from civicgrid.core.access import Perm
 from civicgrid.core.errors import ApplicationError
 from civicgrid.lib.geo import GeometryError, geometry_area_m2, parse_boundary
-from civicgrid.places import services
+from civicgrid.places import access, services
+from civicgrid.places.access import Perm
 from civicgrid.places.models import Boundary, Place, RoutingRevision
 
 T = TypeVar("T")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from civicgrid.accounts.models import RoleAssignment
-from civicgrid.core import access
 from civicgrid.core.errors import NotFound
-from civicgrid.lib.privacy import mask_phone
+from civicgrid.places import access
 from civicgrid.places.models import Boundary, Place
 from civicgrid.places.services import code_ancestors
 
@@ -18,14 +19,8 @@ def place_get_for_user(*, user, code: str) -> Place:
     """Return the place with `code` if `user` may view it; a place out of scope is "not found"."""
     place = access.scope_places(user).filter(code=code).select_related("parent").first()
     if place is None:
-        raise NotFound(_not_found_message())
+        raise NotFound(_("No such place, or it is outside your area."))
     return place
-
-
-def _not_found_message() -> str:
-    from django.utils.translation import gettext as _
-
-    return _("No such place, or it is outside your area.")
 
 
 def place_chain(place: Place) -> list[Place]:
@@ -76,56 +71,29 @@ def boundaries_of_children(place: Place) -> list[Boundary]:
 
 
 @dataclass
-class Person:
-    name: str
-    role: str
-    role_label: str
-    phone: str
-    scope_code: str
-
-
-@dataclass
 class PlaceDetail:
     place: Place
     chain: list[Place]
     boundary: Boundary | None
     children: list[Place]
     child_boundaries: list[Boundary]
-    people: list[Person] = field(default_factory=list)
+    people: list[Any] = field(default_factory=list)
     history: list[Boundary] = field(default_factory=list)
 
 
-def place_people(*, user, place: Place) -> list[Person]:
-    """Return the people serving `place` and the places right above it, phones masked unless allowed.
+# Who serves a place (people and their roles) is the accounts app's to say; it registers the source.
+_people_source: Callable[..., list[Any]] | None = None
 
-    A grid shows its grid workers and leader, the cadres of its village and the operators of its town.
-    """
-    codes = [place.code, *code_ancestors(place.code, place.level)]
-    show_contacts = access.can(user, access.Perm.PLACE_VIEW_CONTACTS, place)
-    staff_roles = [
-        RoleAssignment.Role.GRID_WORKER,
-        RoleAssignment.Role.GRID_LEADER,
-        RoleAssignment.Role.VILLAGE_CADRE,
-        RoleAssignment.Role.TOWN_OPERATOR,
-    ]
-    rows = (
-        RoleAssignment.objects.filter(is_active=True, role__in=staff_roles, place__code__in=codes)
-        .select_related("user", "place")
-        .order_by("-place__code", "role", "user__display_name")
-    )
-    people = []
-    for ra in rows:
-        phone = ra.user.phone or ""
-        people.append(
-            Person(
-                name=str(ra.user),
-                role=ra.role,
-                role_label=str(ra.get_role_display()),
-                phone=phone if show_contacts else mask_phone(phone),
-                scope_code=ra.place.code,
-            )
-        )
-    return people
+
+def set_people_source(source: Callable[..., list[Any]]) -> None:
+    """Register `source(user=, place=)`, which returns the people serving a place (accounts does)."""
+    global _people_source
+    _people_source = source
+
+
+def place_people(*, user, place: Place) -> list[Any]:
+    """Return the people serving `place`, as the registered source gives them (none without one)."""
+    return _people_source(user=user, place=place) if _people_source is not None else []
 
 
 def place_detail(*, user, code: str) -> PlaceDetail:

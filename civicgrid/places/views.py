@@ -13,10 +13,9 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from civicgrid.core import access
-from civicgrid.core.access import Perm
 from civicgrid.core.errors import NotFound
-from civicgrid.places import selectors
+from civicgrid.places import access, selectors
+from civicgrid.places.access import Perm
 from civicgrid.places.models import Boundary, Place
 
 PAGE_SIZE = 25

@@ -8,10 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicgrid.core import access
-from civicgrid.core.access import Perm
 from civicgrid.core.errors import ApplicationError, PermissionDenied
-from civicgrid.places import importer
+from civicgrid.places import access, importer
+from civicgrid.places.access import Perm
 from civicgrid.places.forms import PlacesImportForm
 
 # A file with thousands of problems is usually one mistake repeated; the page lists the first ones.

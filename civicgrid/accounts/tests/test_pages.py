@@ -36,7 +36,7 @@ def test_it_shows_the_sign_in_form(client, db):
 def test_it_signs_in_with_the_account_name(client, world):
     response = client.post(LOGIN, {"login": "operator", "password": PASSWORD})
     assert response.status_code == 302
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("site:home")
     assert signed_in_as(client) == world.town_operator.pk
 
 
@@ -88,7 +88,7 @@ def test_it_follows_a_safe_next(client, world):
 def test_it_ignores_a_next_that_leaves_the_site(client, world, target):
     response = client.post(LOGIN, {"login": "gridworker", "password": PASSWORD, "next": target})
     assert response.status_code == 302
-    assert response.url == reverse("core:home")
+    assert response.url == reverse("site:home")
 
 
 def test_it_sends_a_signed_in_person_on_from_the_sign_in_page(login, world):
@@ -101,13 +101,13 @@ def test_it_signs_out_only_by_post(login, world):
     assert client.get(LOGOUT).status_code == 405
     assert signed_in_as(client) == world.resident.pk
     response = client.post(LOGOUT, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("core:home")
+    assert response.redirect_chain[-1][0] == reverse("site:home")
     assert "You have signed out." in response.text
     assert signed_in_as(client) is None
 
 
 def test_it_shows_the_signed_in_name_and_a_sign_out_button(login, world):
-    response = login(world.town_operator).get(reverse("core:home"))
+    response = login(world.town_operator).get(reverse("site:home"))
     assert "钱指挥" in response.text
     assert f'action="{LOGOUT}"' in response.text
     assert "Town command-centre operator" in response.text
@@ -126,14 +126,14 @@ def test_it_shows_the_signed_in_name_and_a_sign_out_button(login, world):
     ],
 )
 def test_it_shows_each_persona_their_roles_on_the_home_page(login, world, persona, role_label):
-    response = login(getattr(world, persona)).get(reverse("core:home"))
+    response = login(getattr(world, persona)).get(reverse("site:home"))
     assert response.status_code == 200
     assert role_label in response.text
     assert str(getattr(world, persona)) in response.text
 
 
 def test_it_offers_anonymous_visitors_a_sign_in_link(client, db):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("site:home"))
     assert f'href="{LOGIN}"' in response.text
     assert f'action="{LOGOUT}"' not in response.text
 

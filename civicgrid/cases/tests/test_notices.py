@@ -33,11 +33,11 @@ def test_each_reader_sees_it_in_their_language(cw, case_in, django_capture_on_co
     case = _made(case_in, django_capture_on_commit_callbacks)
     notice = Notification.objects.filter(user=cw.town_operator, case=case).latest("id")
     with translation.override("en"):
-        assert notice.display_text == f"{case.tracking_number}: At the town command centre"
+        assert notices.text_of(notice) == f"{case.tracking_number}: At the town command centre"
     with translation.override("zh-hans"):
-        chinese = notice.display_text
+        chinese = notices.text_of(notice)
     assert (
-        chinese.startswith(case.tracking_number) and "town" not in chinese and chinese != notice.display_text
+        chinese.startswith(case.tracking_number) and "town" not in chinese and chinese != notices.text_of(notice)
     )
 
     english_client = Client(headers={"Accept-Language": "en"})
@@ -72,8 +72,8 @@ def test_values_that_are_codes_become_labels(cw, case_in):
         user=cw.town_operator, message__in=[notices.RATED, notices.REQUESTED]
     ).order_by("id")
     with translation.override("en"):
-        assert rated.display_text == f"{case.tracking_number} was rated: Basically satisfied"
-        assert requested.display_text == f"{case.tracking_number}: Long-term suspension requested"
+        assert notices.text_of(rated) == f"{case.tracking_number} was rated: Basically satisfied"
+        assert notices.text_of(requested) == f"{case.tracking_number}: Long-term suspension requested"
 
 
 def test_an_unknown_message_or_an_old_row_shows_the_stored_text(cw, case_in):
@@ -95,9 +95,9 @@ def test_an_unknown_message_or_an_old_row_shows_the_stored_text(cw, case_in):
         message=notices.STEP,
         params={"number": "1"},
     )
-    assert old.display_text == "旧通知"
-    assert gone.display_text == "已删除的消息"
-    assert broken.display_text == "缺少值"
+    assert notices.text_of(old) == "旧通知"
+    assert notices.text_of(gone) == "已删除的消息"
+    assert notices.text_of(broken) == "缺少值"
 
 
 def test_every_message_is_translated(cw):

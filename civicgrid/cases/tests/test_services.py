@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from civicgrid.cases import deadlines, services
+from civicgrid.cases import access, deadlines, services
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Category, Holiday, Notification
 from civicgrid.cases.tests.conftest import PATHS, jpeg, report, walk
 from civicgrid.core.errors import ApplicationError, Conflict, PermissionDenied
@@ -163,8 +163,6 @@ def test_it_dispatches_with_co_handlers_and_an_on_site_appointment(case_in, cw, 
     assert case.appointments.get().place == "甲一村村委会"
     assert case.response_due_at is not None and case.step_due_at == case.response_due_at
     # Both agencies see it; the co-handler may comment but not sign.
-    from civicgrid.core import access
-
     assert access.scope_cases(cw.agency_b_staff).filter(pk=case.pk).exists()
     with pytest.raises(PermissionDenied):
         services.case_act(case=case, action="sign", actor=cw.agency_b_staff)

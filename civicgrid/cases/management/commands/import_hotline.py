@@ -10,9 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civicgrid.cases import hotline
+from civicgrid.cases import access, hotline
 from civicgrid.cases.models import Category
-from civicgrid.core import access
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.progress import command_progress
 
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
-        if not access.can(user, access.Perm.CASE_INTAKE):
+        if not access.can_intake(user):
             raise CommandError(
                 _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
             )

@@ -1,4 +1,4 @@
-from civicgrid.core.navigation import nav_items
+from civicgrid.site.navigation import nav_items
 
 
 def navigation(request):

@@ -13,10 +13,11 @@ from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import user_create
-from civicgrid.core import demo
+from civicgrid.core.roles import Role
 from civicgrid.lib.geo import geometry_area_m2, parse_boundary
 from civicgrid.places.models import Boundary, Place, RoutingRevision
 from civicgrid.places.services import code_problem, parent_problem
+from civicgrid.site import demo
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,7 @@ def test_load_demo_writes_the_generated_county_and_a_user_for_every_role(county)
               Boundary.objects.values_list("place__code", "place__name", "geometry")}  # fmt: skip
     assert stored == {p.code: (p.name, p.geometry) for p in county.places}
     assert Agency.objects.filter(region__code=demo.DISTRICT_CODE).count() == len(county.agencies) >= 10
-    assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(RoleAssignment.Role.values)
+    assert set(RoleAssignment.objects.values_list("role", flat=True)) == set(Role.values)
     grids = Place.objects.filter(level="grid")
     assert RoleAssignment.objects.filter(role="grid_worker", place__in=grids).values(
         "place"

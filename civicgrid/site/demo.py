@@ -32,11 +32,12 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
-from civicgrid.core import demo_cases
 from civicgrid.core.errors import ApplicationError
+from civicgrid.core.roles import Role
 from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
 from civicgrid.places.models import Place
 from civicgrid.places.services import boundary_set, bump_routing_revision, place_create
+from civicgrid.site import demo_cases
 
 DEMO_SEED = 20261129
 # One password for every demo login; the demo is for trying the app, never for real data.
@@ -618,7 +619,7 @@ def demo_logins(seed: int = DEMO_SEED) -> list[tuple[str, str, str]]:
     for person in _plan(seed).people:
         if not person.persona:
             continue
-        role = str(RoleAssignment.Role(person.role).label) if person.role else _("System administrator")
+        role = str(Role(person.role).label) if person.role else _("System administrator")
         scope = person.place_code or person.agency_code
         rows.append((person.username, role, names[scope] if scope else "—"))
     return rows

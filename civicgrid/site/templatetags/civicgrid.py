@@ -9,17 +9,17 @@ from django.http import HttpRequest
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.models import RoleAssignment
-from civicgrid.core.navigation import NavItem
+from civicgrid.core.roles import Role
+from civicgrid.site.navigation import NavItem
 
 register = template.Library()
 
 
 @register.filter
 def role_label(role: str) -> str:
-    """Return the translated label of a role value (`access.Role` or `RoleAssignment.Role`)."""
+    """Return the translated label of a role value (`core.roles.Role`)."""
     try:
-        return str(RoleAssignment.Role(str(role)).label)
+        return str(Role(str(role)).label)
     except ValueError:
         return str(role)
 

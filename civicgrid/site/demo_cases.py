@@ -9,18 +9,19 @@ from __future__ import annotations
 import io
 import random
 
+from django.db import router
 from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.cases import services
-from civicgrid.cases.models import Case, Category
+from civicgrid.cases.models import Appointment, Case, CaseEvent, CasePhoto, Category, Notification
 from civicgrid.cases.seed import agency_kinds
 from civicgrid.places import routing
 from civicgrid.places.models import Boundary, Place
 
 SEED = 20261129
-# Seed agency kinds (cases/seed.py) → demo agency codes (core/demo.py).
+# Seed agency kinds (cases/seed.py) → demo agency codes (site/demo.py).
 AGENCY_BY_KIND = {
     "urban": "qinhu-urban-management",
     "power": "qinhu-power",
@@ -227,10 +228,6 @@ def delete(*, reporters) -> int:
     Case events are append-only for everyone else; only demo data is ever removed this way, and
     only as a whole case.
     """
-    from django.db import router
-
-    from civicgrid.cases.models import Appointment, CaseEvent, CasePhoto, Notification
-
     cases = Case.objects.filter(reporter__in=reporters)
     ids = list(cases.values_list("pk", flat=True))
     using = router.db_for_write(Case)

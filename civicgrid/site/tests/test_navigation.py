@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 
-from civicgrid.core.navigation import nav_items
+from civicgrid.site.navigation import nav_items
 
 
 def keys(user) -> list[str]:

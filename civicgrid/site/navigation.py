@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.accounts.access import can_create_token
 from civicgrid.cases.selectors import unread_count
 from civicgrid.cases.selectors_work import work_access
-from civicgrid.core import access
-from civicgrid.core.access import Perm, Role
+from civicgrid.core.roles import STAFF_ROLES, Role
+from civicgrid.core.scopes import roles
+from civicgrid.places import access as place_access
+from civicgrid.places.access import Perm
 
 
 @dataclass(frozen=True)
@@ -28,17 +31,17 @@ class NavItem:
 def nav_items(user) -> list[NavItem]:
     """Return the navigation entries `user` may use, in display order."""
     items = [
-        NavItem(_("Home"), reverse("core:home"), "home"),
+        NavItem(_("Home"), reverse("site:home"), "home"),
         NavItem(_("Report a problem"), reverse("cases:report"), "report"),
     ]
     if not user.is_authenticated:
         items.append(NavItem(_("Case status"), reverse("cases:public_status"), "status"))
         return items
-    homes = access.home_places(user)
-    role_set = access.roles(user)
+    homes = place_access.home_places(user)
+    role_set = roles(user)
     if role_set & {Role.MOBILE_GRID_MEMBER}:
         items.append(NavItem(_("My record"), reverse("cases:mobile_record"), "rider"))
-    if not role_set & access.STAFF_ROLES:
+    if not role_set & STAFF_ROLES:
         items.append(NavItem(_("My reports"), reverse("cases:mine"), "mine"))
     work = work_access(user)
     # Agency staff work from their inbox; the queue page is for the grid, village and town.
@@ -55,11 +58,11 @@ def nav_items(user) -> list[NavItem]:
         labels = {"grid": _("My grid"), "village": _("My village / community")}
         label = labels.get(place.level, _("My area"))
         items.append(NavItem(label, place.get_absolute_url(), "my_place"))
-    if access.can(user, Perm.PLACE_VIEW):
+    if place_access.can(user, Perm.PLACE_VIEW):
         items.append(NavItem(_("Places and grids"), reverse("places:browse"), "places"))
-    if access.can(user, Perm.PLACE_MANAGE):
+    if place_access.can(user, Perm.PLACE_MANAGE):
         items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import", group="more"))
-    if access.can(user, Perm.TOKEN_CREATE):
+    if can_create_token(user):
         items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens", group="more"))
     if user.is_superuser:
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin", group="more"))

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicgrid.core import demo
 from civicgrid.core.errors import ApplicationError
+from civicgrid.site import demo
 
 
 class Command(BaseCommand):

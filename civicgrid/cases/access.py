@@ -1,0 +1,168 @@
+"""Who may see a case, see who reported it, record cases for others, and act in the workflow.
+
+On top of the scope resolver (`civicgrid.core.scopes`). One mapping says which *relation* each role
+gives a person to the cases of its scope (`ROLE_RELATION`); the workflow's actor kinds
+(`cases/workflow.py`) and the work lists derive from it. Pages, the API, exports, commands and the
+admin ask here; `scope_cases` scopes every case queryset.
+
+Relations of a person to a case:
+- grid / village / town: a grid worker or leader of its grid, a cadre of its village, an operator
+  of its town command centre
+- region: a district or city administrator of its region (reads, does not act)
+- agency / co_agency: staff of its lead agency / of a co-handling agency
+- reporter: the person who reported it
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from civicgrid.cases.models import Case
+from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.roles import STAFF_ROLES, Role
+from civicgrid.core.scopes import Scope, is_root, is_signed_in, scopes
+
+# The relation each role gives to the cases of its scope.
+ROLE_RELATION: dict[str, str] = {
+    Role.GRID_WORKER: "grid",
+    Role.GRID_LEADER: "grid",
+    Role.VILLAGE_CADRE: "village",
+    Role.TOWN_OPERATOR: "town",
+    Role.DISTRICT_ADMIN: "region",
+    Role.CITY_ADMIN: "region",
+    Role.AGENCY_STAFF: "agency",
+}
+# Relations that handle the case in its region, and so may see who reported it.
+REGION_RELATIONS = frozenset({"grid", "village", "town", "region"})
+# Staff who may record a case for someone else (12345 orders, patrol, liaison groups, deliberation).
+INTAKE_ROLES = STAFF_ROLES - {Role.AGENCY_STAFF}
+
+# The case field that holds the place of each scope level.
+_CASE_FIELD_BY_LEVEL = {
+    "grid": "grid_id",
+    "village": "village_id",
+    "town": "town_id",
+    "district": "district_id",
+}
+
+
+def _covers_case(scope: Scope, case: Case) -> bool:
+    place = scope.place
+    if place is None:
+        return False
+    if place.level == "city":
+        district = case.district
+        return district is not None and district.code.startswith(place.scope_prefix)
+    field = _CASE_FIELD_BY_LEVEL.get(place.level)
+    return field is not None and getattr(case, field) == place.pk
+
+
+def co_agency_ids(case: Case) -> set[int]:
+    """Return the ids of the case's co-handling agencies (read once per case object)."""
+    cached = getattr(case, "_co_agency_ids", None)
+    if cached is None:
+        cached = set(case.co_agencies.values_list("id", flat=True)) if case.pk else set()
+        case._co_agency_ids = cached
+    return cached
+
+
+def relations(user, case: Case) -> frozenset[str]:
+    """Return how `user` relates to `case` (see the module's docstring); empty for a stranger."""
+    if not is_signed_in(user):
+        return frozenset()
+    found: set[str] = set()
+    if case.reporter_id is not None and case.reporter_id == user.pk:
+        found.add("reporter")
+    for s in scopes(user):
+        relation = ROLE_RELATION.get(s.role)
+        if relation is None:
+            continue
+        if relation == "agency":
+            if s.agency_id and s.agency_id == case.lead_agency_id:
+                found.add("agency")
+            elif s.agency_id and s.agency_id in co_agency_ids(case):
+                found.add("co_agency")
+        elif _covers_case(s, case):
+            found.add(relation)
+    return frozenset(found)
+
+
+def is_staff_of(user, case: Case) -> bool:
+    """Return whether `user` handles or oversees `case` as staff (sees names and internal notes)."""
+    return is_root(user) or bool(relations(user, case) - {"reporter"})
+
+
+def can_view(user, case: Case) -> bool:
+    """Return whether `user` may see the case in full (its record, photos, location)."""
+    return is_root(user) or bool(relations(user, case))
+
+
+def can_view_reporter(user, case: Case) -> bool:
+    """Return whether `user` may see who reported the case and their phone.
+
+    Staff who handle the case in its region, and the reporter; an agency sees what it needs to solve
+    the problem, not who complained.
+    """
+    if is_root(user):
+        return True
+    found = relations(user, case)
+    return bool(found & (REGION_RELATIONS | {"reporter"}))
+
+
+def can_intake(user) -> bool:
+    """Return whether `user` may record a case for someone else (a 12345 order, a patrol finding)."""
+    return is_root(user) or any(s.role in INTAKE_ROLES for s in scopes(user))
+
+
+def check_intake(user) -> None:
+    if not can_intake(user):
+        raise PermissionDenied(_("Only staff may record cases from this source."))
+
+
+def is_mobile_grid_member(user) -> bool:
+    return is_signed_in(user) and any(s.role == Role.MOBILE_GRID_MEMBER for s in scopes(user))
+
+
+def scope_cases(user, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Return the cases `user` may see: those in the regions of their roles, their agency's, their own."""
+    if qs is None:
+        qs = Case.objects.all()
+    if is_root(user):
+        return qs
+    if not is_signed_in(user):
+        return qs.none()
+    condition = Q(reporter_id=user.pk)
+    has_agency = False
+    for s in scopes(user):
+        if s.role == Role.AGENCY_STAFF and s.agency_id:
+            has_agency = True
+            condition |= Q(lead_agency_id=s.agency_id) | Q(co_agencies__id=s.agency_id)
+        elif s.role in STAFF_ROLES and s.place is not None:
+            if s.place.level == "city":
+                condition |= Q(district__code__startswith=s.place.scope_prefix)
+            elif s.place.level in _CASE_FIELD_BY_LEVEL:
+                condition |= Q(**{_CASE_FIELD_BY_LEVEL[s.place.level]: s.place.pk})
+    qs = qs.filter(condition)
+    # The co-agency join can repeat a case; only then is DISTINCT worth its cost.
+    return qs.distinct() if has_agency else qs
+
+
+def scope_place_ids(user) -> dict[str, list[int]]:
+    """Return the ids of the grids, villages and towns the user works in, and their agencies.
+
+    Used by the work queues to narrow to the cases where the user holds the queue's role.
+    """
+    result: dict[str, list[int]] = {"grid": [], "village": [], "town": [], "agency": []}
+    for s in scopes(user):
+        relation = ROLE_RELATION.get(s.role)
+        if relation == "agency" and s.agency_id:
+            result["agency"].append(s.agency_id)
+        elif relation in ("grid", "village", "town") and s.place is not None:
+            result[relation].append(s.place.pk)
+    return result
+
+
+def user_relations(user) -> frozenset[str]:
+    """Return the relations the user's roles give to the cases of their scopes (any case)."""
+    return frozenset(ROLE_RELATION[s.role] for s in scopes(user) if s.role in ROLE_RELATION)

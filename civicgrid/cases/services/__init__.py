@@ -1,0 +1,30 @@
+"""Every write to cases, one module per concern; import the functions from here.
+
+- `intake`: file a report as a case (every door: pages, API, 12345, Open311)
+- `acting`: apply a workflow action, comment
+- `notifying`: in-app notifications and whose queue a case is in
+- `sweeping`: the deadline sweep
+- `photos`: photo validation and storage
+"""
+
+from civicgrid.cases.services.acting import AppointmentIn, allowed_actions, case_act, case_comment
+from civicgrid.cases.services.intake import Intake, case_create
+from civicgrid.cases.services.notifying import notifications_mark_read, notify, queue_owners, supervisors
+from civicgrid.cases.services.photos import photos_clean
+from civicgrid.cases.services.sweeping import SweepResult, cases_sweep
+
+__all__ = [
+    "AppointmentIn",
+    "Intake",
+    "SweepResult",
+    "allowed_actions",
+    "case_act",
+    "case_comment",
+    "case_create",
+    "cases_sweep",
+    "notifications_mark_read",
+    "notify",
+    "photos_clean",
+    "queue_owners",
+    "supervisors",
+]
