@@ -729,7 +729,11 @@ PROFILE_PARTS = (
     ("    tracking number counter", "civicgrid/cases/services/intake.py", "_next_tracking_number"),
     ("    step deadline", "civicgrid/cases/deadlines.py", "step_due"),
     ("    _photos_save (files + rows)", "civicgrid/cases/services/photos.py", "_photos_save"),
-    ("    after commit: notify the queue (_notify_step)", "civicgrid/cases/services/notifying.py", "_notify_step"),
+    (
+        "    after commit: notify the queue (_notify_step)",
+        "civicgrid/cases/services/notifying.py",
+        "_notify_step",
+    ),
     ("  response body (_created_out)", "civicgrid/cases/api.py", "_created_out"),
     ("SQL statements (CursorWrapper._execute)", "django/db/backends/utils.py", "_execute"),
     ("transaction commits", "django/db/backends/base/base.py", "commit"),

@@ -49,7 +49,7 @@ from civicgrid.cases.schemas import (
     PublicCaseOut,
     inline_schema,
 )
-from civicgrid.cases.transitions import ACTIONS, action_label, actor_kinds
+from civicgrid.cases.workflow import ACTIONS, action_label, actor_kinds
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.lib.geo import GeometryError, to_wgs84
 from civicgrid.places.models import Place

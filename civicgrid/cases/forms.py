@@ -21,7 +21,7 @@ from civicgrid.accounts.models import Agency
 from civicgrid.cases import selectors
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
-from civicgrid.cases.transitions import Transition
+from civicgrid.cases.workflow import Transition
 from civicgrid.core.errors import ApplicationError, NotFound
 from civicgrid.places import access as place_access
 from civicgrid.places.models import Place

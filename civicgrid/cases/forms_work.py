@@ -14,7 +14,7 @@ from civicgrid.accounts.models import Agency
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters, Queue
 from civicgrid.cases.services import AppointmentIn
-from civicgrid.cases.transitions import OPEN_STATES
+from civicgrid.cases.workflow import OPEN_STATES
 from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 

@@ -333,8 +333,11 @@ class CaseEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=20, blank=True)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
-    # Shown on the public status page (without the actor's name).
+    # The step shows on the reporter's record and the public status page (never with staff names).
     is_public = models.BooleanField(_("public"), default=True)
+    # The note is a reply to the reporter (a resolution answer, a rejection's reason): the reporter and
+    # the public status page read it. Other notes are internal to the staff handling the case.
+    note_is_reply = models.BooleanField(_("reply to the reporter"), default=False)
 
     objects = CaseEventQuerySet.as_manager()
 

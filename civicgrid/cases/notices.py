@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.cases.models import Case, Notification, Satisfaction
-from civicgrid.cases.transitions import action_label
+from civicgrid.cases.workflow import action_label
 
 STEP = gettext_noop("%(number)s: %(state)s")
 RETURNED = gettext_noop("%(number)s was returned: %(reason)s")

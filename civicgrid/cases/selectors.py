@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access, categories
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
-from civicgrid.cases.transitions import Transition, work_kinds
+from civicgrid.cases.workflow import Transition, work_kinds
 from civicgrid.core.errors import NotFound
 from civicgrid.lib.privacy import mask_name, mask_phone
 
@@ -25,7 +25,7 @@ class Queue:
     key: str
     label: str
     states: tuple[str, ...]
-    # Actor kinds (transitions.py) whose work this queue is.
+    # Actor kinds (workflow.py) whose work this queue is.
     kinds: frozenset[str]
     extra: dict = field(default_factory=dict)
 
@@ -212,7 +212,7 @@ class PublicCase:
 
 def case_public(*, tracking_number: str) -> PublicCase:
     """Return the public status of a case: its steps and times, with no personal data at all."""
-    from civicgrid.cases.transitions import action_label
+    from civicgrid.cases.workflow import action_label
 
     case = (
         Case.objects.select_related("category", "merged_into")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.cases import access, selectors
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.transitions import OPEN_STATES, work_kinds
+from civicgrid.cases.workflow import OPEN_STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.roles import ADMIN_ROLES, Role
 from civicgrid.places import access as place_access

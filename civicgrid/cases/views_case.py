@@ -22,7 +22,7 @@ from civicgrid.cases import access, notices, selectors, services
 from civicgrid.cases.forms import ActionForm
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Notification, Satisfaction
 from civicgrid.cases.selectors import CaseDetail
-from civicgrid.cases.transitions import Transition, action_label, transition
+from civicgrid.cases.workflow import Transition, action_label, transition
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
 from civicgrid.core.roles import STAFF_ROLES
 from civicgrid.core.scopes import has_role
@@ -30,7 +30,7 @@ from civicgrid.places.models import Boundary
 
 NOTIFICATIONS_PAGE_SIZE = 30
 
-# Who acted, as the record names it (CaseEvent.actor_role: an actor kind of transitions.py, or the
+# Who acted, as the record names it (CaseEvent.actor_role: an actor kind of workflow.py, or the
 # source of the report for its first event).
 ROLE_LABELS = {
     "grid": gettext_lazy("Grid worker"),

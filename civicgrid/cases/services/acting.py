@@ -1,4 +1,4 @@
-"""The workflow: apply one action of `cases/transitions.py` to a case and record it."""
+"""The workflow: apply one action of `cases/workflow.py` to a case and record it."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from civicgrid.cases.models import (
 )
 from civicgrid.cases.services.notifying import _notify_after
 from civicgrid.cases.services.photos import _photos_save, photos_clean
-from civicgrid.cases.transitions import (
+from civicgrid.cases.workflow import (
     DECIDED,
     HANDLER,
     HANDLER_STATE,
@@ -104,6 +104,7 @@ def case_act(
     grid: Place | None = None,
     solved: bool | None = None,
     satisfaction: str = "",
+    reply: bool = False,
     system: bool = False,
 ) -> Case:
     """Apply one workflow action to a case and record it.
@@ -145,6 +146,9 @@ def case_act(
         "grid": grid,
     }
     errors = _missing(t, given)
+    by_reporter = actor is not None and actor.pk == case.reporter_id
+    if reply and ("reply" not in t.accepts or not case_access.is_staff_of(actor, case)):
+        errors["reply"] = str(_("Only the staff handling a case reply to its reporter in a comment."))
     if photos and "photos" not in t.requires | t.accepts:
         errors["photos"] = str(_("This action takes no photos."))
     errors.update(
@@ -180,7 +184,8 @@ def case_act(
             to_state=target,
             note=note,
             data=event_data,
-            is_public=action not in ("comment",) or (actor is not None and actor.pk == case.reporter_id),
+            is_public=t.public or by_reporter or reply,
+            note_is_reply=bool(note) and (t.reply or reply),
         )
         if appointment is not None and t.action in ("dispatch", "redispatch"):
             Appointment.objects.create(
@@ -316,5 +321,6 @@ def _changes(t, case, now, agency, until, merge_into, grid, solved, satisfaction
     return changes, target, data
 
 
-def case_comment(*, case: Case, actor: User, note: str) -> Case:
-    return case_act(case=case, action="comment", actor=actor, note=note)
+def case_comment(*, case: Case, actor: User, note: str, reply: bool = False) -> Case:
+    """Add a note to the record: internal to the staff, or (`reply`, staff only) an answer the reporter reads."""
+    return case_act(case=case, action="comment", actor=actor, note=note, reply=reply)

@@ -17,7 +17,7 @@ from civicgrid.cases.models import (
     CaseEvent,
     Notification,
 )
-from civicgrid.cases.transitions import (
+from civicgrid.cases.workflow import (
     HANDLER_STATE,
     Transition,
 )

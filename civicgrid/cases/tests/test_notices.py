@@ -37,7 +37,9 @@ def test_each_reader_sees_it_in_their_language(cw, case_in, django_capture_on_co
     with translation.override("zh-hans"):
         chinese = notices.text_of(notice)
     assert (
-        chinese.startswith(case.tracking_number) and "town" not in chinese and chinese != notices.text_of(notice)
+        chinese.startswith(case.tracking_number)
+        and "town" not in chinese
+        and chinese != notices.text_of(notice)
     )
 
     english_client = Client(headers={"Accept-Language": "en"})

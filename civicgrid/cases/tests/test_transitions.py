@@ -1,6 +1,6 @@
 """Every (state, action, persona) combination: allowed exactly where the workflow says, refused elsewhere.
 
-The expectations below are written out by hand from the issue, independently of transitions.py, so a
+The expectations below are written out by hand from the issue, independently of workflow.py, so a
 wrong row in the table fails here.
 """
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicgrid.cases import services
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.tests.conftest import PATHS, jpeg, report, walk
-from civicgrid.cases.transitions import ACTIONS, TRANSITIONS
+from civicgrid.cases.workflow import ACTIONS, TRANSITIONS
 from civicgrid.core.errors import ApplicationError
 
 GRID = {"grid_worker", "grid_leader"}

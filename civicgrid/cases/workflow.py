@@ -54,6 +54,10 @@ class Transition:
     handler: str = ""
     # A button that closes a door: pages ask for confirmation and style it as a danger.
     danger: bool = False
+    # The step shows on the reporter's record and the public status page.
+    public: bool = True
+    # Its note answers the reporter (the reporter and the public read it); other notes are internal.
+    reply: bool = False
 
 
 def T(state, action, target, actors, label, **kw) -> Transition:
@@ -64,7 +68,7 @@ def T(state, action, target, actors, label, **kw) -> Transition:
 _ROWS = [
     # 核实 → 立案 / 不予立案 / 合并
     T(S.REPORTED, "accept", S.ACCEPTED, {"grid"}, _("Accept (verified on site)"), accepts={"note", "photos"}),
-    T(S.REPORTED, "reject", S.REJECTED, {"grid"}, _("Reject"), requires={"note"}, danger=True),
+    T(S.REPORTED, "reject", S.REJECTED, {"grid"}, _("Reject"), requires={"note"}, danger=True, reply=True),
     T(
         S.REPORTED,
         "merge",
@@ -73,6 +77,7 @@ _ROWS = [
         _("Merge into an existing case"),
         requires={"merge_into"},
         accepts={"note"},
+        reply=True,
     ),
     T(
         S.REPORTED,
@@ -108,6 +113,7 @@ _ROWS = [
         {"grid"},
         _("Resolved"),
         requires={"note", "photos"},
+        reply=True,
         stops="resolution",
     ),
     T(
@@ -144,6 +150,7 @@ _ROWS = [
         {"village"},
         _("Resolved"),
         requires={"note", "photos"},
+        reply=True,
         stops="resolution",
     ),
     T(
@@ -239,6 +246,7 @@ _ROWS = [
         {"agency"},
         _("Resolved"),
         requires={"note", "photos"},
+        reply=True,
         guard="no_pending",
         stops="resolution",
     ),
@@ -275,8 +283,12 @@ _ROWS = [
     ),
     T(S.RESOLVED, "auto_close", S.CLOSED, {"system"}, _("Close without a rating")),
 ]
-# Anyone who may see an open case may comment on it.
-_ROWS += [T(state, "comment", SAME, {"viewer"}, _("Comment"), requires={"note"}) for state in OPEN_STATES]
+# Anyone who may see an open case may comment on it. A staff comment is internal unless marked as a
+# reply to the reporter; the reporter's own comment is on their record.
+_ROWS += [
+    T(state, "comment", SAME, {"viewer"}, _("Comment"), requires={"note"}, accepts={"reply"}, public=False)
+    for state in OPEN_STATES
+]
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {(t.state, t.action): t for t in _ROWS}
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in _ROWS))
