@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicgrid.cases import categories, deadlines, notices, sql
+from civicgrid.cases import categories, notices, sql, workflow
 from civicgrid.cases.models import Case, CaseEvent, Notification
 from civicgrid.cases.services import intake
 from civicgrid.lib import rows
@@ -75,7 +75,7 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
         priority=Case.Priority.URGENT if category.is_urgent else Case.Priority.NORMAL,
         idempotency_key=key,
     )
-    case.step_due_at = deadlines.step_due(case, Case.State.REPORTED, now)
+    case.step_due_at = workflow.step_due(case, Case.State.REPORTED, now)
     event = CaseEvent(
         actor=None, actor_role=Case.Source.RESIDENT, action="report", to_state=Case.State.REPORTED
     )

@@ -206,6 +206,8 @@ CASE_RATING_DAYS = env_int("CASE_RATING_DAYS", 7)
 CASE_MAX_REOPENS = env_int("CASE_MAX_REOPENS", 1)
 # The sweep warns this many hours before a step deadline.
 CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 4)
+# An extension granted to a day runs to this local time of that day (the end of the working day).
+CASE_WORKDAY_END = env("CASE_WORKDAY_END") or "18:00"
 # Reports per hour from one signed-in person, and from one client address without sign-in (0: no limit).
 CASE_INTAKE_USER_PER_HOUR = env_int("CASE_INTAKE_USER_PER_HOUR", 60)
 CASE_INTAKE_ANONYMOUS_PER_HOUR = env_int("CASE_INTAKE_ANONYMOUS_PER_HOUR", 20)

@@ -627,12 +627,12 @@ def case_detail(request: HttpRequest, number: str):
 class _Refs:
     agency: Agency | None = None
     co_agencies: list[Agency] = field(default_factory=list)
-    merge_into: Case | None = None
     grid: Place | None = None
 
 
-def _resolve(user: User, payload: ActionIn) -> _Refs:
-    """Turn the codes of an action body into objects; unknown codes are field errors."""
+def _resolve(payload: ActionIn) -> _Refs:
+    """Turn the codes of an action body into objects; unknown codes are field errors. Whether the
+    agency or grid may be chosen for this case is the service's rule, not this parser's."""
     refs = _Refs()
     errors: dict[str, str] = {}
     codes = {c for c in [payload.agency or "", *payload.co_agencies] if c}
@@ -645,14 +645,8 @@ def _resolve(user: User, payload: ActionIn) -> _Refs:
     if unknown:
         errors["co_agencies"] = _("No agency with the code “%(code)s”.") % {"code": unknown[0][:40]}
     refs.co_agencies = list({c: agencies[c] for c in payload.co_agencies if c in agencies}.values())
-    if payload.merge_into:
-        refs.merge_into = access.scope_cases(user).filter(tracking_number=payload.merge_into.strip()).first()
-        if refs.merge_into is None:
-            errors["merge_into"] = _("No case with the tracking number “%(number)s” in your area.") % {
-                "number": payload.merge_into[:20]
-            }
     if payload.grid:
-        refs.grid = Place.objects.filter(code=payload.grid.strip(), level=Place.Level.GRID).first()
+        refs.grid = Place.objects.filter(code=payload.grid.strip()[:20], level=Place.Level.GRID).first()
         if refs.grid is None:
             errors["grid"] = _("No grid with the code “%(code)s”.") % {"code": payload.grid[:20]}
     if errors:
@@ -681,7 +675,7 @@ def case_action(request: HttpRequest, number: str, action: str):
         raise NotFound(_("There is no action “%(action)s”.") % {"action": action[:40]}, code="unknown_action")
     data, photos = _payload(request, lists=("co_agencies",), objects=("appointment",))
     payload: ActionIn = _validate(ActionIn, data)
-    refs = _resolve(request.user, payload)
+    refs = _resolve(payload)
     appointment = (
         services.AppointmentIn(
             starts_at=payload.appointment.starts_at,
@@ -701,7 +695,7 @@ def case_action(request: HttpRequest, number: str, action: str):
         co_agencies=refs.co_agencies,
         appointment=appointment,
         until=payload.until,
-        merge_into=refs.merge_into,
+        merge_into=payload.merge_into,
         grid=refs.grid,
         solved=payload.solved,
         satisfaction=payload.satisfaction,

@@ -36,43 +36,17 @@ def add_workdays(start: datetime, days: int) -> datetime:
 
 
 def response_due(category: Category, priority: str, start: datetime) -> datetime:
-    hours = category.urgent_response_hours if _urgent(category, priority) else category.response_hours
+    hours = category.urgent_response_hours if is_urgent(category, priority) else category.response_hours
     return start + timedelta(hours=hours)
 
 
 def resolution_due(category: Category, priority: str, start: datetime) -> datetime:
-    if _urgent(category, priority):
+    if is_urgent(category, priority):
         return start + timedelta(hours=category.urgent_resolution_hours)
     if category.resolution_workdays:
         return add_workdays(start, category.resolution_workdays)
     return start + timedelta(hours=category.resolution_hours or settings.CASE_DEFAULT_RESOLUTION_HOURS)
 
 
-def _urgent(category: Category, priority: str) -> bool:
+def is_urgent(category: Category, priority: str) -> bool:
     return category.is_urgent or priority == Case.Priority.URGENT
-
-
-def step_due(case: Case, state: str, now: datetime) -> datetime | None:
-    """Return the deadline of the step a case enters when it moves to `state` at `now`.
-
-    Verification, deciding, dispatching and checking have fixed windows (settings); an agency's steps
-    follow the category; a case waiting for its rating closes itself when the window ends.
-    """
-    S = Case.State
-    urgent = _urgent(case.category, case.priority)
-    hours = {
-        S.REPORTED: settings.CASE_VERIFY_HOURS,
-        S.ACCEPTED: settings.CASE_DECIDE_HOURS,
-        S.VILLAGE: settings.CASE_DECIDE_HOURS,
-        S.TOWN: settings.CASE_DISPATCH_HOURS,
-        S.CHECKING: settings.CASE_CHECK_HOURS,
-    }
-    if state in hours:
-        return now + timedelta(hours=min(hours[state], 2) if urgent else hours[state])
-    if state == S.DISPATCHED:
-        return case.response_due_at
-    if state in (S.GRID_HANDLING, S.VILLAGE_HANDLING, S.IN_PROGRESS):
-        return case.resolution_due_at
-    if state == S.RESOLVED:
-        return now + timedelta(days=settings.CASE_RATING_DAYS)
-    return None

@@ -8,24 +8,17 @@ with `add_service_error`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import Agency
 from civicgrid.cases import selectors
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import Transition
-from civicgrid.core.errors import ApplicationError, NotFound
-from civicgrid.places import access as place_access
-from civicgrid.places.models import Place
-from civicgrid.places.services import code_ancestors
+from civicgrid.core.errors import ApplicationError
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -190,23 +183,6 @@ PHOTO_LABELS = {
 }
 
 
-def agencies_for(case: Case) -> QuerySet[Agency]:
-    """Return the active agencies serving the case's region (all active ones for an unrouted case)."""
-    qs = Agency.objects.filter(is_active=True).order_by("code")
-    place = case.town or case.district
-    if place is not None:
-        qs = qs.filter(region__code__in=[place.code, *code_ancestors(place.code, place.level)])
-    return qs
-
-
-def grids_for(case: Case, user) -> QuerySet[Place]:
-    """Return the grids of the case's town the user may see (for assigning an unrouted case)."""
-    qs = place_access.scope_places(user).filter(level=Place.Level.GRID).order_by("code")
-    if case.town is not None:
-        qs = qs.filter(code__startswith=case.town.scope_prefix)
-    return qs
-
-
 class ActionForm(ServiceErrorsMixin, forms.Form):
     """The fields one transition requires or accepts, prefixed with the action's name.
 
@@ -242,7 +218,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         if "agency" in names:
             self.fields["agency"] = forms.ModelChoiceField(
                 label=_("Lead agency"),
-                queryset=agencies_for(case),
+                queryset=selectors.dispatch_agencies(case=case),
                 required=True,
                 empty_label=_("Choose the lead agency"),
                 initial=case.category.default_agency_id if case.category_id else None,
@@ -250,7 +226,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         if "co_agencies" in names:
             self.fields["co_agencies"] = forms.ModelMultipleChoiceField(
                 label=_("Co-handling agencies"),
-                queryset=agencies_for(case),
+                queryset=selectors.dispatch_agencies(case=case),
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
@@ -285,7 +261,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         if "grid" in names:
             self.fields["grid"] = forms.ModelChoiceField(
                 label=_("Grid"),
-                queryset=grids_for(case, user),
+                queryset=selectors.assignable_grids(case=case, user=user),
                 required="grid" in t.requires,
                 empty_label=_("Choose a grid"),
             )
@@ -307,26 +283,6 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")
 
-    def clean_merge_into(self) -> Case | None:
-        number = (self.cleaned_data.get("merge_into") or "").strip()
-        if not number:
-            return None
-        try:
-            return selectors.case_get_for_user(user=self.user, tracking_number=number)
-        except NotFound:
-            raise forms.ValidationError(gettext("No such case in your area."), code="not_found")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if "appointment_at" in self.fields:
-            at, place = data.get("appointment_at"), (data.get("appointment_place") or "").strip()
-            people = (data.get("appointment_participants") or "").strip()
-            if (place or people) and at is None and "appointment_at" not in self.errors:
-                self.add_error("appointment_at", gettext("Give the date and time of the appointment."))
-            if at is not None and not place:
-                self.add_error("appointment_place", gettext("Say where the on-site appointment is."))
-        return data
-
     def service_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments of `services.case_act` for the cleaned data."""
         d = self.cleaned_data
@@ -339,17 +295,19 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
             kwargs["agency"] = d.get("agency")
         if "co_agencies" in self.fields:
             kwargs["co_agencies"] = list(d.get("co_agencies") or [])
-        if "appointment_at" in self.fields and d.get("appointment_at") is not None:
+        if "appointment_at" in self.fields and any(
+            d.get(name) for name in ("appointment_at", "appointment_place", "appointment_participants")
+        ):
             kwargs["appointment"] = AppointmentIn(
-                starts_at=d["appointment_at"],
+                starts_at=d.get("appointment_at"),
                 place=d.get("appointment_place") or "",
                 participants=d.get("appointment_participants") or "",
             )
         if "until" in self.fields and d.get("until") is not None:
-            # An extension runs to the end of the working day it names.
-            kwargs["until"] = timezone.make_aware(datetime.combine(d["until"], time(18, 0)))
+            # A date: the service says when on that day an extension runs out.
+            kwargs["until"] = d["until"]
         if "merge_into" in self.fields:
-            kwargs["merge_into"] = d.get("merge_into")
+            kwargs["merge_into"] = (d.get("merge_into") or "").strip() or None
         if "grid" in self.fields:
             kwargs["grid"] = d.get("grid")
         if "satisfaction" in self.fields:

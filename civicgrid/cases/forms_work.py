@@ -6,16 +6,15 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Agency
+from civicgrid.cases import selectors, services
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters, Queue
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import OPEN_STATES
-from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 
 CATEGORY_RE = re.compile(r"^[A-Z][0-9]{2}([0-9]{2})?$")
@@ -189,11 +188,6 @@ def agency_label(agency: Agency) -> str:
     return agency.name
 
 
-def dispatch_agencies(user) -> QuerySet[Agency]:
-    """Return the active agencies serving a region the user may see (the lead and co-handler choices)."""
-    return Agency.objects.filter(is_active=True, region__in=place_access.scope_places(user)).order_by("code")
-
-
 @dataclass(frozen=True)
 class Selected:
     number: str
@@ -240,7 +234,7 @@ class BatchDispatchForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        agencies = dispatch_agencies(user)
+        agencies = selectors.dispatch_agencies_for_user(user=user)
         self.fields["agency"].queryset = agencies
         self.fields["co_agencies"].queryset = agencies
 
@@ -260,23 +254,25 @@ class BatchDispatchForm(forms.Form):
                 _("Dispatch at most %(n)d cases at once.") % {"n": BATCH_LIMIT}, code="too_many"
             )
         data["cases"] = list(selected.values())
-        lead = data.get("agency")
-        if lead is not None and lead in (data.get("co_agencies") or []):
-            self.add_error("co_agencies", _("The lead agency cannot also co-handle."))
-        at, place = data.get("appointment_at"), (data.get("appointment_place") or "").strip()
-        if (at or place or (data.get("participants") or "").strip()) and not (at and place):
-            self.add_error(
-                "appointment_at" if not at else "appointment_place",
-                _("An appointment needs both a date and time and a place."),
+        # The rules of the dispatch's own inputs, as `case_act` applies them to each case.
+        if data.get("agency") is not None:
+            errors = services.dispatch_input_errors(
+                agency=data["agency"],
+                co_agencies=list(data.get("co_agencies") or []),
+                appointment=self.appointment(),
             )
+            for name, message in errors.items():
+                self.add_error(self.SERVICE_FIELDS.get(name, name), message)
         return data
+
+    SERVICE_FIELDS = {"appointment": "appointment_at"}
 
     def appointment(self) -> AppointmentIn | None:
         d = self.cleaned_data
-        if not d.get("appointment_at"):
+        if not any(d.get(name) for name in ("appointment_at", "appointment_place", "participants")):
             return None
         return AppointmentIn(
-            starts_at=d["appointment_at"],
-            place=d["appointment_place"],
+            starts_at=d.get("appointment_at"),
+            place=d.get("appointment_place") or "",
             participants=d.get("participants") or "",
         )

@@ -240,7 +240,11 @@ class ActionIn(Schema):
     agency: str | None = Field(None, description="Lead agency code (dispatch)")
     co_agencies: list[str] = Field(default_factory=list, description="Co-handling agency codes (dispatch)")
     appointment: AppointmentIn | None = Field(None, description="On-site appointment (dispatch)")
-    until: datetime | None = Field(None, description="Extension runs until (request_extension)")
+    until: datetime | date | None = Field(
+        None,
+        description="Extension runs until (request_extension): a time, or a day (YYYY-MM-DD), which means "
+        "the end of that working day (CASE_WORKDAY_END, 18:00 by default)",
+    )
     merge_into: str | None = Field(None, description="Tracking number of the case to merge into")
     grid: str | None = Field(None, description="Grid code (assign_grid)")
     solved: bool | None = Field(None, description="Was it solved? (rate)")
@@ -250,7 +254,21 @@ class ActionIn(Schema):
         description="JSON only: base64 photos. With multipart/form-data, send files in `photos`.",
     )
 
-    aware_until = field_validator("until")(_aware)
+    @field_validator("until", mode="before")
+    @classmethod
+    def day_or_time(cls, value: Any) -> Any:
+        # "2026-12-05" is a day; anything longer is a time.
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        return value
+
+    @field_validator("until")
+    @classmethod
+    def aware_until(cls, value: datetime | date | None) -> datetime | date | None:
+        return _aware(value) if isinstance(value, datetime) else value
 
 
 class CommentIn(Schema):

@@ -13,9 +13,13 @@ from django.utils.translation import gettext_lazy
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access, categories
 from civicgrid.cases.models import Case, CaseEvent, Category, Notification
-from civicgrid.cases.workflow import Transition, work_kinds
+from civicgrid.cases.workflow import STATES, Transition, action_label, allowed_actions, work_kinds
+from civicgrid.core import scopes as core_scopes
 from civicgrid.core.errors import NotFound
 from civicgrid.lib.privacy import mask_name, mask_phone
+from civicgrid.places import access as place_access
+from civicgrid.places.models import Place
+from civicgrid.places.services import code_ancestors
 
 S = Case.State
 
@@ -30,26 +34,25 @@ class Queue:
     extra: dict = field(default_factory=dict)
 
 
+def _in_queue(key: str) -> tuple[str, ...]:
+    # The states whose holder works them in this queue (`workflow.STATES`).
+    return tuple(state for state, facts in STATES.items() if facts.queue == key)
+
+
 QUEUES = [
-    Queue("verify", gettext_lazy("To verify"), (S.REPORTED,), frozenset({"grid"})),
-    Queue("decide", gettext_lazy("Accepted, to handle"), (S.ACCEPTED, S.GRID_HANDLING), frozenset({"grid"})),
-    Queue("check", gettext_lazy("To check on site"), (S.CHECKING,), frozenset({"grid"})),
-    Queue("village", gettext_lazy("At the village"), (S.VILLAGE, S.VILLAGE_HANDLING), frozenset({"village"})),
-    Queue("dispatch", gettext_lazy("To dispatch"), (S.TOWN,), frozenset({"town"})),
-    Queue(
-        "requests",
-        gettext_lazy("Requests to decide"),
-        (S.IN_PROGRESS,),
-        frozenset({"town"}),
-        {"pending": True},
-    ),
-    Queue(
-        "unrouted", gettext_lazy("Unrouted"), (S.REPORTED,), frozenset({"village", "town"}), {"routed": False}
-    ),
-    Queue("sign", gettext_lazy("To sign for"), (S.DISPATCHED,), frozenset({"agency"})),
-    Queue("in_progress", gettext_lazy("In progress"), (S.IN_PROGRESS, S.SUSPENDED), frozenset({"agency"})),
-    Queue("rate", gettext_lazy("To rate"), (S.RESOLVED,), frozenset({"reporter", "follow_up"})),
-]
+    Queue("verify", gettext_lazy("To verify"), _in_queue("verify"), frozenset({"grid"})),
+    Queue("decide", gettext_lazy("Accepted, to handle"), _in_queue("decide"), frozenset({"grid"})),
+    Queue("check", gettext_lazy("To check on site"), _in_queue("check"), frozenset({"grid"})),
+    Queue("village", gettext_lazy("At the village"), _in_queue("village"), frozenset({"village"})),
+    Queue("dispatch", gettext_lazy("To dispatch"), _in_queue("dispatch"), frozenset({"town"})),
+    # Agencies' requests wait on the town while the case stays in progress at the agency.
+    Queue("requests", gettext_lazy("Requests to decide"), (S.IN_PROGRESS,), frozenset({"town"}), {"pending": True}),
+    # Reports from outside every grid, verified by the region they landed in.
+    Queue("unrouted", gettext_lazy("Unrouted"), _in_queue("verify"), frozenset({"village", "town"}), {"routed": False}),
+    Queue("sign", gettext_lazy("To sign for"), _in_queue("sign"), frozenset({"agency"})),
+    Queue("in_progress", gettext_lazy("In progress"), _in_queue("in_progress"), frozenset({"agency"})),
+    Queue("rate", gettext_lazy("To rate"), _in_queue("rate"), frozenset({"reporter", "follow_up"})),
+]  # fmt: skip
 QUEUE_BY_KEY = {q.key: q for q in QUEUES}
 
 
@@ -176,8 +179,6 @@ class CaseDetail:
 
 def case_detail(*, user, tracking_number: str) -> CaseDetail:
     """Return what a case page shows: record, photos, appointments and the actions open to `user`."""
-    from civicgrid.cases.services import allowed_actions
-
     case = case_get_for_user(user=user, tracking_number=tracking_number)
     events = list(case.events.select_related("actor").prefetch_related("photos"))
     show_reporter = access.can_view_reporter(user, case)
@@ -212,8 +213,6 @@ class PublicCase:
 
 def case_public(*, tracking_number: str) -> PublicCase:
     """Return the public status of a case: its steps and times, with no personal data at all."""
-    from civicgrid.cases.workflow import action_label
-
     case = (
         Case.objects.select_related("category", "merged_into")
         .filter(tracking_number=(tracking_number or "").strip(), is_public=True)
@@ -277,3 +276,43 @@ def mobile_member_record(*, user) -> dict[str, int]:
 
 # Minor classes that count as safety hazards in a mobile grid member's record.
 HAZARD_CODES = ("C0104", "C0501", "E0503", "E0604")
+
+
+# ---------------------------------------------------------------------------------------------
+# What an action may choose from (the forms offer these; `services.case_act` enforces them)
+
+
+def _agencies_serving(places: list[Place]) -> QuerySet[Agency]:
+    """Return the active agencies whose region is one of `places` or a region above one of them."""
+    codes: set[str] = set()
+    for place in places:
+        codes.update([place.code, *code_ancestors(place.code, place.level)])
+    return Agency.objects.filter(is_active=True, region__code__in=sorted(codes)).order_by("code")
+
+
+def dispatch_agencies(*, case: Case) -> QuerySet[Agency]:
+    """Return the agencies a case may be dispatched to (lead or co-handling): the active agencies
+    serving its town or a region above it (all active agencies for a case outside every town)."""
+    place = case.town or case.district
+    if place is None:
+        return Agency.objects.filter(is_active=True).order_by("code")
+    return _agencies_serving([place])
+
+
+def dispatch_agencies_for_user(*, user) -> QuerySet[Agency]:
+    """Return the agencies a command centre may dispatch its cases to (the batch dispatch choices):
+    those serving the places of the user's roles or a region above them. Each case is still checked
+    against `dispatch_agencies` when it is dispatched."""
+    places = [s.place for s in core_scopes.scopes(user) if s.place is not None]
+    if user.is_superuser:
+        return Agency.objects.filter(is_active=True).order_by("code")
+    return _agencies_serving(places)
+
+
+def assignable_grids(*, case: Case, user) -> QuerySet[Place]:
+    """Return the grids an unrouted case may be assigned to: those of its town the user may see."""
+    qs = place_access.scope_places(user).filter(level=Place.Level.GRID).order_by("code")
+    if case.town_id is not None:
+        town = case.town
+        qs = qs.filter(code__startswith=town.scope_prefix)
+    return qs

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.cases import access, selectors
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.workflow import OPEN_STATES, work_kinds
+from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.roles import ADMIN_ROLES, Role
 from civicgrid.places import access as place_access
@@ -27,9 +27,6 @@ from civicgrid.places.models import Boundary, Place
 
 S = Case.State
 
-# States whose step deadline is not a deadline someone can miss: the rating window closes the case
-# by itself, and a suspended case waits on purpose. The overdue sweep skips them too.
-NO_DEADLINE_STATES = (S.RESOLVED, S.SUSPENDED)
 # Above this many places the area filter would be a wall of options; wider scopes list towns and villages.
 REGION_CHOICES_LIMIT = 500
 MAP_CASE_LIMIT = 2000

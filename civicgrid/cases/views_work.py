@@ -29,6 +29,7 @@ from civicgrid.cases import selectors, selectors_work, services
 from civicgrid.cases.forms_work import BatchDispatchForm, CaseFilterForm, SearchForm, agency_label
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
+from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.places.access import home_places
 
@@ -36,19 +37,6 @@ S = Case.State
 PAGE_SIZE = 20
 CENTRE_PAGE_SIZE = 25
 
-# What the step deadline of each state means, as the lists label it.
-DUE_LABELS = {
-    S.REPORTED: gettext_lazy("Verify by"),
-    S.ACCEPTED: gettext_lazy("Decide by"),
-    S.GRID_HANDLING: gettext_lazy("Resolve by"),
-    S.VILLAGE: gettext_lazy("Decide by"),
-    S.VILLAGE_HANDLING: gettext_lazy("Resolve by"),
-    S.TOWN: gettext_lazy("Dispatch by"),
-    S.DISPATCHED: gettext_lazy("Sign for by"),
-    S.IN_PROGRESS: gettext_lazy("Resolve by"),
-    S.CHECKING: gettext_lazy("Check by"),
-    S.RESOLVED: gettext_lazy("Rating closes"),
-}
 
 # Per queue: the empty state's title and text.
 QUEUE_EMPTY = {
@@ -114,10 +102,11 @@ def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
     rows = []
     for case in cases:
         case.age = timesince(case.created_at, now, depth=1)
-        case.due_label = DUE_LABELS.get(case.state, "")
+        facts = STATES[case.state]
+        case.due_label = facts.due_label
         case.due = selectors_work.due_status(case, now)
         case.due_text = ""
-        if case.step_due_at is not None and case.state in DUE_LABELS:
+        if case.step_due_at is not None and facts.due_label:
             if case.step_due_at < now:
                 case.due_text = _("%(time)s late") % {"time": timesince(case.step_due_at, now, depth=1)}
             else:

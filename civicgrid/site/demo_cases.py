@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
-from civicgrid.cases import services
+from civicgrid.cases import selectors, services
 from civicgrid.cases.models import Appointment, Case, CaseEvent, CasePhoto, Category, Notification
 from civicgrid.cases.seed import agency_kinds
 from civicgrid.places import routing
@@ -114,11 +114,12 @@ def _is_rider(user: User) -> bool:
     return RoleAssignment.objects.filter(user=user, role="mobile_grid_member").exists()
 
 
-def _staffed(agency: Agency | None) -> Agency:
-    """Return the agency if it has staff in the demo, else the one the demo's agency login works for."""
-    if agency and RoleAssignment.objects.filter(role="agency_staff", agency=agency).exists():
+def _staffed(agency: Agency | None, case: Case) -> Agency | None:
+    """Return the agency if it has staff and serves the case's region, else the first that does."""
+    staffed = selectors.dispatch_agencies(case=case).filter(staff__role="agency_staff").distinct()
+    if agency and staffed.filter(pk=agency.pk).exists():
         return agency
-    return RoleAssignment.objects.filter(role="agency_staff").select_related("agency").first().agency
+    return staffed.first()
 
 
 def _holder(role: str, place_id: int | None) -> User | None:
@@ -203,7 +204,9 @@ def _file(rng, boundary: Boundary, category: Category, reporter: User, journey: 
         actor = actors.get(action)
         kwargs: dict = {"note": NOTES.get(action, "")}
         if action == "dispatch":
-            kwargs["agency"] = _staffed(category.default_agency)
+            kwargs["agency"] = _staffed(category.default_agency, case)
+            if kwargs["agency"] is None:
+                break
         if action in ("sign", "resolve"):
             agency = case.lead_agency
             actor = (

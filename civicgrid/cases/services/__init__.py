@@ -7,11 +7,12 @@
 - `photos`: photo validation and storage
 """
 
-from civicgrid.cases.services.acting import AppointmentIn, allowed_actions, case_act, case_comment
+from civicgrid.cases.services.acting import AppointmentIn, case_act, case_comment, dispatch_input_errors
 from civicgrid.cases.services.intake import Intake, case_create
 from civicgrid.cases.services.notifying import notifications_mark_read, notify, queue_owners, supervisors
 from civicgrid.cases.services.photos import photos_clean
 from civicgrid.cases.services.sweeping import SweepResult, cases_sweep
+from civicgrid.cases.workflow import allowed_actions
 
 __all__ = [
     "AppointmentIn",
@@ -22,6 +23,7 @@ __all__ = [
     "case_comment",
     "case_create",
     "cases_sweep",
+    "dispatch_input_errors",
     "notifications_mark_read",
     "notify",
     "photos_clean",

@@ -1,13 +1,15 @@
-"""The workflow: apply one action of `cases/workflow.py` to a case and record it."""
+"""The workflow: apply one action of `cases/workflow.py` to a case and record it.
+
+Every rule about an action's inputs is here, once, for every door (case page, batch dispatch, API,
+commands): which agencies a case may go to, the co-handlers, the on-site appointment, the extension
+date, the merge target, the grid of an unrouted case, the rating.
+"""
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, BinaryIO
+from datetime import date, datetime, time, timedelta
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -17,76 +19,40 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import deadlines
-from civicgrid.cases.models import (
-    TERMINAL_STATES,
-    Appointment,
-    Case,
-    CaseEvent,
-    CasePhoto,
-    Satisfaction,
-)
-from civicgrid.cases.services.notifying import _notify_after
+from civicgrid.cases import selectors
+from civicgrid.cases.models import TERMINAL_STATES, Appointment, Case, CaseEvent, Satisfaction
+from civicgrid.cases.services.notifying import notify_after
 from civicgrid.cases.services.photos import _photos_save, photos_clean
 from civicgrid.cases.workflow import (
-    DECIDED,
-    HANDLER,
-    HANDLER_STATE,
-    RATED,
-    SAME,
+    ActionInput,
+    AppointmentIn,
     Transition,
-    actions_from,
     actor_kinds,
+    guard_ok,
+    outcome,
     transition,
 )
-from civicgrid.core.errors import ApplicationError, Conflict, PermissionDenied
-from civicgrid.places import access as place_access
+from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from civicgrid.places.models import Place
 
-logger = logging.getLogger(__name__)
-PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
-IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,80}$")
-State = Case.State
-# Django computes `Choices.values` on every access; intake checks these on every report.
-SOURCES = frozenset(Case.Source.values)
-PRIORITIES = frozenset(Case.Priority.values)
+__all__ = ["AppointmentIn", "case_act", "case_comment", "dispatch_input_errors"]
 
-# ---------------------------------------------------------------------------------------------
-# The workflow
-
-
-@dataclass
-class AppointmentIn:
-    starts_at: datetime
-    place: str
-    participants: str
+# What the form or body lacks, per required input.
+MISSING = {
+    "note": _("Write a note or reason."),
+    "photos": _("Attach at least one photo."),
+    "agency": _("Choose the lead agency."),
+    "until": _("Give the date the extension runs until."),
+    "merge_into": _("Give the tracking number of the case to merge into."),
+    "rating": _("Say whether it was solved and how satisfied you are."),
+    "grid": _("Choose a grid."),
+}
 
 
-def allowed_actions(*, case: Case, user: User | None) -> list[Transition]:
-    """Return the actions `user` may take on `case` now (pages and the API offer only these)."""
-    kinds = actor_kinds(user, case)
-    return [t for t in actions_from(case.state) if t.actors & kinds and _guard_ok(t, case)]
-
-
-def _guard_ok(t: Transition, case: Case) -> bool:
-    if t.guard == "pending":
-        return bool(case.pending_request)
-    if t.guard == "no_pending":
-        return not case.pending_request
-    return True
-
-
-def _missing(t: Transition, given: dict[str, Any]) -> dict[str, str]:
-    messages = {
-        "note": _("Write a note or reason."),
-        "photos": _("Attach at least one photo."),
-        "agency": _("Choose the lead agency."),
-        "until": _("Give the date the extension runs until."),
-        "merge_into": _("Give the tracking number of the case to merge into."),
-        "rating": _("Say whether it was solved and how satisfied you are."),
-        "grid": _("Choose a grid."),
-    }
-    return {name: str(messages[name]) for name in t.requires if not given.get(name)}
+def extension_end(day: date) -> datetime:
+    """Return when an extension to `day` runs out: the end of that working day (CASE_WORKDAY_END)."""
+    hour, _sep, minute = settings.CASE_WORKDAY_END.partition(":")
+    return timezone.make_aware(datetime.combine(day, time(int(hour), int(minute or 0))))
 
 
 def case_act(
@@ -99,8 +65,8 @@ def case_act(
     agency: Agency | None = None,
     co_agencies: Sequence[Agency] = (),
     appointment: AppointmentIn | None = None,
-    until: datetime | None = None,
-    merge_into: Case | None = None,
+    until: datetime | date | None = None,
+    merge_into: Case | str | None = None,
     grid: Place | None = None,
     solved: bool | None = None,
     satisfaction: str = "",
@@ -110,217 +76,193 @@ def case_act(
     """Apply one workflow action to a case and record it.
 
     1. Look the (state, action) pair up in TRANSITIONS; refuse what is not there, what the actor may
-       not do, and what lacks what the action requires.
+       not do, and inputs that are missing or break a rule (nothing is written then).
     2. Update the row only if its state and version are still the ones just read (compare-and-set);
        if someone else acted first, refuse with a conflict.
-    3. Append a CaseEvent with photos and appointment in the same transaction; notifications go out
-       after commit.
+    3. In the same transaction: the CaseEvent, the rows the row's effects declare (co-handlers, an
+       appointment), photos, and the in-app notifications the row declares.
+
+    `until` may be a date (the extension runs to the end of that working day) or a time; `merge_into`
+    a case or its tracking number, looked up within the actor's scope.
     """
     t = transition(case.state, action)
     if t is None:
         raise Conflict(
             _("“%(action)s” is not possible while the case is “%(state)s”.")
-            % {"action": action, "state": case.get_state_display()},
+            % {"action": action[:40], "state": case.get_state_display()},
             code="invalid_action",
         )
     kinds = {"system"} if system else actor_kinds(actor, case)
     acting_as = sorted(t.actors & kinds)
     if not acting_as:
         raise PermissionDenied(_("You may not do this to this case."))
-    if not _guard_ok(t, case):
+    if not guard_ok(t, case):
         raise Conflict(
             _("There is a pending request to decide first.")
             if case.pending_request
             else _("There is no pending request."),
             code="invalid_action",
         )
-    note = (note or "").strip()
-    rating = satisfaction if satisfaction else None
-    given = {
-        "note": note,
-        "photos": photos,
-        "agency": agency,
-        "until": until,
-        "merge_into": merge_into,
-        "rating": rating is not None and solved is not None,
-        "grid": grid,
-    }
-    errors = _missing(t, given)
-    by_reporter = actor is not None and actor.pk == case.reporter_id
-    if reply and ("reply" not in t.accepts or not case_access.is_staff_of(actor, case)):
-        errors["reply"] = str(_("Only the staff handling a case reply to its reporter in a comment."))
-    if photos and "photos" not in t.requires | t.accepts:
-        errors["photos"] = str(_("This action takes no photos."))
-    errors.update(
-        _invalid(t, case, actor, agency, co_agencies, until, merge_into, grid, satisfaction, appointment)
+    if isinstance(until, date) and not isinstance(until, datetime):
+        until = extension_end(until)
+    given = ActionInput(
+        note=(note or "").strip(),
+        photos=list(photos),
+        agency=agency,
+        co_agencies=list(dict.fromkeys(co_agencies)),
+        appointment=appointment,
+        until=until,
+        grid=grid,
+        solved=solved,
+        satisfaction=satisfaction or "",
+        reply=reply,
     )
+    errors = _check(t, case, actor, given, merge_into)
     if errors:
         raise ApplicationError(
             _("Please correct the marked fields."), code="invalid", extra={"fields": errors}
         )
-    cleaned = photos_clean(photos) if photos else []
+    cleaned = photos_clean(given.photos) if given.photos else []
 
     now = timezone.now()
-    changes, target, event_data = _changes(
-        t, case, now, agency, until, merge_into, grid, solved, satisfaction
-    )
+    out = outcome(t, case, given, now)
+    by_reporter = actor is not None and actor.pk == case.reporter_id
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, state=case.state, version=case.version).update(
-            version=F("version") + 1, updated_at=now, **changes
+            version=F("version") + 1, updated_at=now, **out.changes
         )
         if not updated:
             raise Conflict(
                 _("Someone else acted on this case a moment ago. Reload it and try again."), code="conflict"
             )
-        if t.action in ("dispatch", "redispatch"):
-            case.co_agencies.set(co_agencies)
-            event_data["co_agencies"] = [a.pk for a in co_agencies]
+        if out.co_agencies is not None:
+            case.co_agencies.set(out.co_agencies)
         event = CaseEvent.objects.create(
             case=case,
             actor=actor,
             actor_role=acting_as[0],
             action=action,
             from_state=case.state,
-            to_state=target,
-            note=note,
-            data=event_data,
+            to_state=out.target,
+            note=given.note,
+            data=out.data,
             is_public=t.public or by_reporter or reply,
-            note_is_reply=bool(note) and (t.reply or reply),
+            note_is_reply=bool(given.note) and (t.reply or reply),
         )
-        if appointment is not None and t.action in ("dispatch", "redispatch"):
+        if out.appointment is not None:
             Appointment.objects.create(
                 case=case,
                 event=event,
-                starts_at=appointment.starts_at,
-                place=appointment.place.strip()[:200],
-                participants=appointment.participants.strip()[:1000],
+                starts_at=out.appointment.starts_at,
+                place=out.appointment.place.strip()[:200],
+                participants=out.appointment.participants.strip()[:1000],
             )
         if cleaned:
-            kind = CasePhoto.Kind.CHECK if t.action in ("pass_check", "rework") else CasePhoto.Kind.RESULT
-            if t.action in ("accept", "comment"):
-                kind = CasePhoto.Kind.REPORT
-            _photos_save(case, event, cleaned, kind)
+            _photos_save(case, event, cleaned, t.photo_kind)
         old_state = case.state
         case.refresh_from_db()
-        _notify_after(case, t, old_state, event)
+        notify_after(case, t, old_state, event)
     return case
-
-
-def _invalid(t, case, actor, agency, co_agencies, until, merge_into, grid, satisfaction, appointment) -> dict:
-    errors: dict[str, str] = {}
-    if agency is not None and "agency" in (t.requires | t.accepts):
-        if not agency.is_active:
-            errors["agency"] = _("This agency does not take cases.")
-        if any(a.pk == agency.pk for a in co_agencies):
-            errors["co_agencies"] = _("The lead agency cannot also co-handle.")
-    if until is not None and "until" in t.requires and until <= timezone.now():
-        errors["until"] = _("The extension must run until a future date.")
-    if merge_into is not None and "merge_into" in t.requires:
-        if merge_into.pk == case.pk:
-            errors["merge_into"] = _("A case cannot be merged into itself.")
-        elif merge_into.state in TERMINAL_STATES:
-            errors["merge_into"] = _("Merge into an open case.")
-        elif not case_access.can_view(actor, merge_into):
-            errors["merge_into"] = _("No such case in your area.")
-    if (
-        grid is not None
-        and "grid" in t.requires
-        and (
-            grid.level != Place.Level.GRID
-            or not place_access.can(actor, place_access.Perm.PLACE_VIEW, grid)
-            or (case.town_id and not grid.code.startswith(_town_code(case)))
-        )
-    ):
-        errors["grid"] = _("Choose a grid of this case's town.")
-    if "rating" in t.requires and satisfaction and satisfaction not in Satisfaction.values:
-        errors["rating"] = _("Unknown satisfaction.")
-    if appointment is not None:
-        if appointment.starts_at <= timezone.now() - timedelta(hours=1):
-            errors["appointment"] = _("The appointment must be in the future.")
-        elif not appointment.place.strip():
-            errors["appointment"] = _("Say where the on-site appointment is.")
-    return errors
-
-
-def _town_code(case: Case) -> str:
-    return Place.objects.filter(pk=case.town_id).values_list("code", flat=True).first() or ""
-
-
-def _changes(t, case, now, agency, until, merge_into, grid, solved, satisfaction):
-    """Return the field changes, the target state and the event data of one action."""
-    changes: dict[str, Any] = {}
-    data: dict[str, Any] = {}
-    target = t.target
-    if target == SAME:
-        target = case.state
-    elif target == HANDLER:
-        target = HANDLER_STATE.get(case.handler, State.IN_PROGRESS)
-    elif target == DECIDED:
-        if case.pending_request == Case.Request.SUSPENSION:
-            target = State.SUSPENDED
-        else:
-            target = case.state
-            changes["resolution_due_at"] = case.pending_until
-        data["request"] = case.pending_request
-        changes.update(pending_request="", pending_until=None)
-    elif target == RATED:
-        reopen = satisfaction == Satisfaction.UNSATISFIED and case.reopen_count < settings.CASE_MAX_REOPENS
-        target = HANDLER_STATE.get(case.handler, State.IN_PROGRESS) if reopen else State.CLOSED
-        changes.update(solved=solved, satisfaction=satisfaction, rated_at=now)
-        data.update(solved=solved, satisfaction=satisfaction, reopened=reopen)
-        if reopen:
-            changes["reopen_count"] = case.reopen_count + 1
-            changes["resolution_due_at"] = deadlines.resolution_due(case.category, case.priority, now)
-            changes["resolved_at"] = None
-
-    if t.action in ("request_extension", "request_suspension"):
-        changes["pending_request"] = (
-            Case.Request.EXTENSION if t.action == "request_extension" else Case.Request.SUSPENSION
-        )
-        changes["pending_until"] = until
-        if until:
-            data["until"] = until.isoformat()
-    if t.action == "refuse_request":
-        changes.update(pending_request="", pending_until=None)
-    if t.action in ("dispatch", "redispatch"):
-        changes["lead_agency_id"] = agency.pk
-        data["agency"] = agency.pk
-    if t.action == "return_dispatch":
-        changes["lead_agency_id"] = None
-        data["agency"] = case.lead_agency_id
-    if t.action == "merge":
-        changes["merged_into_id"] = merge_into.pk
-        data["merged_into"] = merge_into.tracking_number
-    if t.action == "assign_grid":
-        changes.update(grid_id=grid.pk, village_id=grid.parent_id, routed=True)
-        data["grid"] = grid.code
-    if t.handler:
-        changes["handler"] = t.handler
-    if t.starts == "response":
-        changes["response_due_at"] = deadlines.response_due(case.category, case.priority, now)
-        changes["responded_at"] = None
-    if t.starts == "resolution":
-        changes["resolution_due_at"] = deadlines.resolution_due(case.category, case.priority, now)
-    if t.stops == "response":
-        changes["responded_at"] = now
-    if t.stops == "resolution":
-        changes["resolved_at"] = now
-    if target == State.CLOSED:
-        changes["closed_at"] = now
-
-    changes["state"] = target
-    if target != case.state or "resolution_due_at" in changes or "response_due_at" in changes:
-        # A new step: its own deadline, overdue and warned again from scratch.
-        probe = Case(
-            **{**{f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}, **changes}
-        )
-        probe.category = case.category
-        changes["step_due_at"] = deadlines.step_due(probe, target, now)
-        changes["is_overdue"] = False
-        changes["due_notice_sent"] = False
-    return changes, target, data
 
 
 def case_comment(*, case: Case, actor: User, note: str, reply: bool = False) -> Case:
     """Add a note to the record: internal to the staff, or (`reply`, staff only) an answer the reporter reads."""
     return case_act(case=case, action="comment", actor=actor, note=note, reply=reply)
+
+
+def _check(
+    t: Transition, case: Case, actor: User | None, given: ActionInput, merge_into: Case | str | None
+) -> dict[str, str]:
+    """Return the field errors of an action's inputs (empty when it may go ahead); set the merge target."""
+    names = t.requires | t.accepts
+    present = {
+        "note": given.note,
+        "photos": given.photos,
+        "agency": given.agency,
+        "until": given.until,
+        "merge_into": merge_into,
+        "rating": bool(given.satisfaction) and given.solved is not None,
+        "grid": given.grid,
+    }
+    errors = {name: str(MISSING[name]) for name in t.requires if not present.get(name)}
+    if given.photos and "photos" not in names:
+        errors["photos"] = str(_("This action takes no photos."))
+    if given.reply and ("reply" not in names or not case_access.is_staff_of(actor, case)):
+        errors["reply"] = str(_("Only the staff handling a case reply to its reporter in a comment."))
+    if given.agency is not None and "agency" in names:
+        errors.update(_check_agencies(case, given))
+    if given.appointment is not None and "appointment" in names:
+        errors.update(_check_appointment(given.appointment))
+    if given.until is not None and "until" in names and given.until <= timezone.now():
+        errors["until"] = str(_("The extension must run until a future date."))
+    if merge_into and "merge_into" in names:
+        try:
+            given.merge_into = _merge_target(actor, case, merge_into)
+        except ApplicationError as exc:
+            errors["merge_into"] = exc.message
+    if (
+        given.grid is not None
+        and "grid" in names
+        and not selectors.assignable_grids(case=case, user=actor).filter(pk=given.grid.pk).exists()
+    ):
+        errors["grid"] = str(_("Choose a grid of this case's town."))
+    if "rating" in t.requires and given.satisfaction and given.satisfaction not in Satisfaction.values:
+        errors["rating"] = str(_("Unknown satisfaction."))
+    return errors
+
+
+def _check_agencies(case: Case, given: ActionInput) -> dict[str, str]:
+    """The lead and co-handlers must be active agencies serving the case's region
+    (`selectors.dispatch_agencies`, which the forms offer), the lead not among the co-handlers."""
+    errors: dict[str, str] = {}
+    allowed = set(selectors.dispatch_agencies(case=case).values_list("pk", flat=True))
+    if given.agency.pk not in allowed:
+        errors["agency"] = str(_("This agency does not take cases from this region."))
+    if any(a.pk not in allowed for a in given.co_agencies):
+        errors["co_agencies"] = str(_("A co-handling agency does not take cases from this region."))
+    return {**dispatch_input_errors(agency=given.agency, co_agencies=given.co_agencies), **errors}
+
+
+def dispatch_input_errors(
+    *, agency: Agency, co_agencies: Sequence[Agency], appointment: AppointmentIn | None = None
+) -> dict[str, str]:
+    """Return the errors of a dispatch's own inputs, whatever the case: the lead is not also a
+    co-handler; an appointment has a time and a place. Batch dispatch checks them once up front."""
+    errors: dict[str, str] = {}
+    if any(a.pk == agency.pk for a in co_agencies):
+        errors["co_agencies"] = str(_("The lead agency cannot also co-handle."))
+    if appointment is not None:
+        errors.update(_check_appointment(appointment))
+    return errors
+
+
+def _check_appointment(appointment: AppointmentIn) -> dict[str, str]:
+    """An on-site appointment needs a time (not in the past) and a place."""
+    if appointment.starts_at is None:
+        if appointment.place.strip() or appointment.participants.strip():
+            return {"appointment": str(_("Give the date and time of the appointment."))}
+        return {}
+    if appointment.starts_at <= timezone.now() - timedelta(hours=1):
+        return {"appointment": str(_("The appointment must be in the future."))}
+    if not appointment.place.strip():
+        return {"appointment": str(_("Say where the on-site appointment is."))}
+    return {}
+
+
+def _merge_target(actor: User | None, case: Case, target: Case | str) -> Case:
+    """Return the open case, within the actor's scope, that `case` may be merged into."""
+    if isinstance(target, str):
+        try:
+            target = selectors.case_get_for_user(user=actor, tracking_number=target.strip()[:20])
+        except NotFound:
+            raise ApplicationError(
+                _("No case with the tracking number “%(number)s” in your area.")
+                % {"number": target.strip()[:20]}
+            )
+    elif not case_access.can_view(actor, target):
+        raise ApplicationError(_("No such case in your area."))
+    if target.pk == case.pk:
+        raise ApplicationError(_("A case cannot be merged into itself."))
+    if target.state in TERMINAL_STATES:
+        raise ApplicationError(_("Merge into an open case."))
+    return target

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import deadlines, sql
+from civicgrid.cases import sql
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -24,8 +24,9 @@ from civicgrid.cases.models import (
     Category,
     TrackingCounter,
 )
-from civicgrid.cases.services.notifying import _notify_step
+from civicgrid.cases.services.notifying import notify_step
 from civicgrid.cases.services.photos import _photos_save, photos_clean
+from civicgrid.cases.workflow import step_due
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.lib import ratelimit, rows
 from civicgrid.places import routing
@@ -181,7 +182,7 @@ def case_create(
         external_ref=(external_ref or "").strip()[:64],
         idempotency_key=scoped_key,
     )
-    case.step_due_at = deadlines.step_due(case, State.REPORTED, now)
+    case.step_due_at = step_due(case, State.REPORTED, now)
     event = CaseEvent(
         actor=actor,
         actor_role=source,
@@ -199,7 +200,7 @@ def case_create(
             rows.insert(event)
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
             # In-app notifications are rows of this database: written with the case, never lost apart.
-            _notify_step(case, State.REPORTED)
+            notify_step(case, State.REPORTED)
     except IntegrityError:
         # A concurrent submission with the same key or order number won the race: return its case.
         existing = _existing(scoped_key, source, external_ref)

@@ -1,44 +1,30 @@
-"""In-app notifications: whose queue a case is in, who is told of each step."""
+"""In-app notifications: whose work a case is (the holders of `workflow.STATES`), who is told of each step.
+
+Notifications are rows of the database, written in the transaction of the change they report, so
+neither is ever lost apart from the other. Who is told is declared by the workflow's rows (`notify`,
+`notify_step`) and states (`holder`, `supervisor`); this module only finds the people.
+"""
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 
 from civicgrid.accounts.models import RoleAssignment, User
 from civicgrid.cases import notices, sql
-from civicgrid.cases.models import (
-    TERMINAL_STATES,
-    Case,
-    CaseEvent,
-    Notification,
-)
-from civicgrid.cases.workflow import (
-    HANDLER_STATE,
-    Transition,
-)
-from civicgrid.core.roles import Role
+from civicgrid.cases.models import Case, CaseEvent, Notification
+from civicgrid.cases.workflow import HANDLER_STATE, STATES, Transition
+from civicgrid.core.roles import GRID_ROLES, Role
 
-logger = logging.getLogger(__name__)
-PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
-IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,80}$")
 State = Case.State
-# Django computes `Choices.values` on every access; intake checks these on every report.
-SOURCES = frozenset(Case.Source.values)
-PRIORITIES = frozenset(Case.Priority.values)
-
-# ---------------------------------------------------------------------------------------------
-# Notifications
 
 
-def _users_with(role: str | Sequence[str], place_id: int | None) -> list[int]:
+def _users_with(roles: Sequence[str], place_id: int | None) -> list[int]:
     if place_id is None:
         return []
-    return sql.role_holders([role] if isinstance(role, str) else list(role), place_id)
+    return sql.role_holders(list(roles), place_id)
 
 
 def _agency_staff(agency_ids: Iterable[int]) -> list[int]:
@@ -50,50 +36,56 @@ def _agency_staff(agency_ids: Iterable[int]) -> list[int]:
     )
 
 
-GRID_QUEUE_STATES = frozenset({State.REPORTED, State.ACCEPTED, State.GRID_HANDLING, State.CHECKING})
+def _holder_places(case: Case, holder: str) -> list[tuple[tuple[str, ...], int | None]] | None:
+    """Return where the holders of a place's queue are: (roles, place id) alternatives taken in order
+    (the first with anyone in the role). None when the holder is not a place's (agency, reporter).
 
-
-def _queue_places(case: Case, state: str) -> list[tuple[tuple[str, ...], int | None]] | None:
-    """Return whose queue a case in `state` is in when that is a place's: role holders at a place, as
-    alternatives taken in order (the first with anyone in the role). None for agencies and the reporter."""
-    R = Role
-    if state in GRID_QUEUE_STATES:
+    An unrouted case has no grid: its village's cadres hold it, or failing them its town's operators.
+    """
+    if holder == "grid":
         if case.grid_id:
-            return [((R.GRID_WORKER, R.GRID_LEADER), case.grid_id)]
-        return [((R.VILLAGE_CADRE,), case.village_id), ((R.TOWN_OPERATOR,), case.town_id)]
-    if state in (State.VILLAGE, State.VILLAGE_HANDLING):
-        return [((R.VILLAGE_CADRE,), case.village_id)]
-    if state == State.TOWN:
-        return [((R.TOWN_OPERATOR,), case.town_id)]
+            return [(tuple(GRID_ROLES), case.grid_id)]
+        return [((Role.VILLAGE_CADRE,), case.village_id), ((Role.TOWN_OPERATOR,), case.town_id)]
+    if holder == "village":
+        return [((Role.VILLAGE_CADRE,), case.village_id)]
+    if holder == "town":
+        return [((Role.TOWN_OPERATOR,), case.town_id)]
+    if holder == "district":
+        return [((Role.DISTRICT_ADMIN,), case.district_id)]
     return None
 
 
-def queue_owners(case: Case, state: str) -> list[int]:
-    """Return the people whose queue a case in `state` is in (used by notifications and the sweep)."""
-    places = _queue_places(case, state)
+def holders(case: Case, holder: str) -> list[int]:
+    """Return the people a holder kind ("grid", "village", "town", "district", "agency", "reporter") is
+    for this case."""
+    places = _holder_places(case, holder)
     if places is not None:
         for roles, place_id in places:
             found = _users_with(roles, place_id)
             if found:
                 return found
         return []
-    if state in (State.DISPATCHED, State.IN_PROGRESS, State.SUSPENDED):
+    if holder == "agency":
         return _agency_staff([case.lead_agency_id] if case.lead_agency_id else [])
-    if state == State.RESOLVED:
+    if holder == "reporter":
         return [case.reporter_id] if case.reporter_id else []
     return []
 
 
+def queue_owners(case: Case, state: str) -> list[int]:
+    """Return the people whose work a case in `state` is (used by notifications and the sweep)."""
+    return holders(case, STATES[state].holder)
+
+
 def supervisors(case: Case, state: str) -> list[int]:
-    """Return the level above whoever holds the case now: told when a deadline passes."""
-    R = Role
-    if state in (State.REPORTED, State.ACCEPTED, State.GRID_HANDLING, State.CHECKING):
-        return _users_with(R.VILLAGE_CADRE, case.village_id) or _users_with(R.TOWN_OPERATOR, case.town_id)
-    if state in (State.VILLAGE, State.VILLAGE_HANDLING, State.DISPATCHED, State.IN_PROGRESS):
-        return _users_with(R.TOWN_OPERATOR, case.town_id)
-    if state == State.TOWN:
-        return _users_with(R.DISTRICT_ADMIN, case.district_id)
-    return []
+    """Return the level above whoever holds the case now: told when a deadline passes.
+
+    The village above a grid's step; when the village has nobody, the town.
+    """
+    supervisor = STATES[state].supervisor
+    if supervisor == "village":
+        return holders(case, "village") or holders(case, "town")
+    return holders(case, supervisor) if supervisor else []
 
 
 def notify(
@@ -121,11 +113,11 @@ def notify(
     return len(ids)
 
 
-def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
-    """Tell the people whose queue the case is now in (all but `exclude`, who put it there)."""
+def notify_step(case: Case, state: str, exclude: int | None = None) -> None:
+    """Tell the people whose work the case now is (all but `exclude`, who put it there)."""
     kind = Notification.Kind.NEW_WORK if state != State.RESOLVED else Notification.Kind.UPDATE
     params = {"number": case.tracking_number, "state": state}
-    places = _queue_places(case, state)
+    places = _holder_places(case, STATES[state].holder)
     if places is not None and len(places) == 1 and places[0][1] is not None:
         # One place's role holders (every routed report): found and told in one INSERT … SELECT.
         roles, place_id = places[0]
@@ -151,60 +143,36 @@ def _notify_step(case: Case, state: str, exclude: int | None = None) -> None:
     )
 
 
-def _notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -> None:
-    actor_id = event.actor_id
-    number = case.tracking_number
-    if t.action == "return_dispatch":
-        notify(
-            user_ids=queue_owners(case, State.TOWN),
-            case=case,
-            kind=Notification.Kind.RETURNED,
-            message=notices.RETURNED,
-            params={"number": number, "reason": event.note},
-        )
-        return
-    if t.action in ("request_extension", "request_suspension"):
-        notify(
-            user_ids=queue_owners(case, State.TOWN),
-            case=case,
-            kind=Notification.Kind.REQUEST,
-            message=notices.REQUESTED,
-            params={"number": number, "request": case.pending_request},
-        )
-        return
-    if t.action in ("approve_request", "refuse_request"):
-        notify(
-            user_ids=queue_owners(case, State.IN_PROGRESS),
-            case=case,
-            kind=Notification.Kind.UPDATE,
-            message=notices.DECIDED,
-            params={"number": number, "decision": t.action},
-        )
-        return
-    if t.action == "rate":
-        handler_state = HANDLER_STATE.get(case.handler, State.IN_PROGRESS)
-        notify(
-            user_ids=queue_owners(case, handler_state),
-            case=case,
-            kind=Notification.Kind.RATED,
-            message=notices.RATED,
-            params={"number": number, "satisfaction": case.satisfaction},
-        )
-    if t.action in ("reject", "merge") and case.reporter_id:
-        if t.action == "merge":
-            message, params = notices.MERGED, {"number": number, "other": event.data.get("merged_into", "")}
+# The messages a workflow row may declare (`Transition.notify`): the notification's kind, its text,
+# and the values it shows beside the tracking number.
+Values = Callable[[Case, CaseEvent], dict[str, Any]]
+MESSAGES: dict[str, tuple[str, str, Values]] = {
+    "returned": (Notification.Kind.RETURNED, notices.RETURNED, lambda case, event: {"reason": event.note}),
+    "requested": (Notification.Kind.REQUEST, notices.REQUESTED, lambda case, event: {"request": case.pending_request}),
+    "decided": (Notification.Kind.UPDATE, notices.DECIDED, lambda case, event: {"decision": event.action}),
+    "rated": (Notification.Kind.RATED, notices.RATED, lambda case, event: {"satisfaction": case.satisfaction}),
+    "merged": (Notification.Kind.UPDATE, notices.MERGED, lambda case, event: {"other": event.data.get("merged_into", "")}),
+    "rejected": (Notification.Kind.UPDATE, notices.REJECTED, lambda case, event: {"reason": event.note}),
+}  # fmt: skip
+
+
+def notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) -> None:
+    """Tell whom the row declares of what just happened, then the holders of the new step, if any."""
+    for audience, name in t.notify:
+        kind, message, values = MESSAGES[name]
+        if audience == "handler":
+            user_ids = queue_owners(case, HANDLER_STATE.get(case.handler, State.IN_PROGRESS))
         else:
-            message, params = notices.REJECTED, {"number": number, "reason": event.note}
+            user_ids = holders(case, audience)
         notify(
-            user_ids=[case.reporter_id],
+            user_ids=user_ids,
             case=case,
-            kind=Notification.Kind.UPDATE,
+            kind=kind,
             message=message,
-            params=params,
+            params={"number": case.tracking_number, **values(case, event)},
         )
-        return
-    if case.state != old_state and case.state not in TERMINAL_STATES:
-        _notify_step(case, case.state, exclude=actor_id)
+    if t.notify_step and case.state != old_state and not STATES[case.state].terminal:
+        notify_step(case, case.state, exclude=event.actor_id)
 
 
 def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:

@@ -292,7 +292,7 @@ def test_the_grid_worker_merges_a_duplicate_by_tracking_number(login, cw, catego
     client = login(cw.grid_worker)
     unknown = post_action(client, second, "merge", merge_into="20990101-0001")
     assert unknown.status_code == 400
-    assert "No such case in your area." in unknown.text
+    assert "No case with the tracking number “20990101-0001” in your area." in unknown.text
     response = post_action(client, second, "merge", merge_into=first.tracking_number)
     assert response.status_code == 302
     second.refresh_from_db()

@@ -476,7 +476,7 @@ def test_batch_dispatch_refuses_an_incomplete_panel(login, cw, category):
         BATCH, {"case": [case.tracking_number], "agency": cw.agency.pk, "appointment_place": "村委会"}
     )
     assert half_appointment.status_code == 400
-    assert "An appointment needs both a date and time and a place." in half_appointment.text
+    assert "Give the date and time of the appointment." in half_appointment.text
     lead_twice = client.post(
         BATCH, {"case": [case.tracking_number], "agency": cw.agency.pk, "co_agencies": [cw.agency.pk]}
     )
