@@ -13,7 +13,6 @@ from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.core import audit
 from civicgrid.core.models import AuditEntry
 from civicgrid.places.services import place_create, place_update
-from civicgrid.site.navigation import nav_items
 from conftest import PASSWORD
 
 URL = "/audit/"
@@ -177,14 +176,6 @@ def test_the_page_reads_the_same_number_of_queries_for_few_and_many_entries(worl
     assert few == many
     assert many <= 8
     assert count_queries(client, {"action": "place.update", "before": ""}) == many
-
-
-def test_the_navigation_offers_the_log_to_those_who_may_read_it(world, neighbour):
-    keys = {user: [i.key for i in nav_items(user)] for user in (world.superuser, world.city_admin, neighbour)}
-    assert all("audit" in k for k in keys.values())
-    for user in (world.resident, world.grid_worker, world.town_operator, world.agency_staff, world.outsider):
-        assert "audit" not in [i.key for i in nav_items(user)]
-    assert next(i for i in nav_items(world.city_admin) if i.key == "audit").group == "more"
 
 
 def test_the_admin_lists_entries_but_cannot_add_change_or_delete_them(world, login):
