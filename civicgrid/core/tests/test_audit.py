@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.urls import resolve
 from django.utils import timezone
 
 from civicgrid.core import audit
+from civicgrid.core.middleware import RequestContextMiddleware
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.tests.audit_helpers import only, recorded
 from civicgrid.places.services import place_update
@@ -160,3 +162,16 @@ def test_the_place_code_range_matches_exactly_the_codes_that_start_with_the_pref
     for prefix in ["329981", "3299", "32998", "99", "329989"]:
         found = set(qs.filter(audit._code_range(prefix)).values_list("place_code", flat=True))
         assert found == {c for c in codes if c and c.startswith(prefix)}, prefix
+
+
+@pytest.mark.parametrize(
+    ("path", "door"),
+    [("/api/v1/places/tree", "api"), ("/admin/", "admin"), ("/places/", "web"), ("/audit/", "web")],
+)
+def test_each_door_is_named_by_the_url_it_answers(rf, path, door):
+    request = rf.get(path)
+    request.resolver_match = resolve(path)
+    middleware = RequestContextMiddleware(lambda r: None)
+    with audit.request_context(audit.RequestInfo(request_id="r", client="")) as info:
+        middleware.process_view(request, request.resolver_match.func, (), {})
+    assert info.source == door
