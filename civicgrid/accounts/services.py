@@ -237,12 +237,8 @@ def role_change(
 ) -> RoleAssignment:
     """Change the role or scope of an assignment, checking the scope as `role_assign` does."""
     place, agency = _checked_scope(role, place, agency)
-    current = (
-        RoleAssignment.objects.select_for_update()
-        .select_related("user", "place", "agency")
-        .filter(pk=assignment.pk)
-        .first()
-    )
+    # Only the assignment's own row is locked (PostgreSQL refuses FOR UPDATE across its nullable joins).
+    current = RoleAssignment.objects.select_for_update().filter(pk=assignment.pk).first()
     if current is None:
         raise NotFound(_("The role assignment no longer exists."))
     clash = RoleAssignment.objects.filter(user_id=current.user_id, role=role, place=place, agency=agency)
@@ -402,7 +398,7 @@ def agency_update(
     problem = _agency_problem(kind=kind, name=name)
     if problem:
         raise problem
-    current = Agency.objects.select_for_update().select_related("region").filter(pk=agency.pk).first()
+    current = Agency.objects.select_for_update().filter(pk=agency.pk).first()
     if current is None:
         raise NotFound(_("The agency no longer exists."))
     fields = {

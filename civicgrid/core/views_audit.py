@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.models import AuditEntry
 
 PAGE_SIZE = 50
 
@@ -87,13 +88,33 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _row(entry) -> dict:
-    return {
-        "entry": entry,
-        "action": audit.action_label(entry.action),
-        "target_kind": audit.target_label(entry.target_type),
-        "changes": audit.change_lines(entry),
-    }
+def _rows(request: HttpRequest, entries: list) -> list[dict]:
+    """Return what the template shows of each entry, with its links to the entries by the same actor or
+    about the same target (the current filters kept, from the newest page)."""
+    params = request.GET.copy()
+    params.pop("before", None)
+    sources = {value: str(label) for value, label in AuditEntry.Source.choices}
+
+    def link(**changes: object) -> str:
+        query = params.copy()
+        for key, value in changes.items():
+            query[key] = str(value)
+        return "?" + query.urlencode()
+
+    return [
+        {
+            "entry": entry,
+            "action": audit.action_label(entry.action),
+            "source": sources.get(entry.source, entry.source),
+            "target_kind": audit.target_label(entry.target_type),
+            "changes": audit.change_lines(entry),
+            "actor_url": link(actor_id=entry.actor_id) if entry.actor_id else "",
+            "target_url": link(target_type=entry.target_type, target_id=entry.target_id)
+            if entry.target_id
+            else "",
+        }
+        for entry in entries
+    ]
 
 
 def _is_htmx_partial(request: HttpRequest) -> bool:
@@ -121,7 +142,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if page is not None else {}
     context = {
         "form": form,
-        "rows": [_row(entry) for entry in page.entries] if page else [],
+        "rows": _rows(request, page.entries) if page else [],
         "older": page.older if page else "",
         "is_first_page": not audit.parse_cursor(request.GET.get("before")),
         "narrowed": bool(data.get("actor_id") or data.get("target_type")),
