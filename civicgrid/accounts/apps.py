@@ -10,8 +10,27 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Role assignments live here; the layers below read them through these two hooks.
         from civicgrid.accounts import selectors
-        from civicgrid.core import scopes
+        from civicgrid.core import audit, scopes
         from civicgrid.places import selectors as place_selectors
 
         scopes.set_loader(selectors.load_scopes)
         place_selectors.set_people_source(selectors.place_people)
+
+        # The audit log's codes for this app's writes (core knows none of them).
+        audit.declare(
+            {
+                "user.create": _("Account created"),
+                "user.update": _("Account changed"),
+                "user.password": _("Password set"),
+                "user.delete": _("Account deleted"),
+                "role.assign": _("Role assigned"),
+                "role.change": _("Role changed"),
+                "role.end": _("Role ended"),
+                "role.delete": _("Role assignment deleted"),
+                "token.create": _("API token created"),
+                "token.revoke": _("API token revoked"),
+                "agency.create": _("Agency created"),
+                "agency.update": _("Agency changed"),
+                "agency.delete": _("Agency deleted"),
+            }
+        )

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts import access
 from civicgrid.accounts.models import Agency, ApiToken, LoginThrottle, RoleAssignment, User
-from civicgrid.core import scopes
-from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.core import audit, scopes
+from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from civicgrid.core.roles import SCOPE_LEVEL, Role
+from civicgrid.lib.privacy import mask_phone
 from civicgrid.places.models import Place
 
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -78,6 +79,19 @@ def user_sign_in(*, request, login: str, password: str, client_ip: str | None = 
     return user
 
 
+def home_code(user: User) -> str:
+    """Return the code of the widest place of `user`'s roles: where entries about them are filed."""
+    homes = scopes.places_of(user)
+    return homes[0].code if homes else ""
+
+
+def user_facts(user: User) -> dict[str, object]:
+    """Return what the audit log keeps of an account (never its password; the phone masked)."""
+    facts = audit.snapshot(user, ["username", "display_name", "is_active", "is_staff", "is_superuser"])
+    facts["phone"] = mask_phone(user.phone)
+    return facts
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -86,6 +100,7 @@ def user_create(
     display_name: str = "",
     phone: str | None = None,
     is_superuser: bool = False,
+    actor: User | None = None,
 ) -> User:
     """Create a person; a phone, when given, must be a mainland mobile number not used by anyone else."""
     username = (username or "").strip()
@@ -113,44 +128,137 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    audit.record(actor=actor, action="user.create", target=user, changes=audit.as_created(user_facts(user)))
     return user
+
+
+def role_scope_problem(role: str, place: Place | None, agency: Agency | None) -> str | None:
+    """Return why a role cannot have this scope, or None when it can."""
+    if role not in Role.values:
+        return _("Unknown role “%(role)s”.") % {"role": role}
+    levels = SCOPE_LEVEL[role]
+    if role == Role.AGENCY_STAFF:
+        if agency is None:
+            return _("Agency staff need an agency.")
+    elif levels is not None and (place is None or place.level not in levels):
+        return _("The role %(role)s needs a place of level: %(levels)s.") % {
+            "role": Role(role).label,
+            "levels": ", ".join(str(Place.Level(lv).label) for lv in levels),
+        }
+    return None
+
+
+def _checked_scope(
+    role: str, place: Place | None, agency: Agency | None
+) -> tuple[Place | None, Agency | None]:
+    """Return the scope a role keeps (agency staff an agency, the others a place), or refuse it."""
+    problem = role_scope_problem(role, place, agency)
+    if problem:
+        code = "invalid_role" if role not in Role.values else "invalid_scope"
+        raise ApplicationError(problem, code=code)
+    if role == Role.AGENCY_STAFF:
+        return None, agency
+    if SCOPE_LEVEL[role] is not None:
+        return place, None
+    return place, agency
+
+
+ROLE_FIELDS = ["user", "role", "place", "agency", "is_active"]
+
+
+def role_place_code(ra: RoleAssignment) -> str:
+    if ra.place_id:
+        return ra.place.code
+    if ra.agency_id:
+        return ra.agency.region.code
+    return ""
 
 
 @transaction.atomic
 def role_assign(
-    *, user: User, role: str, place: Place | None = None, agency: Agency | None = None
+    *,
+    user: User,
+    role: str,
+    place: Place | None = None,
+    agency: Agency | None = None,
+    actor: User | None = None,
 ) -> RoleAssignment:
-    """Give `user` a role, checking that its scope is of the kind the role needs."""
-    if role not in Role.values:
-        raise ApplicationError(_("Unknown role “%(role)s”.") % {"role": role}, code="invalid_role")
-    levels = SCOPE_LEVEL[role]
-    if role == Role.AGENCY_STAFF:
-        if agency is None:
-            raise ApplicationError(_("Agency staff need an agency."), code="invalid_scope")
-        place = None
-    elif levels is not None:
-        if place is None or place.level not in levels:
-            raise ApplicationError(
-                _("The role %(role)s needs a place of level: %(levels)s.")
-                % {
-                    "role": Role(role).label,
-                    "levels": ", ".join(str(Place.Level(lv).label) for lv in levels),
-                },
-                code="invalid_scope",
-            )
-        agency = None
+    """Give `user` a role, checking that its scope is of the kind the role needs.
+
+    Assigning a role the user already holds changes nothing and records nothing; an ended one is
+    made active again.
+    """
+    place, agency = _checked_scope(role, place, agency)
     try:
         with transaction.atomic():
-            ra, _created = RoleAssignment.objects.get_or_create(
+            ra, created = RoleAssignment.objects.get_or_create(
                 user=user, role=role, place=place, agency=agency
             )
     except IntegrityError:
-        ra = RoleAssignment.objects.get(user=user, role=role, place=place, agency=agency)
-    if not ra.is_active:
-        RoleAssignment.objects.filter(pk=ra.pk).update(is_active=True)
-        ra.is_active = True
+        ra, created = RoleAssignment.objects.get(user=user, role=role, place=place, agency=agency), False
+    changes = None
+    if created:
+        changes = audit.as_created(audit.snapshot(ra, ROLE_FIELDS))
+    elif RoleAssignment.objects.filter(pk=ra.pk, is_active=False).update(is_active=True):
+        changes = {"is_active": {"from": False, "to": True}}
+    ra.is_active = True
     scopes.forget(user)
+    if changes:
+        audit.record(
+            actor=actor, action="role.assign", target=ra, place_code=role_place_code(ra), changes=changes
+        )
     return ra
+
+
+@transaction.atomic
+def role_end(*, assignment: RoleAssignment, actor: User | None = None) -> RoleAssignment:
+    """End a role (it stays on record, inactive); ending an ended role changes nothing."""
+    if RoleAssignment.objects.filter(pk=assignment.pk, is_active=True).update(is_active=False):
+        audit.record(
+            actor=actor,
+            action="role.end",
+            target=assignment,
+            place_code=role_place_code(assignment),
+            changes={"is_active": {"from": True, "to": False}},
+        )
+    assignment.is_active = False
+    scopes.forget(assignment.user)
+    return assignment
+
+
+@transaction.atomic
+def role_change(
+    *,
+    assignment: RoleAssignment,
+    role: str,
+    place: Place | None = None,
+    agency: Agency | None = None,
+    actor: User | None = None,
+) -> RoleAssignment:
+    """Change the role or scope of an assignment, checking the scope as `role_assign` does."""
+    place, agency = _checked_scope(role, place, agency)
+    # Only the assignment's own row is locked (PostgreSQL refuses FOR UPDATE across its nullable joins).
+    current = RoleAssignment.objects.select_for_update().filter(pk=assignment.pk).first()
+    if current is None:
+        raise NotFound(_("The role assignment no longer exists."))
+    clash = RoleAssignment.objects.filter(user_id=current.user_id, role=role, place=place, agency=agency)
+    if clash.exclude(pk=current.pk).exists():
+        raise Conflict(_("This person already holds this role there."), code="duplicate_role")
+    before = audit.snapshot(current, ["role", "place", "agency"])
+    current.role, current.place, current.agency = role, place, agency
+    changes = audit.diff(before, audit.snapshot(current, ["role", "place", "agency"]))
+    if changes:
+        RoleAssignment.objects.filter(pk=current.pk).update(role=role, place=place, agency=agency)
+        audit.record(
+            actor=actor,
+            action="role.change",
+            target=current,
+            place_code=role_place_code(current),
+            changes=changes,
+        )
+    assignment.role, assignment.place, assignment.agency = role, place, agency
+    scopes.forget(assignment.user)
+    return assignment
 
 
 def _hash_token(secret: str) -> str:
@@ -158,8 +266,11 @@ def _hash_token(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create an API token for `user`; return it and its plain text, which is never shown again."""
+def api_token_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
+    """Create an API token for `user`; return it and its plain text, which is never shown again.
+
+    The audit entry names the token (its text shows the prefix), never its secret or hash.
+    """
     access.check_create_token(user)
     name = (name or "").strip()
     if not name:
@@ -169,14 +280,31 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, token_hash=_hash_token(secret))
+    audit.record(
+        actor=actor,
+        action="token.create",
+        target=token,
+        place_code=home_code(user),
+        changes=audit.as_created(audit.snapshot(token, ["name", "user"])),
+    )
     return token, f"cg_{prefix}_{secret}"
 
 
+@transaction.atomic
 def api_token_revoke(*, user: User, token: ApiToken) -> None:
-    """Revoke a token; only its owner or a superuser may."""
+    """Revoke a token; only its owner or a superuser may. Revoking a revoked token changes nothing."""
     if token.user_id != user.pk and not user.is_superuser:
         raise PermissionDenied(_("This token is not yours."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    now = timezone.now()
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.revoked_at = now
+        audit.record(
+            actor=user,
+            action="token.revoke",
+            target=token,
+            place_code=home_code(token.user),
+            changes={"revoked_at": {"from": None, "to": now}},
+        )
 
 
 def api_token_authenticate(raw: str) -> User | None:
@@ -200,19 +328,95 @@ def login_failures(login: str) -> int:
     return row.failures if row else 0
 
 
+AGENCY_FIELDS = ["code", "name", "name_en", "kind", "region", "phone", "is_active"]
+
+
+def _agency_problem(*, kind: str, name: str) -> ApplicationError | None:
+    if kind not in Agency.Kind.values:
+        return ApplicationError(_("Unknown kind of agency “%(kind)s”.") % {"kind": kind}, code="invalid_kind")
+    if not (name or "").strip():
+        return ApplicationError(_("An agency needs a name."), code="invalid_name")
+    return None
+
+
 @transaction.atomic
 def agency_create(
-    *, code: str, name: str, region: Place, kind: str = "government", name_en: str = "", phone: str = ""
+    *,
+    code: str,
+    name: str,
+    region: Place,
+    kind: str = "government",
+    name_en: str = "",
+    phone: str = "",
+    is_active: bool = True,
+    actor: User | None = None,
 ) -> Agency:
     """Create an agency serving `region`."""
-    if kind not in Agency.Kind.values:
-        raise ApplicationError(_("Unknown kind of agency “%(kind)s”.") % {"kind": kind}, code="invalid_kind")
-    if not (name or "").strip():
-        raise ApplicationError(_("An agency needs a name."), code="invalid_name")
+    problem = _agency_problem(kind=kind, name=name)
+    if problem:
+        raise problem
     if Agency.objects.filter(code=code).exists():
         raise ApplicationError(
             _("Agency code “%(code)s” is already used.") % {"code": code}, code="duplicate_code"
         )
-    return Agency.objects.create(
-        code=code, name=name.strip(), name_en=name_en, kind=kind, region=region, phone=phone
+    agency = Agency.objects.create(
+        code=code,
+        name=name.strip(),
+        name_en=name_en,
+        kind=kind,
+        region=region,
+        phone=phone,
+        is_active=is_active,
     )
+    audit.record(
+        actor=actor,
+        action="agency.create",
+        target=agency,
+        place_code=region.code,
+        changes=audit.as_created(audit.snapshot(agency, AGENCY_FIELDS)),
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_update(
+    *,
+    agency: Agency,
+    name: str,
+    region: Place,
+    kind: str,
+    name_en: str = "",
+    phone: str = "",
+    is_active: bool = True,
+    actor: User | None = None,
+) -> Agency:
+    """Change an agency's names, kind, region, phone or whether it is active (its code stays).
+
+    The values before are read from the database, locked, so the audit entry holds what changed
+    even when `agency` was already edited in memory (the admin's form does that).
+    """
+    problem = _agency_problem(kind=kind, name=name)
+    if problem:
+        raise problem
+    current = Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    if current is None:
+        raise NotFound(_("The agency no longer exists."))
+    fields = {
+        "name": name.strip(),
+        "name_en": name_en,
+        "kind": kind,
+        "region": region,
+        "phone": phone,
+        "is_active": is_active,
+    }
+    before = audit.snapshot(current, AGENCY_FIELDS)
+    for key, value in fields.items():
+        setattr(current, key, value)
+        setattr(agency, key, value)
+    changes = audit.diff(before, audit.snapshot(current, AGENCY_FIELDS))
+    if changes:
+        Agency.objects.filter(pk=current.pk).update(**fields)
+        audit.record(
+            actor=actor, action="agency.update", target=current, place_code=region.code, changes=changes
+        )
+    return agency

@@ -107,7 +107,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenCreateForm(request.POST)
         if form.is_valid():
             try:
-                created, plain = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+                created, plain = services.api_token_create(
+                    user=request.user, name=form.cleaned_data["name"], actor=request.user
+                )
             except PermissionDenied as exc:
                 return forbidden(request, exc.message)
             except ApplicationError as exc:

@@ -1,17 +1,19 @@
 """Admin: administrators edit categories and the working-day calendar; cases are read here, never edited.
 
 Every case change goes through `services.case_act`, so the admin shows cases and their record
-read-only, scoped by the permission module like every other list.
+read-only, scoped by the permission module like every other list. Category and calendar edits are
+recorded in the audit log (`AuditedAdminMixin`).
 """
 
 from django.contrib import admin
 
 from civicgrid.cases import access
 from civicgrid.cases.models import Case, CaseEvent, Category, Holiday
+from civicgrid.core.admin import AuditedAdminMixin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -31,13 +33,33 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ["parent", "default_agency"]
     autocomplete_fields = ["default_agency"]
     ordering = ["sort", "code"]
+    audit_prefix = "category"
+    audit_fields = (
+        "code",
+        "name",
+        "name_en",
+        "kind",
+        "parent",
+        "default_agency",
+        "response_hours",
+        "resolution_hours",
+        "resolution_workdays",
+        "urgent_response_hours",
+        "urgent_resolution_hours",
+        "photo_required",
+        "is_urgent",
+        "is_active",
+        "sort",
+    )
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["date", "name", "is_workday"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+    audit_prefix = "holiday"
+    audit_fields = ("date", "is_workday", "name")
 
 
 class CaseEventInline(admin.TabularInline):

@@ -6,3 +6,18 @@ class CasesConfig(AppConfig):
     name = "civicgrid.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Imported here: models cannot be imported while apps.py is.
+        from civicgrid.core import audit
+
+        audit.declare(
+            {
+                "category.create": _("Category created"),
+                "category.update": _("Category changed"),
+                "category.delete": _("Category deleted"),
+                "holiday.create": _("Calendar day added"),
+                "holiday.update": _("Calendar day changed"),
+                "holiday.delete": _("Calendar day deleted"),
+            }
+        )

@@ -26,8 +26,9 @@ class PlaceAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        # The service records the rename in the audit log, in the admin's transaction.
         access.check(request.user, access.Perm.PLACE_MANAGE, obj)
-        place_update(place=obj, name=obj.name, name_en=obj.name_en)
+        place_update(place=obj, name=obj.name, name_en=obj.name_en, actor=request.user)
 
 
 @admin.register(Boundary)

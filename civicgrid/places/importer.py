@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry import shape as to_shape
 
+from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError
 from civicgrid.lib.geo import GeometryError, geometry_area_m2, parse_boundary
 from civicgrid.places import access, services
@@ -587,6 +588,8 @@ def apply_plan(plan: ImportPlan, *, source: str, progress: Progress = _quiet) ->
     1. Refuse a plan with problems.
     2. Lock the routing revision; if boundaries changed since the check, check the file again.
     3. Create new places parents first (with their boundaries), then rename and redraw existing ones.
+    4. Record one audit entry for the run, with its counts, as the plan's user (None: a command),
+       filed under the nearest region that holds every place it wrote.
     """
     if plan.problems:
         raise ApplicationError(
@@ -625,25 +628,59 @@ def apply_plan(plan: ImportPlan, *, source: str, progress: Progress = _quiet) ->
                     level=item.level,
                     kind=item.kind,
                     parent=places.get(item.parent_code) if item.parent_code else None,
+                    audited=False,
                 )
                 places[place.code] = place
                 if item.geometry is not None:
                     services.boundary_set(
-                        place=place, geometry=item.geometry, valid_from=now, source=source, bump=False
+                        place=place,
+                        geometry=item.geometry,
+                        valid_from=now,
+                        source=source,
+                        bump=False,
+                        audited=False,
                     )
                 continue
             place = existing[item.place_id]
             if item.rename:
-                services.place_update(place=place, name=item.name, name_en=item.name_en)
+                services.place_update(place=place, name=item.name, name_en=item.name_en, audited=False)
             if item.redraw and item.geometry is not None:
                 services.boundary_set(
-                    place=place, geometry=item.geometry, valid_from=now, source=source, bump=False
+                    place=place,
+                    geometry=item.geometry,
+                    valid_from=now,
+                    source=source,
+                    bump=False,
+                    audited=False,
                 )
         # One bump for the whole import: every process rebuilds its routing index once.
         services.bump_routing_revision()
-    return ImportResult(
-        created=len(plan.creates),
-        updated=len(plan.updates),
-        redrawn=len(plan.redraws),
-        unchanged=plan.unchanged,
+        result = ImportResult(
+            created=len(plan.creates),
+            updated=len(plan.updates),
+            redrawn=len(plan.redraws),
+            unchanged=plan.unchanged,
+        )
+        if plan.changes:
+            _record_run(plan, result, source)
+    return result
+
+
+def _record_run(plan: ImportPlan, result: ImportResult, source: str) -> None:
+    """Record one audit entry for an import run, under the nearest place that holds all it wrote."""
+    written = plan.creates + plan.updates + plan.redraws
+    code = audit.enclosing_code([services.code_chain(i.code, i.level) for i in written])
+    region = Place.objects.filter(code=code).first() if code else None
+    audit.record(
+        actor=plan.user,
+        action="places.import",
+        target=region if region is not None else audit.Target(type="places.place", text=source[:200]),
+        place_code=code,
+        changes={
+            "created": result.created,
+            "updated": result.updated,
+            "redrawn": result.redrawn,
+            "unchanged": result.unchanged,
+            "file": source,
+        },
     )

@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core.errors import ApplicationError
+from civicgrid.core import audit
+from civicgrid.core.errors import ApplicationError, NotFound
 from civicgrid.lib.geo import GeometryError, geometry_area_m2, parse_boundary
 from civicgrid.places.models import Boundary, Place, RoutingRevision
 
@@ -87,6 +88,11 @@ def parent_problem(code: str, level: str, parent: Place | None) -> str | None:
     return None
 
 
+def code_chain(code: str, level: str) -> list[str]:
+    """Return `code` and the codes of the places above it, nearest first."""
+    return [code, *code_ancestors(code, level)]
+
+
 def bump_routing_revision() -> None:
     """Tell every process that boundaries changed; call inside the transaction that changed them."""
     updated = RoutingRevision.objects.filter(pk=1).update(
@@ -105,8 +111,14 @@ def place_create(
     kind: str | None = None,
     parent: Place | None = None,
     name_en: str = "",
+    actor=None,
+    audited: bool = True,
 ) -> Place:
-    """Create a place after checking its code, level, kind and parent."""
+    """Create a place after checking its code, level, kind and parent, and record it in the audit log.
+
+    A caller writing many places in one transaction (the importer) passes audited=False and records
+    one entry for the whole run.
+    """
     problem = code_problem(code, level) or parent_problem(code, level, parent)
     if problem:
         raise ApplicationError(problem, code="invalid_code", extra={"code": code})
@@ -121,12 +133,29 @@ def place_create(
         raise ApplicationError(_("A place needs a name."), code="invalid_name")
     if Place.objects.filter(code=code).exists():
         raise ApplicationError(_("Code “%(code)s” is already used.") % {"code": code}, code="duplicate_code")
-    return Place.objects.create(code=code, name=name, name_en=name_en, level=level, kind=kind, parent=parent)
+    place = Place.objects.create(code=code, name=name, name_en=name_en, level=level, kind=kind, parent=parent)
+    if audited:
+        audit.record(
+            actor=actor,
+            action="place.create",
+            target=place,
+            place_code=place.code,
+            changes=audit.as_created(
+                audit.snapshot(place, ["code", "name", "name_en", "level", "kind", "parent"])
+            ),
+        )
+    return place
 
 
 @transaction.atomic
-def place_update(*, place: Place, name: str | None = None, name_en: str | None = None) -> Place:
-    """Rename a place (codes and parents do not change: they are part of every case filed there)."""
+def place_update(
+    *, place: Place, name: str | None = None, name_en: str | None = None, actor=None, audited: bool = True
+) -> Place:
+    """Rename a place (codes and parents do not change: they are part of every case filed there).
+
+    The names before are read from the database, locked, so the audit entry holds what really changed
+    even when `place` was already edited in memory (the admin's form does that).
+    """
     fields = {}
     if name is not None:
         if not name.strip():
@@ -134,10 +163,18 @@ def place_update(*, place: Place, name: str | None = None, name_en: str | None =
         fields["name"] = name.strip()
     if name_en is not None:
         fields["name_en"] = name_en.strip()
-    if fields:
+    if not fields:
+        return place
+    before = Place.objects.select_for_update().filter(pk=place.pk).values(*fields).first()
+    if before is None:
+        raise NotFound(_("The place no longer exists."))
+    changes = audit.diff(before, fields)
+    if changes:
         Place.objects.filter(pk=place.pk).update(**fields)
-        for key, value in fields.items():
-            setattr(place, key, value)
+    for key, value in fields.items():
+        setattr(place, key, value)
+    if changes and audited:
+        audit.record(actor=actor, action="place.update", target=place, place_code=place.code, changes=changes)
     return place
 
 
@@ -149,13 +186,17 @@ def boundary_set(
     valid_from: datetime | None = None,
     source: str = "",
     bump: bool = True,
+    actor=None,
+    audited: bool = True,
 ) -> Boundary:
     """Give `place` a new current boundary, closing the one it had.
 
     1. Validate the GeoJSON geometry (Polygon or MultiPolygon, WGS-84, valid rings).
     2. Close the current version at `valid_from` (now by default).
     3. Add the new version and bump the routing revision, all in one transaction. A caller writing many
-       boundaries in one transaction (the importer) passes bump=False and bumps once at the end.
+       boundaries in one transaction (the importer) passes bump=False and bumps once at the end, and
+       audited=False to record one entry for the whole run.
+    4. Record the area before and after in the audit log (the geometry itself stays in `Boundary`).
     """
     try:
         shape = parse_boundary(geometry)
@@ -164,6 +205,9 @@ def boundary_set(
     now = valid_from or timezone.now()
     # Lock the place row so two redraws of one place cannot both close the same version.
     Place.objects.select_for_update().filter(pk=place.pk).first()
+    old = None
+    if audited:
+        old = Boundary.objects.filter(place=place, valid_to__isnull=True).values("pk", "area_m2").first()
     Boundary.objects.filter(place=place, valid_to__isnull=True).update(valid_to=now)
     min_lon, min_lat, max_lon, max_lat = shape.bounds
     boundary = Boundary.objects.create(
@@ -179,4 +223,14 @@ def boundary_set(
     )
     if bump:
         bump_routing_revision()
+    if audited:
+        before = {"boundary": old["pk"], "area_m2": round(old["area_m2"])} if old else {}
+        after = {"boundary": boundary.pk, "area_m2": round(boundary.area_m2), "source": boundary.source}
+        audit.record(
+            actor=actor,
+            action="boundary.set",
+            target=place,
+            place_code=place.code,
+            changes=audit.diff(before, after),
+        )
     return boundary

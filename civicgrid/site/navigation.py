@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.access import can_create_token
 from civicgrid.cases.selectors import unread_count
 from civicgrid.cases.selectors_work import work_access
+from civicgrid.core import audit
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
 from civicgrid.places import access as place_access
@@ -64,6 +65,8 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import", group="more"))
     if can_create_token(user):
         items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens", group="more"))
+    if audit.reach(user) is not None:
+        items.append(NavItem(_("Audit log"), reverse("core:audit"), "audit", group="more"))
     if user.is_superuser:
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin", group="more"))
     items.append(

@@ -81,3 +81,11 @@ def test_it_links_every_entry_to_a_page_that_answers(world, client):
         for item in nav_items(user):
             response = client.get(item.url)
             assert response.status_code == 200, (user.username, item.url, response.status_code)
+
+
+def test_the_navigation_offers_the_log_to_those_who_may_read_it(world):
+    for user in (world.superuser, world.city_admin):
+        assert "audit" in [i.key for i in nav_items(user)]
+    for user in (world.resident, world.grid_worker, world.town_operator, world.agency_staff, world.outsider):
+        assert "audit" not in [i.key for i in nav_items(user)]
+    assert next(i for i in nav_items(world.city_admin) if i.key == "audit").group == "more"
