@@ -333,9 +333,10 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
     staff = seen_as == STAFF
     public = seen_as == PUBLIC
     number = case.tracking_number
-    co_agencies = list(case.co_agencies.all())
-    # relations() reads the co-agencies of a case once; hand it the ones just read.
-    case._co_agency_ids = {a.pk for a in co_agencies}
+    co_agencies = [] if public else list(case.co_agencies.all())
+    if not public:
+        # relations() reads the co-agencies of a case once; hand it the ones just read.
+        case._co_agency_ids = {a.pk for a in co_agencies}
     events = list(case.events.select_related("actor"))
     shown = [e for e in events if entry_shown(seen_as, e)]
     shown_by_id = {e.pk: e for e in shown}
