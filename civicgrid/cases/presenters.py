@@ -29,10 +29,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import access, services
+from civicgrid.cases import access
 from civicgrid.cases.access import PUBLIC, REPORTER, STAFF
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Satisfaction
-from civicgrid.cases.workflow import Transition, action_label, transition
+from civicgrid.cases.workflow import Transition, action_label, allowed_actions, public_label, transition
 from civicgrid.core.errors import NotFound
 from civicgrid.lib.privacy import mask_name, mask_phone
 
@@ -333,6 +333,8 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
     staff = seen_as == STAFF
     public = seen_as == PUBLIC
     number = case.tracking_number
+    # The reporter and the public read the states in plain words (the workflow's public labels).
+    label_of = state_label if staff else public_label
     co_agencies = [] if public else list(case.co_agencies.all())
     if not public:
         # relations() reads the co-agencies of a case once; hand it the ones just read.
@@ -397,7 +399,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
                 label=action_label(e.action),
                 from_state=e.from_state,
                 to_state=e.to_state,
-                state_label=state_label(e.to_state) if e.to_state != e.from_state else "",
+                state_label=label_of(e.to_state) if e.to_state != e.from_state else "",
                 actor=str(e.actor) if named else None,
                 actor_role=role,
                 actor_role_label=str(ROLE_LABELS.get(role, role)),
@@ -422,7 +424,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
         case=case,
         tracking_number=number,
         state=case.state,
-        state_label=str(case.get_state_display()),
+        state_label=label_of(case.state),
         is_open=case.is_open,
         source=case.source,
         source_label=str(case.get_source_display()),
@@ -472,7 +474,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
         entries=entries,
         photos=photos,
         appointments=appointments,
-        actions=[] if public else services.allowed_actions(case=case, user=user),
+        actions=[] if public else allowed_actions(case=case, user=user),
     )
 
 
