@@ -9,13 +9,13 @@ from __future__ import annotations
 import pytest
 
 from civicgrid.accounts.services import agency_create, role_assign, user_create
+from civicgrid.cases.models import Category
 from civicgrid.cases.tests.test_case_views import (
     INTERNAL_DISPATCH,
     INTERNAL_VILLAGE,
     REPLY_COMMENT,
     walk_the_case,
 )
-from civicgrid.cases.models import Category
 from conftest import PASSWORD
 from tests.e2e.test_case_flow import DESKTOP, PHONE, small_targets
 
