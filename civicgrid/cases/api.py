@@ -595,7 +595,9 @@ def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
     summary="Public status of a case (no personal data)",
 )
 def public_status(request: HttpRequest, number: str):
-    """Return the steps and times of a public case; no names, phones or notes of anyone."""
+    """Return what anyone may see of a public case: its public steps and times, the replies to its
+    reporter (a resolution, a rejection's reason), report and result thumbnails, the point to about
+    100 m. No names, no phones, no internal notes; the public status page shows the same."""
     return _public_out(presenters.public_case_view(tracking_number=number))
 
 
@@ -630,8 +632,12 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     summary="A case with its record, photos and the actions open to you",
 )
 def case_detail(request: HttpRequest, number: str):
-    """Return a case you may see. The reporter is masked unless you may see who reported it; staff
-    names are shown to staff only. `actions` lists what you may do now and what each needs."""
+    """Return a case you may see, as you may see it (the same picture as its page).
+
+    The staff of the case get every step with names, notes and data; the reporter is masked (in the
+    facts and on the record) unless you may see who reported it. The reporter gets the public steps,
+    the replies (`note_is_reply`) and their own notes, with roles instead of names. `actions` lists
+    what you may do now and what each needs."""
     return _detail_out(presenters.case_view(user=request.user, tracking_number=number))
 
 

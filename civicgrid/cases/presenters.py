@@ -341,13 +341,12 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
         case._co_agency_ids = {a.pk for a in co_agencies}
     events = list(case.events.select_related("actor"))
     shown = [e for e in events if entry_shown(seen_as, e)]
-    shown_by_id = {e.pk: e for e in shown}
     photos: list[PhotoView] = []
     photos_by_event: dict[int, list[PhotoView]] = {}
+    events_by_id = {e.pk: e for e in events}
     for p in case.photos.all():
-        if p.event_id is not None and p.event_id not in shown_by_id:
-            continue
-        sizes = access.photo_sizes(seen_as, p.kind)
+        # The rule the photo view opens photos by.
+        sizes = photo_shown(seen_as, p, events_by_id.get(p.event_id))
         if not sizes:
             continue
         view = PhotoView(
