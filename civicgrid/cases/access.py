@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import Scope, is_root, is_signed_in, scopes
@@ -108,6 +108,47 @@ def can_view_reporter(user, case: Case) -> bool:
         return True
     found = relations(user, case)
     return bool(found & (REGION_RELATIONS | {"reporter"}))
+
+
+# Who a viewer is to a case, for what they see of it (`civicgrid.cases.presenters` builds the view):
+# staff of the case see it whole, its reporter sees their own record, the public its status page.
+STAFF = "staff"
+REPORTER = "reporter"
+PUBLIC = "public"
+# Photos anyone may see of a public case: the reporter agreed by leaving "public" ticked. Check
+# photos from the grid worker's visit stay with the staff.
+PUBLIC_PHOTO_KINDS = frozenset({CasePhoto.Kind.REPORT, CasePhoto.Kind.RESULT})
+
+
+def audience(user, case: Case) -> str | None:
+    """Return how `user` sees `case`: STAFF, REPORTER, PUBLIC (a public case), or None (not at all).
+
+    A staff member who reported a case in another town is only its reporter there.
+    """
+    if is_root(user):
+        return STAFF
+    found = relations(user, case)
+    if found - {"reporter"}:
+        return STAFF
+    if found:
+        return REPORTER
+    return PUBLIC if case.is_public else None
+
+
+def photo_sizes(seen_as: str | None, kind: str) -> tuple[str, ...]:
+    """Return the sizes of a photo of `kind` an audience may open ("full", "thumb"); none to hide it.
+
+    At thumbnail size faces and number plates are hard to read: the public gets no more.
+    """
+    if seen_as == STAFF:
+        return ("full", "thumb")
+    if kind not in PUBLIC_PHOTO_KINDS:
+        return ()
+    if seen_as == REPORTER:
+        return ("full", "thumb")
+    if seen_as == PUBLIC:
+        return ("thumb",)
+    return ()
 
 
 def can_intake(user) -> bool:

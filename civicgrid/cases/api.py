@@ -28,9 +28,9 @@ from ninja.utils import check_csrf
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.api import anyone, signed_in
-from civicgrid.cases import access, hotline, notices, selectors, services
+from civicgrid.cases import access, hotline, notices, presenters, selectors, services
 from civicgrid.cases import categories as category_list
-from civicgrid.cases.models import Case, CaseEvent, Notification
+from civicgrid.cases.models import Case, Notification
 from civicgrid.cases.schemas import (
     ActionIn,
     CaseCreatedOut,
@@ -49,7 +49,7 @@ from civicgrid.cases.schemas import (
     PublicCaseOut,
     inline_schema,
 )
-from civicgrid.cases.workflow import ACTIONS, action_label, actor_kinds
+from civicgrid.cases.workflow import ACTIONS
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.lib.geo import GeometryError, to_wgs84
 from civicgrid.places.models import Place
@@ -59,21 +59,6 @@ router = Router(tags=["cases"])
 STAFF_SOURCES = frozenset(
     {Case.Source.PATROL, Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION}
 )
-
-
-def _role_labels() -> dict[str, str]:
-    """Return how the record names who acted, for people who may not see staff names."""
-    return {
-        "grid": _("Grid worker"),
-        "village": _("Village / community"),
-        "town": _("Town command centre"),
-        "agency": _("Handling agency"),
-        "reporter": _("Reporter"),
-        "follow_up": _("Follow-up call"),
-        "viewer": _("Staff"),
-        "system": _("System"),
-        **{value: str(label) for value, label in Case.Source.choices},
-    }
 
 
 def _invalid(fields: dict[str, str]) -> ApplicationError:
@@ -275,105 +260,96 @@ def _list_item(case: Case) -> dict[str, Any]:
     }
 
 
-def _is_staff_viewer(user: User, case: Case) -> bool:
-    """Return whether `user` sees the case as staff (names, internal steps) rather than as its reporter."""
-    kinds = actor_kinds(user, case)
-    return "reporter" not in kinds or bool(kinds - {"reporter", "viewer"})
-
-
-def _event_out(event: CaseEvent, case: Case, staff: bool, labels: dict[str, str]) -> dict[str, Any]:
-    role = event.actor_role
-    if role == "viewer" and event.actor_id is not None and event.actor_id == case.reporter_id:
-        role = "reporter"
+def _entry_out(entry: presenters.EntryView) -> dict[str, Any]:
     return {
-        "id": event.pk,
-        "at": event.at,
-        "action": event.action,
-        "label": action_label(event.action),
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "actor": str(event.actor) if staff and event.actor is not None else None,
-        "actor_role": role,
-        "actor_role_label": labels.get(role, role),
-        "note": event.note,
-        "data": event.data if staff else {},
+        "id": entry.id,
+        "at": entry.at,
+        "action": entry.action,
+        "label": entry.label,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "state_label": entry.state_label,
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "actor_role_label": entry.actor_role_label,
+        "note": entry.note,
+        "note_is_reply": entry.note_is_reply,
+        "is_public": entry.is_public,
+        "details": [{"label": label, "value": value} for label, value in entry.details],
+        "data": entry.data,
     }
 
 
-def _photo_url(case: Case, photo_id: int, size: str) -> str:
-    return reverse("cases:photo", args=[case.tracking_number, photo_id, size])
+def _code_name_out(value: presenters.CodeName | None) -> dict[str, str] | None:
+    return None if value is None else {"code": value.code, "name": value.name}
 
 
-def _detail_out(user: User, detail: selectors.CaseDetail) -> dict[str, Any]:
-    case = detail.case
-    staff = _is_staff_viewer(user, case)
-    labels = _role_labels()
-    events = [e for e in detail.events if staff or e.is_public]
-    shown = {e.pk for e in events}
-    category = case.category
-    parent = category.parent if category.parent_id else None
+def _detail_out(view: presenters.CaseView) -> dict[str, Any]:
+    """Serialize what the viewer sees of a case (`presenters.case_view`); the page renders the same view."""
+    category = view.category
     return {
-        "tracking_number": case.tracking_number,
-        "state": case.state,
-        "state_label": str(case.get_state_display()),
-        "source": case.source,
-        "source_label": str(case.get_source_display()),
+        "tracking_number": view.tracking_number,
+        "state": view.state,
+        "state_label": view.state_label,
+        "source": view.source,
+        "source_label": view.source_label,
         "category": {
             "code": category.code,
-            "name": category.display_name,
-            "parent_code": parent.code if parent else None,
-            "parent_name": parent.display_name if parent else None,
+            "name": category.name,
+            "parent_code": category.parent_code,
+            "parent_name": category.parent_name,
         },
-        "description": case.description,
-        "address": case.address,
-        "lon": case.lon,
-        "lat": case.lat,
-        "routed": case.routed,
-        "grid": case.grid.code if case.grid_id else None,
-        "village": case.village.code if case.village_id else None,
-        "town": case.town.code if case.town_id else None,
-        "district": case.district.code if case.district_id else None,
-        "priority": case.priority,
-        "is_public": case.is_public,
-        "external_ref": case.external_ref if staff else "",
-        "reporter": {"name": detail.reporter_label, "phone": detail.reporter_phone},
-        "lead_agency": _code_name(case.lead_agency),
-        "co_agencies": [_code_name(a) for a in detail.co_agencies],
-        "pending_request": case.pending_request,
-        "pending_until": case.pending_until,
-        "merged_into": case.merged_into.tracking_number if case.merged_into_id else None,
-        "merged_cases": [c.tracking_number for c in detail.merged_cases],
-        "step_due_at": case.step_due_at,
-        "is_overdue": case.is_overdue,
-        "response_due_at": case.response_due_at,
-        "resolution_due_at": case.resolution_due_at,
-        "solved": case.solved,
-        "satisfaction": case.satisfaction,
-        "created_at": case.created_at,
-        "updated_at": case.updated_at,
-        "closed_at": case.closed_at,
-        "version": case.version,
-        "events": [_event_out(e, case, staff, labels) for e in events],
+        "description": view.description,
+        "address": view.address,
+        "lon": view.lon,
+        "lat": view.lat,
+        "routed": view.routed,
+        "grid": view.grid.code if view.grid else None,
+        "village": view.village.code if view.village else None,
+        "town": view.town.code if view.town else None,
+        "district": view.district.code if view.district else None,
+        "priority": view.priority,
+        "is_public": view.is_public,
+        "external_ref": view.external_ref,
+        "reporter": {"name": view.reporter.name, "phone": view.reporter.phone},
+        "lead_agency": _code_name_out(view.lead_agency),
+        "co_agencies": [_code_name_out(a) for a in view.co_agencies],
+        "pending_request": view.pending_request,
+        "pending_until": view.pending_until,
+        "merged_into": view.merged_into,
+        "merged_cases": view.merged_cases,
+        "step_due_at": view.step_due_at,
+        "is_overdue": view.is_overdue,
+        "response_due_at": view.response_due_at,
+        "resolution_due_at": view.resolution_due_at,
+        "solved": view.solved,
+        "satisfaction": view.satisfaction,
+        "created_at": view.created_at,
+        "updated_at": view.updated_at,
+        "closed_at": view.closed_at,
+        "version": view.version,
+        "events": [_entry_out(e) for e in view.entries],
         "photos": [
             {
-                "id": p.pk,
+                "id": p.id,
                 "kind": p.kind,
                 "event_id": p.event_id,
                 "width": p.width,
                 "height": p.height,
-                "url": _photo_url(case, p.pk, "full"),
-                "thumbnail_url": _photo_url(case, p.pk, "thumb"),
+                "url": p.url,
+                "thumbnail_url": p.thumbnail_url,
             }
-            for p in detail.photos
-            if p.event_id is None or p.event_id in shown
+            for p in view.photos
         ],
-        # Who meets whom on site is the agencies' and the grid's business, not the reporter's.
         "appointments": [
-            {"starts_at": a.starts_at, "place": a.place, "participants": a.participants}
-            for a in detail.appointments
-        ]
-        if staff
-        else [],
+            {
+                "event_id": a.event_id,
+                "starts_at": a.starts_at,
+                "place": a.place,
+                "participants": a.participants,
+            }
+            for a in view.appointments
+        ],
         "actions": [
             {
                 "action": t.action,
@@ -382,7 +358,43 @@ def _detail_out(user: User, detail: selectors.CaseDetail) -> dict[str, Any]:
                 "accepts": sorted(t.accepts),
                 "danger": t.danger,
             }
-            for t in detail.actions
+            for t in view.actions
+        ],
+    }
+
+
+def _public_out(view: presenters.CaseView) -> dict[str, Any]:
+    """Serialize the public status of a case (`presenters.public_case_view`), as its page shows it."""
+    return {
+        "tracking_number": view.tracking_number,
+        "state": view.state,
+        "state_label": view.state_label,
+        "category": view.category.name,
+        "created_at": view.created_at,
+        "address": view.address,
+        "lon": view.lon,
+        "lat": view.lat,
+        "merged_into": view.merged_into or "",
+        "events": [
+            {
+                "id": e.id,
+                "at": e.at,
+                "action": e.action,
+                "label": e.label,
+                "state": e.to_state,
+                "from_state": e.from_state,
+                "state_label": e.state_label,
+                "actor_role": e.actor_role,
+                "actor_role_label": e.actor_role_label,
+                "note": e.note,
+                "note_is_reply": e.note_is_reply,
+                "details": [{"label": label, "value": value} for label, value in e.details],
+            }
+            for e in view.entries
+        ],
+        "photos": [
+            {"id": p.id, "kind": p.kind, "event_id": p.event_id, "thumbnail_url": p.thumbnail_url}
+            for p in view.photos
         ],
     }
 
@@ -583,8 +595,10 @@ def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
     summary="Public status of a case (no personal data)",
 )
 def public_status(request: HttpRequest, number: str):
-    """Return the steps and times of a public case; no names, phones or notes of anyone."""
-    return selectors.case_public(tracking_number=number)
+    """Return what anyone may see of a public case: its public steps and times, the replies to its
+    reporter (a resolution, a rejection's reason), report and result thumbnails, the point to about
+    100 m. No names, no phones, no internal notes; the public status page shows the same."""
+    return _public_out(presenters.public_case_view(tracking_number=number))
 
 
 @router.post(
@@ -618,9 +632,13 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     summary="A case with its record, photos and the actions open to you",
 )
 def case_detail(request: HttpRequest, number: str):
-    """Return a case you may see. The reporter is masked unless you may see who reported it; staff
-    names are shown to staff only. `actions` lists what you may do now and what each needs."""
-    return _detail_out(request.user, selectors.case_detail(user=request.user, tracking_number=number))
+    """Return a case you may see, as you may see it (the same picture as its page).
+
+    The staff of the case get every step with names, notes and data; the reporter is masked (in the
+    facts and on the record) unless you may see who reported it. The reporter gets the public steps,
+    the replies (`note_is_reply`) and their own notes, with roles instead of names. `actions` lists
+    what you may do now and what each needs."""
+    return _detail_out(presenters.case_view(user=request.user, tracking_number=number))
 
 
 @dataclass
@@ -701,10 +719,10 @@ def case_action(request: HttpRequest, number: str, action: str):
         satisfaction=payload.satisfaction,
     )
     try:
-        detail = selectors.case_detail(user=request.user, tracking_number=number)
+        view = presenters.case_view(user=request.user, tracking_number=number)
     except NotFound:
         return Status(204, None)
-    return Status(200, _detail_out(request.user, detail))
+    return Status(200, _detail_out(view))
 
 
 @router.post(
@@ -714,9 +732,11 @@ def case_action(request: HttpRequest, number: str, action: str):
     summary="Comment on a case",
 )
 def case_comment(request: HttpRequest, number: str, payload: CommentIn):
-    """Add a note to the record of an open case you may see; staff comments are not public."""
+    """Add a note to the record of an open case you may see.
+
+    A staff comment is internal to the staff of the case unless `reply` is true: then it answers the
+    reporter, who reads it, as does the public status page. The reporter's own comment is on their record.
+    """
     case = selectors.case_get_for_user(user=request.user, tracking_number=number)
-    services.case_comment(case=case, actor=request.user, note=payload.note)
-    return Status(
-        201, _detail_out(request.user, selectors.case_detail(user=request.user, tracking_number=number))
-    )
+    services.case_comment(case=case, actor=request.user, note=payload.note, reply=payload.reply)
+    return Status(201, _detail_out(presenters.case_view(user=request.user, tracking_number=number)))

@@ -14,7 +14,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import selectors
+from civicgrid.cases import access, selectors
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import Transition
@@ -282,6 +282,13 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
         # The note comes after what the action is about (agency, rating, date...).
         if "note" in self.fields:
             self.fields["note"] = self.fields.pop("note")
+        # Only the staff of the case answer its reporter; the service refuses anyone else.
+        if "reply" in names and access.is_staff_of(user, case):
+            self.fields["reply"] = forms.BooleanField(
+                label=_("Reply to the reporter"),
+                required=False,
+                help_text=_("The reporter reads this note, and so does the public status page."),
+            )
 
     def service_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments of `services.case_act` for the cleaned data."""
@@ -310,6 +317,8 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
             kwargs["merge_into"] = (d.get("merge_into") or "").strip() or None
         if "grid" in self.fields:
             kwargs["grid"] = d.get("grid")
+        if "reply" in self.fields:
+            kwargs["reply"] = bool(d.get("reply"))
         if "satisfaction" in self.fields:
             kwargs["solved"] = d.get("solved")
             kwargs["satisfaction"] = d.get("satisfaction") or ""

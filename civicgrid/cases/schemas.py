@@ -134,6 +134,11 @@ class ReporterOut(Schema):
     phone: str = Field(..., description="Masked unless you may see who reported it")
 
 
+class DetailOut(Schema):
+    label: str
+    value: str
+
+
 class EventOut(Schema):
     id: int
     at: datetime
@@ -141,11 +146,22 @@ class EventOut(Schema):
     label: str
     from_state: str
     to_state: str
-    actor: str | None = Field(None, description="The person's name; shown to staff only")
+    state_label: str = Field("", description="Label of the state the step led to, if it changed it")
+    actor: str | None = Field(
+        None, description="The person's name; shown to the staff of the case only (the reporter's "
+        "only to those who may see who reported it)"
+    )  # fmt: skip
     actor_role: str
     actor_role_label: str
-    note: str
-    data: dict[str, Any] = Field(default_factory=dict, description="Details of the step (staff only)")
+    note: str = Field(..., description="Empty when you may not read it (internal notes are staff only)")
+    note_is_reply: bool = Field(False, description="The note answers the reporter; the public reads it")
+    is_public: bool = Field(True, description="The step shows on the reporter's record and the status page")
+    details: list[DetailOut] = Field(default_factory=list, description="The step's facts, as shown")
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Details of the step: all of them for staff; for the reporter only the case it "
+        "was merged into and the rating they gave",
+    )
 
 
 class PhotoOut(Schema):
@@ -159,6 +175,7 @@ class PhotoOut(Schema):
 
 
 class AppointmentOut(Schema):
+    event_id: int
     starts_at: datetime
     place: str
     participants: str
@@ -273,6 +290,9 @@ class ActionIn(Schema):
 
 class CommentIn(Schema):
     note: str = Field(..., max_length=2000)
+    reply: bool = Field(
+        False, description="Staff of the case: the note answers the reporter, who (and the public) reads it"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,10 +354,27 @@ class NotificationsReadOut(Schema):
 
 
 class PublicEventOut(Schema):
+    id: int
     at: datetime
     action: str
     label: str
-    state: str
+    state: str = Field(..., description="The state after the step")
+    from_state: str
+    state_label: str = Field("", description="Label of the state the step led to, if it changed it")
+    actor_role: str
+    actor_role_label: str = Field(..., description="Who acted, as a role; never a name")
+    note: str = Field(
+        ..., description="A reply to the reporter (a resolution, a rejection's reason); else empty"
+    )
+    note_is_reply: bool
+    details: list[DetailOut] = Field(default_factory=list)
+
+
+class PublicPhotoOut(Schema):
+    id: int
+    kind: str
+    event_id: int | None
+    thumbnail_url: str = Field(..., description="Report and result photos, at thumbnail size only")
 
 
 class PublicCaseOut(Schema):
@@ -351,6 +388,7 @@ class PublicCaseOut(Schema):
     lat: float
     events: list[PublicEventOut]
     merged_into: str
+    photos: list[PublicPhotoOut] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access, categories
-from civicgrid.cases.models import Case, CaseEvent, Category, Notification
-from civicgrid.cases.workflow import STATES, Transition, action_label, allowed_actions, work_kinds
+from civicgrid.cases.models import Case, Category, Notification
+from civicgrid.cases.workflow import STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.errors import NotFound
-from civicgrid.lib.privacy import mask_name, mask_phone
 from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 from civicgrid.places.services import code_ancestors
@@ -162,81 +161,6 @@ def case_get_for_user(*, user, tracking_number: str) -> Case:
     if case is None:
         raise NotFound(_("No such case, or it is outside your area."))
     return case
-
-
-@dataclass
-class CaseDetail:
-    case: Case
-    events: list[CaseEvent]
-    photos: list
-    appointments: list
-    co_agencies: list[Agency]
-    actions: list[Transition]
-    reporter_label: str
-    reporter_phone: str
-    merged_cases: list[Case]
-
-
-def case_detail(*, user, tracking_number: str) -> CaseDetail:
-    """Return what a case page shows: record, photos, appointments and the actions open to `user`."""
-    case = case_get_for_user(user=user, tracking_number=tracking_number)
-    events = list(case.events.select_related("actor").prefetch_related("photos"))
-    show_reporter = access.can_view_reporter(user, case)
-    reporter = case.reporter
-    name = case.reporter_name or (str(reporter) if reporter else "")
-    return CaseDetail(
-        case=case,
-        events=events,
-        photos=list(case.photos.all()),
-        appointments=list(case.appointments.all()),
-        co_agencies=list(case.co_agencies.all()),
-        actions=allowed_actions(case=case, user=user),
-        reporter_label=(name if show_reporter else mask_name(name)) or _("Anonymous"),
-        reporter_phone=case.reporter_phone if show_reporter else mask_phone(case.reporter_phone),
-        merged_cases=list(case.merged.all()),
-    )
-
-
-@dataclass
-class PublicCase:
-    tracking_number: str
-    state: str
-    state_label: str
-    category: str
-    created_at: datetime
-    address: str
-    lon: float
-    lat: float
-    events: list[dict]
-    merged_into: str
-
-
-def case_public(*, tracking_number: str) -> PublicCase:
-    """Return the public status of a case: its steps and times, with no personal data at all."""
-    case = (
-        Case.objects.select_related("category", "merged_into")
-        .filter(tracking_number=(tracking_number or "").strip(), is_public=True)
-        .first()
-    )
-    if case is None:
-        raise NotFound(_("No public case has this tracking number."))
-    events = [
-        {"at": e.at, "action": e.action, "label": action_label(e.action), "state": e.to_state}
-        for e in case.events.filter(is_public=True).only("at", "action", "to_state")
-    ]
-    return PublicCase(
-        tracking_number=case.tracking_number,
-        state=case.state,
-        state_label=str(case.get_state_display()),
-        category=case.category.display_name,
-        created_at=case.created_at,
-        # Round the point to about 100 m so a reporter at home cannot be found through it.
-        lon=round(case.lon, 3),
-        lat=round(case.lat, 3),
-        address=case.address,
-        events=events,
-        merged_into=case.merged_into.tracking_number if case.merged_into else "",
-    )
 
 
 def categories_for_point(*, lon: float | None = None, lat: float | None = None) -> list[Category]:

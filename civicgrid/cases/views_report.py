@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from shapely.geometry import mapping, shape
 
-from civicgrid.cases import access, selectors, services
+from civicgrid.cases import access, presenters, selectors, services
 from civicgrid.cases.forms import ReportForm
-from civicgrid.cases.models import Case, CasePhoto, Category
+from civicgrid.cases.models import Case, Category
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.views_case import state_label
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.places.access import home_places
 from civicgrid.places.models import Boundary, Place
@@ -216,17 +215,6 @@ def mobile_record(request: HttpRequest) -> HttpResponse:
 # Public status
 
 
-def _public_photos(number: str) -> list[CasePhoto]:
-    """Return the photos the public may see: report and result photos of a public case (see `photo`)."""
-    return list(
-        CasePhoto.objects.filter(
-            case__tracking_number=number,
-            case__is_public=True,
-            kind__in=[CasePhoto.Kind.REPORT, CasePhoto.Kind.RESULT],
-        ).order_by("uploaded_at", "id")
-    )
-
-
 @require_GET
 def public_status(request: HttpRequest, number: str = "") -> HttpResponse:
     """Show where a public case stands, to anyone with its tracking number; no personal data at all.
@@ -241,21 +229,18 @@ def public_status(request: HttpRequest, number: str = "") -> HttpResponse:
     status = 200
     if number:
         try:
-            public = selectors.case_public(tracking_number=number)
+            view = presenters.public_case_view(tracking_number=number)
         except NotFound as exc:
             context["not_found"] = True
             context["not_found_message"] = exc.message
             status = 404
         else:
-            context["public"] = public
-            context["timeline"] = [
-                {"at": e["at"], "label": e["label"], "state_label": state_label(e["state"])}
-                for e in reversed(public.events)
-            ]
-            context["photos"] = _public_photos(public.tracking_number)
+            # The presenter decides what shows (public steps and replies, report and result
+            # thumbnails, the point to about 100 m); the page lays it out.
+            context["public"] = view
             context["status_geo"] = {
-                "point": [public.lat, public.lon],
-                # case_public rounds to 3 decimals; the circle says "about here", not "this house".
+                "point": [view.lat, view.lon],
+                # The point is rounded to 3 decimals; the circle says "about here", not "this house".
                 "radius_m": 120,
             }
             context["map_tile_url"] = settings.MAP_TILE_URL

@@ -555,7 +555,10 @@ def test_public_status_carries_no_personal_data(cw, category):
         assert private not in text
     body = response.json()
     assert [e["action"] for e in body["events"]] == ["report", "accept"]
-    assert set(body["events"][0]) == {"at", "action", "label", "state"}
+    # The fields integrators read stay; no field names a person.
+    assert set(body["events"][0]) >= {"at", "action", "label", "state"}
+    assert "actor" not in body["events"][0]
+    assert body["events"][0]["actor_role"] == "reporter"
 
 
 def test_public_status_hides_a_private_case(cw, category):
