@@ -40,6 +40,8 @@ State = Case.State
 # Django computes `Choices.values` on every access; intake checks these on every report.
 SOURCES = frozenset(Case.Source.values)
 PRIORITIES = frozenset(Case.Priority.values)
+# Reports are counted per person or address per hour (CASE_INTAKE_*_PER_HOUR).
+RATE_WINDOW = 3600
 
 # ---------------------------------------------------------------------------------------------
 # Intake
@@ -228,8 +230,9 @@ def case_create(
     address = (address or "").strip()[:200]
     scoped_key = _scoped_key(actor, idempotency_key) if idempotency_key else None
     limited = None
+    rate_key = None
     try:
-        _check_rate(actor, source, client)
+        rate_key = _check_rate(actor, source, client)
     except ApplicationError as exc:
         # A retry of an accepted report is still answered when its sender is at the limit (below).
         if scoped_key is None:
@@ -305,6 +308,9 @@ def case_create(
         existing = _existing(scoped_key, source, external_ref, fingerprint)
         if existing is None:
             raise
+        if rate_key is not None:
+            # A retry of an accepted report does not count against its sender's limit.
+            ratelimit.give_back(rate_key, window=RATE_WINDOW)
         return Intake(existing, False)
     return Intake(case, True, location)
 
@@ -314,25 +320,29 @@ def _insert(obj: Case | CaseEvent) -> None:
     rows.insert(obj)
 
 
-def _check_rate(actor: User | None, source: str, client: str) -> None:
-    """Refuse a flood of reports from one person or, when anonymous, one client address.
+def _check_rate(actor: User | None, source: str, client: str) -> str | None:
+    """Refuse a flood of reports from one person or, when anonymous, one client address; return the
+    key the report was counted under (None when not counted).
 
     Staff recording hotline orders or liaison-group cases are not limited.
     """
     if source not in (Case.Source.RESIDENT, Case.Source.MOBILE):
-        return
+        return None
     if actor is not None and actor.is_authenticated:
         key, limit = f"intake:user:{actor.pk}", settings.CASE_INTAKE_USER_PER_HOUR
     elif client:
         key, limit = f"intake:client:{client}", settings.CASE_INTAKE_ANONYMOUS_PER_HOUR
     else:
-        return
-    if not ratelimit.allow(key, limit=limit, window=3600):
+        return None
+    if limit <= 0:
+        return None
+    if not ratelimit.allow(key, limit=limit, window=RATE_WINDOW):
         raise ApplicationError(
             _("Too many reports from here in the last hour. Please try again later."),
             code="rate_limited",
             status=429,
         )
+    return key
 
 
 def _existing(scoped_key: str | None, source: str, external_ref: str, fingerprint: str) -> Case | None:
