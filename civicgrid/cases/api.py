@@ -396,13 +396,15 @@ def case_create(
         "",
         alias="Idempotency-Key",
         description="A key the client makes up per report (8–80 of A-Z a-z 0-9 . _ : -). Sending the "
-        "same key again returns the first case (200) instead of filing a second one.",
+        "same report with the same key again returns the first case (200) instead of filing a second "
+        "one; the key with a different report is refused (422, idempotency_key_reused).",
     ),
 ):
     """File a report; anyone may report as a resident, without signing in.
 
     Send JSON (photos as base64 strings) or multipart/form-data (photos as files named `photos`).
-    Returns 201 with the tracking number; 200 with the same case when the `Idempotency-Key` was seen.
+    Returns 201 with the tracking number; 200 with the same case when the same report was sent with
+    this `Idempotency-Key` before; 422 (`idempotency_key_reused`) when the key came with another report.
     A point outside every grid is still filed, unrouted, for the nearest region (`routed: false`).
     """
     _csrf_guard(request)
