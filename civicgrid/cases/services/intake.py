@@ -30,7 +30,7 @@ from civicgrid.cases.services.notifying import notify_step
 from civicgrid.cases.services.photos import _photos_save, photos_clean
 from civicgrid.cases.workflow import step_due
 from civicgrid.core.errors import ApplicationError, PermissionDenied
-from civicgrid.lib import ratelimit, rows
+from civicgrid.lib import ratelimit
 from civicgrid.places import routing
 
 logger = logging.getLogger(__name__)
@@ -180,16 +180,15 @@ def case_create(
         raise ApplicationError(_("Unknown source “%(source)s”.") % {"source": source}, code="invalid_source")
     reporter_name = (reporter_name or "").strip()[:50]
     external_ref = (external_ref or "").strip()[:64]
-    staff_only = bool(
-        source in STAFF_SOURCES or reporter_name or external_ref or priority == Case.Priority.URGENT
-    )
-    # Asked only when it matters: a resident's plain report never looks up roles.
-    is_staff = staff_only and actor is not None and case_access.can_intake(actor)
+    is_staff = False
     if source in STAFF_SOURCES:
-        if not is_staff:
-            raise PermissionDenied(_("Only staff may record cases from this source."))
+        case_access.check_intake(actor)
+        is_staff = True
         # A case recorded for someone else is not the recorder's own report; the event names the recorder.
         reporter = None
+    elif reporter_name or external_ref or priority == Case.Priority.URGENT:
+        # Asked only when it matters: a resident's plain report never looks up roles.
+        is_staff = case_access.can_intake(actor)
     if source == Case.Source.MOBILE and not case_access.is_mobile_grid_member(actor):
         raise PermissionDenied(_("Only mobile grid members report as mobile grid members."))
     errors = {}
@@ -297,9 +296,9 @@ def case_create(
         with transaction.atomic():
             case.tracking_number = _next_tracking_number(now)
             # Insert first: the unique key (or order number) refuses a second case for one request.
-            _insert(case)
+            case.save(force_insert=True)
             event.case = case
-            _insert(event)
+            event.save(force_insert=True)
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
             # In-app notifications are rows of this database: written with the case, never lost apart.
             notify_step(case, State.REPORTED)
@@ -313,11 +312,6 @@ def case_create(
             ratelimit.give_back(rate_key, window=RATE_WINDOW)
         return Intake(existing, False)
     return Intake(case, True, location)
-
-
-def _insert(obj: Case | CaseEvent) -> None:
-    # The two INSERTs of every report, with statements built once (civicgrid.lib.rows).
-    rows.insert(obj)
 
 
 def _check_rate(actor: User | None, source: str, client: str) -> str | None:

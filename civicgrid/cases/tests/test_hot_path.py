@@ -1,4 +1,4 @@
-"""What intake's hot path relies on: the category copy, the hand-written SQL and one-statement inserts."""
+"""What intake's hot path relies on: the category copy and the hand-written notification SQL."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
-from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicgrid.accounts.models import RoleAssignment
 from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.cases import categories, notices, services, sql
-from civicgrid.cases.models import Case, CaseEvent, Category, CategoryRevision, Notification
-from civicgrid.lib import rows
+from civicgrid.cases.models import Category, CategoryRevision, Notification
 from conftest import PASSWORD
 
 from .conftest import report
@@ -199,56 +197,7 @@ def test_notify_writes_many_rows_in_batches(world, category, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# One-statement inserts
-
-
-def test_rows_insert_stores_what_save_stores(world, category):
-    made = report(world, category)
-    twin = Case(
-        tracking_number="20991231-0001",
-        source=made.source,
-        category=category,
-        description=made.description,
-        lon=made.lon,
-        lat=made.lat,
-        grid_id=made.grid_id,
-        village_id=made.village_id,
-        town_id=made.town_id,
-        district_id=made.district_id,
-        reporter=world.resident,
-        step_due_at=made.step_due_at,
-    )
-    rows.insert(twin)
-    assert twin.pk and not twin._state.adding
-    assert twin.created_at is not None and twin.updated_at is not None
-    stored = Case.objects.get(pk=twin.pk)
-    skip = {"id", "tracking_number", "created_at", "updated_at", "idempotency_key", "reporter_phone"}
-    for field in Case._meta.concrete_fields:
-        if field.attname not in skip:
-            assert getattr(stored, field.attname) == getattr(made, field.attname), field.attname
-    assert stored.created_at == twin.created_at
-
-    event = CaseEvent(
-        case=twin, actor=world.resident, action="report", to_state="reported", data={"中文": [1, 2]}
-    )
-    rows.insert(event)
-    stored_event = CaseEvent.objects.get(pk=event.pk)
-    assert stored_event.data == {"中文": [1, 2]} and stored_event.at == event.at
-
-
-def test_rows_insert_falls_back_to_save_for_models_with_receivers(world, category):
-    seen = []
-
-    def receiver(sender, instance, created, **kwargs):
-        seen.append((instance.pk, created))
-
-    post_save.connect(receiver, sender=Notification)
-    try:
-        case = report(world, category)
-        note = rows.insert(Notification(user=world.resident, case=case, kind="update", text="t"))
-    finally:
-        post_save.disconnect(receiver, sender=Notification)
-    assert seen == [(note.pk, True)]
+# Statements per report
 
 
 @pytest.mark.parametrize("n_owners", [0, 2])
