@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.utils import timezone
@@ -77,11 +77,22 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
         actor=None, actor_role=Case.Source.RESIDENT, action="report", to_state=Case.State.REPORTED
     )
     event.data = {"routed": location.routed, "crs": crs}
-    if connection.vendor == "postgresql":
-        number = _pg_one_statement(case, event, now, location.grid.id if location.grid else None)
-        return JsonResponse(
-            {"tracking_number": number, "state": case.state, "routed": case.routed}, status=201
-        )
+    try:
+        if connection.vendor == "postgresql":
+            case.tracking_number = _pg_one_statement(
+                case, event, now, location.grid.id if location.grid else None
+            )
+        else:
+            _write(case, event, now, location.grid.id if location.grid else None)
+    except IntegrityError:
+        # Insert first, like intake: the key's unique index refuses a retry.
+        return JsonResponse({"message": "seen"}, status=200)
+    return JsonResponse(
+        {"tracking_number": case.tracking_number, "state": case.state, "routed": case.routed}, status=201
+    )
+
+
+def _write(case: Case, event: CaseEvent, now, grid_id: int | None) -> None:
     day = timezone.localdate(now)
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -95,10 +106,10 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
         case.pk = _insert_row(case)
         event.case_id = case.pk
         _insert_row(event)
-        if location.grid:
+        if grid_id:
             sql.notify_role_holders(
                 roles=("grid_worker", "grid_leader"),
-                place_id=location.grid.id,
+                place_id=grid_id,
                 case_id=case.pk,
                 kind=Notification.Kind.NEW_WORK,
                 text=f"{case.tracking_number}：待核实",
@@ -106,9 +117,6 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
                 params={"number": case.tracking_number, "state": Case.State.REPORTED},
                 at=now,
             )
-    return JsonResponse(
-        {"tracking_number": case.tracking_number, "state": case.state, "routed": case.routed}, status=201
-    )
 
 
 def _columns(model, skip=()) -> list:
