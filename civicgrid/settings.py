@@ -181,8 +181,9 @@ MAP_TILE_URL = env("MAP_TILE_URL") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION") or ""
 # Seconds between checks whether grid boundaries changed in another process.
 ROUTING_REFRESH_SECONDS = env_int("ROUTING_REFRESH_SECONDS", 2)
-# Each process keeps the category list; an edit reaches the other processes within this many seconds.
-CATEGORY_CACHE_SECONDS = env_int("CATEGORY_CACHE_SECONDS", 60)
+# Each process keeps the category list and checks the category revision at most this often (seconds;
+# one indexed query), reloading when an edit moved it: an edit reaches every process within this time.
+CATEGORY_CACHE_SECONDS = env_int("CATEGORY_CACHE_SECONDS", 5)
 # A point farther than this from the bounding box of all grids is refused (usually a wrong crs or
 # swapped lon/lat); nearer points outside every grid are kept and routed to the nearest village or town.
 ROUTING_SERVICE_MARGIN_KM = env_int("ROUTING_SERVICE_MARGIN_KM", 30)

@@ -28,8 +28,8 @@ from ninja.utils import check_csrf
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.api import anyone, signed_in
-from civicgrid.cases import access, hotline, notices, presenters, selectors, services
 from civicgrid.cases import categories as category_list
+from civicgrid.cases import hotline, notices, presenters, selectors, services
 from civicgrid.cases.models import Case, Notification
 from civicgrid.cases.schemas import (
     ActionIn,
@@ -55,10 +55,6 @@ from civicgrid.lib.geo import GeometryError, to_wgs84
 from civicgrid.places.models import Place
 
 router = Router(tags=["cases"])
-
-STAFF_SOURCES = frozenset(
-    {Case.Source.PATROL, Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION}
-)
 
 
 def _invalid(fields: dict[str, str]) -> ApplicationError:
@@ -97,12 +93,8 @@ def _request_body(model: type) -> dict[str, Any]:
 def _base64_photos(items: Any) -> list[bytes]:
     if not isinstance(items, list):
         raise _invalid({"photos": _("Send the photos as a list of base64 strings.")})
-    if len(items) > settings.CASE_PHOTO_MAX_COUNT:
-        raise ApplicationError(
-            _("At most %(n)d photos can be attached.") % {"n": settings.CASE_PHOTO_MAX_COUNT},
-            code="too_many_photos",
-            extra={"field": "photos"},
-        )
+    # The service's count rule, asked before decoding photos it would refuse anyway.
+    services.photos_check_count(len(items))
     # Refuse an oversized photo from its length, before decoding it.
     max_length = settings.CASE_PHOTO_MAX_BYTES * 4 // 3 + 8
     photos = []
@@ -416,38 +408,26 @@ def case_create(
         "",
         alias="Idempotency-Key",
         description="A key the client makes up per report (8–80 of A-Z a-z 0-9 . _ : -). Sending the "
-        "same key again returns the first case (200) instead of filing a second one.",
+        "same report with the same key again returns the first case (200) instead of filing a second "
+        "one; the key with a different report is refused (422, idempotency_key_reused).",
     ),
 ):
     """File a report; anyone may report as a resident, without signing in.
 
     Send JSON (photos as base64 strings) or multipart/form-data (photos as files named `photos`).
-    Returns 201 with the tracking number; 200 with the same case when the `Idempotency-Key` was seen.
+    Returns 201 with the tracking number; 200 with the same case when the same report was sent with
+    this `Idempotency-Key` before; 422 (`idempotency_key_reused`) when the key came with another report.
     A point outside every grid is still filed, unrouted, for the nearest region (`routed: false`).
     """
     _csrf_guard(request)
     data, photos = _payload(request)
     payload: CaseIn = _validate(CaseIn, data)
     user = _user(request)
-    intake_staff = access.can_intake(user) if user else False
-    errors = {}
-    if payload.reporter_name.strip() and not intake_staff:
-        errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
-    if payload.priority == Case.Priority.URGENT and not intake_staff:
-        errors["priority"] = _("Only staff mark a report urgent; urgent categories are urgent anyway.")
-    if payload.external_ref.strip() and not intake_staff:
-        errors["external_ref"] = _("Only staff give an external reference.")
-    if errors:
-        raise _invalid(errors)
-    category = category_list.reportable_by_code(payload.category)
-    key = (idempotency_key or "").strip()
-    on_behalf = payload.source in STAFF_SOURCES
     intake = services.case_create(
-        # A case recorded for someone else is not the recorder's own report; the event names the recorder.
-        reporter=None if on_behalf else user,
+        reporter=user,
         actor=user,
         source=payload.source,
-        category=category,
+        category=payload.category,
         description=payload.description,
         lon=payload.lon,
         lat=payload.lat,
@@ -459,7 +439,7 @@ def case_create(
         is_public=payload.is_public,
         priority=payload.priority,
         external_ref=payload.external_ref,
-        idempotency_key=key,
+        idempotency_key=(idempotency_key or "").strip(),
         client=request.META.get("REMOTE_ADDR", ""),
     )
     return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))
@@ -526,29 +506,25 @@ def categories(request: HttpRequest, params: Query[CategoriesQuery]):
             raise ApplicationError(str(exc), code="invalid_crs", extra={"crs": params.crs[:20]})
     else:
         lon = lat = None
-    majors: dict[int, dict[str, Any]] = {}
-    for minor in selectors.categories_for_point(lon=lon, lat=lat):
-        major = minor.parent
-        entry = majors.setdefault(
-            major.pk,
-            {
-                "code": major.code,
-                "name": major.display_name,
-                "name_en": major.name_en,
-                "kind": major.kind,
-                "children": [],
-            },
-        )
-        entry["children"].append(
-            {
-                "code": minor.code,
-                "name": minor.display_name,
-                "name_en": minor.name_en,
-                "photo_required": minor.photo_required,
-                "is_urgent": minor.is_urgent,
-            }
-        )
-    return list(majors.values())
+    return [
+        {
+            "code": major.code,
+            "name": major.display_name,
+            "name_en": major.name_en,
+            "kind": major.kind,
+            "children": [
+                {
+                    "code": minor.code,
+                    "name": minor.display_name,
+                    "name_en": minor.name_en,
+                    "photo_required": minor.photo_required,
+                    "is_urgent": minor.is_urgent,
+                }
+                for minor in minors
+            ],
+        }
+        for major, minors in category_list.groups(selectors.categories_for_point(lon=lon, lat=lat))
+    ]
 
 
 @router.get("/notifications", response=NotificationListOut, auth=signed_in, summary="My notifications")
@@ -614,7 +590,6 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     of an order returns 201; posting the same order number again returns its case with 200. The
     caller's name and phone are kept private on the case; `received_at` is checked but not yet stored.
     """
-    access.check_intake(request.user)
     order = hotline.order_from_values(payload.dict())
     intake = hotline.order_import(order=order, user=request.user)
     return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))

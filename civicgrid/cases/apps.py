@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models cannot be imported while apps.py is.
+        from civicgrid.cases import categories
         from civicgrid.core import audit
 
         audit.declare(
@@ -21,3 +22,5 @@ class CasesConfig(AppConfig):
                 "holiday.delete": _("Calendar day deleted"),
             }
         )
+        # Every process that edits a category must bump the revision others reload from.
+        categories.connect_signals()

@@ -3,7 +3,7 @@
 Used by the `POST /api/v1/cases/hotline/orders` endpoint (one order at a time, as the hotline system
 pushes them) and by `manage.py import_hotline` (a batch exported from the hotline system). Both go
 through `order_import`, which is idempotent on the order number: an order already filed returns its
-case, never a second one.
+case, never a second one. Both only parse; `services.case_create` decides (permission, category, ...).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.cases import access, services
-from civicgrid.cases.models import Case, Category
+from civicgrid.cases import services
+from civicgrid.cases.models import Case
 from civicgrid.core.errors import ApplicationError
 
 # Column headers of the hotline exports, in Chinese or English, → order field.
@@ -214,38 +214,19 @@ def order_from_values(values: dict[str, Any]) -> HotlineOrder:
     return order
 
 
-def order_existing(order_number: str) -> Case | None:
-    return Case.objects.filter(source=Case.Source.HOTLINE, external_ref=order_number.strip()).first()
-
-
-def _category(code: str, categories: dict[str, Category] | None) -> Category:
-    found = categories.get(code) if categories is not None else Category.objects.filter(code=code).first()
-    if found is None or found.parent_id is None or not found.is_active:
-        raise invalid(
-            {"category": _("No category with the code “%(code)s” to choose.") % {"code": code[:20]}}
-        )
-    return found
-
-
-def order_import(
-    *, order: HotlineOrder, user: User, categories: dict[str, Category] | None = None
-) -> services.Intake:
+def order_import(*, order: HotlineOrder, user: User) -> services.Intake:
     """File one hotline order as a case, or return the case it was filed as before.
 
-    1. Refuse a user without the intake permission.
-    2. An order number already filed returns its case, even if the order reads differently now.
-    3. Otherwise `services.case_create` with source "hotline", the caller as the (private) reporter
-       and the order number as the external reference, which is unique per source.
+    `services.case_create` with source "hotline" (it checks that `user` may record cases for others,
+    and the category), the caller as the (private) reporter and the order number as the external
+    reference, which is unique per source: an order number already filed returns its case, even if
+    the order reads differently now.
     """
-    access.check_intake(user)
-    existing = order_existing(order.order_number)
-    if existing is not None:
-        return services.Intake(existing, False)
     return services.case_create(
         reporter=None,
         actor=user,
         source=Case.Source.HOTLINE,
-        category=_category(order.category, categories),
+        category=order.category,
         description=order.description,
         lon=order.lon,
         lat=order.lat,
@@ -261,16 +242,14 @@ def order_import(
     )
 
 
-def order_try(
-    *, order: HotlineOrder, user: User, categories: dict[str, Category] | None = None
-) -> services.Intake:
+def order_try(*, order: HotlineOrder, user: User) -> services.Intake:
     """Run `order_import` and roll it back: what a commit would do, with nothing written.
 
-    Used by the import's dry run, so the check is the very code the commit runs (routing, every rule
-    of intake) rather than a copy of it that could drift.
+    Used by the import's dry run, so the check is the very code the commit runs (permission, routing,
+    every rule of intake) rather than a copy of it that could drift.
     """
     with transaction.atomic():
-        intake = order_import(order=order, user=user, categories=categories)
+        intake = order_import(order=order, user=user)
         transaction.set_rollback(True)
     return intake
 

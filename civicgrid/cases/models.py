@@ -70,6 +70,23 @@ class Category(models.Model):
         return self.name
 
 
+class CategoryRevision(models.Model):
+    """A counter bumped in the transaction that changes any category (`categories.bump_revision`).
+
+    Every process compares it with the revision its copy of the categories was loaded at and reloads
+    when it moved (`civicgrid.cases.categories`), like `places.RoutingRevision` for boundaries.
+    """
+
+    revision = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("category revision")
+
+    def __str__(self) -> str:
+        return str(self.revision)
+
+
 class Holiday(models.Model):
     """A day off on a weekday, or a make-up working day (调休) on a weekend, for working-day deadlines."""
 
@@ -205,6 +222,8 @@ class Case(models.Model):
     )
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # A hash of the request filed with the key: the same key with another request is refused.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REPORTED)
     # Bumped by every action; the compare-and-set in case_act checks it.

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import access, selectors
+from civicgrid.cases import access, categories, selectors
 from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, work_kinds
@@ -166,18 +166,9 @@ def region_choices(*, user) -> list[Place]:
 
 
 def category_choices() -> list[tuple[Category, list[Category]]]:
-    """Return the active major classes with their minor classes, in display order (one query)."""
-    majors: dict[int, tuple[Category, list[Category]]] = {}
-    minors: list[Category] = []
-    for c in Category.objects.filter(is_active=True).order_by("sort", "code"):
-        if c.parent_id is None:
-            majors[c.pk] = (c, [])
-        else:
-            minors.append(c)
-    for c in minors:
-        if c.parent_id in majors:
-            majors[c.parent_id][1].append(c)
-    return list(majors.values())
+    """Return the major classes with their reportable minor classes, in display order (no query:
+    the process's copy, `categories.groups`)."""
+    return categories.groups()
 
 
 def agency_tabs(*, user, agency_ids: tuple[int, ...], text: str = "", now: datetime | None = None):

@@ -1,4 +1,4 @@
-"""Hand-written SQL for the statements intake runs on every report (bench/bench_intake.py).
+"""Hand-written SQL for the notification statements intake runs on every report (bench/bench_intake.py).
 
 Compiling an ORM query costs more than running these indexed statements, and intake is the path that
 must keep up with a burst of reports. Each statement is plain SQL that SQLite and PostgreSQL both run;
@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 
 from civicgrid.accounts.models import RoleAssignment, User
-from civicgrid.cases.models import Case, Notification
+from civicgrid.cases.models import Notification
 
 # Notification rows per INSERT (SQLite allows 32,766 parameters in one statement).
 NOTIFY_BATCH = 500
@@ -22,26 +22,6 @@ NOTIFY_BATCH = 500
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _first(sql: str, params: Sequence[Any]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def case_id_by_key(scoped_key: str) -> int | None:
-    """Return the id of the case filed with this (scoped) idempotency key."""
-    return _first(f"SELECT id FROM {_table(Case)} WHERE idempotency_key = %s LIMIT 1", [scoped_key])  # noqa: S608
-
-
-def case_id_by_external_ref(source: str, external_ref: str) -> int | None:
-    """Return the id of the case with this external reference (a 12345 order number) from this source."""
-    return _first(
-        f"SELECT id FROM {_table(Case)} WHERE source = %s AND external_ref = %s LIMIT 1",  # noqa: S608
-        [source, external_ref],
-    )
 
 
 def role_holders(roles: Sequence[str], place_id: int) -> list[int]:

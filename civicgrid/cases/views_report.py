@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shapely.geometry import mapping, shape
 
 from civicgrid.cases import access, presenters, selectors, services
+from civicgrid.cases import categories as category_list
 from civicgrid.cases.forms import ReportForm
-from civicgrid.cases.models import Case, Category
+from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.places.access import home_places
@@ -40,15 +41,6 @@ def _page(request: HttpRequest, items: Any) -> Page:
 
 # ---------------------------------------------------------------------------------------------
 # Snap-and-report
-
-
-def _category_groups(categories: list[Category]) -> list[dict[str, Any]]:
-    """Group minor classes under their major class, in the order the selector gives them."""
-    groups: dict[int, dict[str, Any]] = {}
-    for category in categories:
-        group = groups.setdefault(category.parent_id, {"major": category.parent, "items": []})
-        group["items"].append(category)
-    return list(groups.values())
 
 
 def _feature(boundary: Boundary) -> dict[str, Any]:
@@ -126,13 +118,12 @@ def report(request: HttpRequest) -> HttpResponse:
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
-            by_code = {c.code: c for c in categories}
             is_mobile = access.is_mobile_grid_member(user)
             try:
                 intake = services.case_create(
                     reporter=user,
                     source=Case.Source.MOBILE if is_mobile else Case.Source.RESIDENT,
-                    category=by_code.get(d["category"]),
+                    category=d["category"],
                     description=d["description"],
                     lon=d["lon"],
                     lat=d["lat"],
@@ -144,7 +135,19 @@ def report(request: HttpRequest) -> HttpResponse:
                     client=request.META.get("REMOTE_ADDR", ""),
                 )
             except ApplicationError as exc:
-                form.add_service_error(exc)
+                if exc.code == "idempotency_key_reused":
+                    # This rendering of the form was sent before with other details (the back button,
+                    # then edits): say so, and let the next send file a new report.
+                    form.add_error(
+                        None,
+                        _(
+                            "This form was already sent with other details. Check them and send again: it will be filed as a new report."
+                        ),
+                    )
+                    form.data = form.data.copy()
+                    form.data["idempotency_key"] = ReportForm.new_key()
+                else:
+                    form.add_service_error(exc)
             else:
                 _remember_report(request, intake.case.tracking_number)
                 return redirect(f"{reverse('cases:report')}?done={intake.case.tracking_number}")
@@ -156,7 +159,7 @@ def report(request: HttpRequest) -> HttpResponse:
     photo_codes = [c.code for c in categories if c.photo_required]
     context = {
         "form": form,
-        "groups": _category_groups(categories),
+        "groups": category_list.groups(categories),
         "selected_category": selected,
         "selected_needs_photo": selected in photo_codes,
         "files_dropped": files_dropped,

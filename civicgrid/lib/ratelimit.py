@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from django.core.cache import cache
@@ -24,3 +25,12 @@ def allow(key: str, *, limit: int, window: int) -> bool:
         cache.set(bucket, 1, timeout=window + 5)
         return True
     return hits <= limit
+
+
+def give_back(key: str, *, window: int) -> None:
+    """Take back one hit counted by `allow` in the current window (a request that turned out not to
+    count, such as a retry answered with the first result)."""
+    bucket = f"ratelimit:{key}:{int(time.time() // window)}"
+    # Expired, or counted in the previous window: nothing to take back.
+    with contextlib.suppress(ValueError):
+        cache.decr(bucket)

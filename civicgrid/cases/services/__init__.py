@@ -10,7 +10,7 @@
 from civicgrid.cases.services.acting import AppointmentIn, case_act, case_comment, dispatch_input_errors
 from civicgrid.cases.services.intake import Intake, case_create
 from civicgrid.cases.services.notifying import notifications_mark_read, notify, queue_owners, supervisors
-from civicgrid.cases.services.photos import photos_clean
+from civicgrid.cases.services.photos import photos_check_count, photos_clean
 from civicgrid.cases.services.sweeping import SweepResult, cases_sweep
 from civicgrid.cases.workflow import allowed_actions
 
@@ -26,6 +26,7 @@ __all__ = [
     "dispatch_input_errors",
     "notifications_mark_read",
     "notify",
+    "photos_check_count",
     "photos_clean",
     "queue_owners",
     "supervisors",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import sql
+from civicgrid.cases import categories
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -28,7 +30,7 @@ from civicgrid.cases.services.notifying import notify_step
 from civicgrid.cases.services.photos import _photos_save, photos_clean
 from civicgrid.cases.workflow import step_due
 from civicgrid.core.errors import ApplicationError, PermissionDenied
-from civicgrid.lib import ratelimit, rows
+from civicgrid.lib import ratelimit
 from civicgrid.places import routing
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ State = Case.State
 # Django computes `Choices.values` on every access; intake checks these on every report.
 SOURCES = frozenset(Case.Source.values)
 PRIORITIES = frozenset(Case.Priority.values)
+# Reports are counted per person or address per hour (CASE_INTAKE_*_PER_HOUR).
+RATE_WINDOW = 3600
 
 # ---------------------------------------------------------------------------------------------
 # Intake
@@ -80,16 +84,62 @@ class Intake:
     location: routing.Location | None = None
 
 
+# Sources where staff record a case for someone else: never the recorder's own report.
+STAFF_SOURCES = frozenset(
+    {Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION, Case.Source.PATROL}
+)
+# A photo is required of people on the spot; a hotline caller or a liaison group has none to send.
+ON_THE_SPOT_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL})
+
+
 def _scoped_key(submitter: User | None, key: str) -> str:
-    # Keys are per client: two people who happen to pick the same key must not see each other's case.
+    # Keys are per signed-in client; anonymous clients share one namespace, where the request's
+    # fingerprint keeps one client's retry from being answered with another client's case.
     return f"{submitter.pk if submitter else 'anon'}:{key}"
+
+
+def request_fingerprint(
+    *,
+    source: str,
+    category: str,
+    lon: float,
+    lat: float,
+    description: str,
+    address: str,
+    photo_hashes: Sequence[str],
+    reporter_name: str,
+    reporter_phone: str,
+    is_public: bool,
+    priority: str,
+    external_ref: str,
+) -> str:
+    """Return a hash of the normalized fields that make a report: the same request gives the same hash.
+
+    The point is WGS-84 rounded to about 1 cm, so one point sent in another coordinate system or
+    with more digits is still the same report.
+    """
+    fields = [
+        source,
+        category,
+        round(lon, 7),
+        round(lat, 7),
+        description,
+        address,
+        list(photo_hashes),
+        reporter_name,
+        reporter_phone,
+        bool(is_public),
+        priority,
+        external_ref,
+    ]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
 def case_create(
     *,
     reporter: User | None,
     source: str,
-    category: Category,
+    category: Category | str | None,
     description: str,
     lon: Any,
     lat: Any,
@@ -108,23 +158,55 @@ def case_create(
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
-    1. Check the input and clean the photos (nothing is written when anything is wrong).
-    2. Return the existing case for a known idempotency key or external reference.
-    3. Route the point (a point outside every grid is kept, unrouted, for the nearest region).
-    4. In one transaction: tracking number, the case, its "report" event (with `event_data`, e.g. when a
-       12345 order was received), photos, and a notification to each person whose queue it lands in.
+    Every intake door (report page, API, 12345 orders and imports, Open311) calls this with what it
+    got, and every intake rule is here:
+
+    1. Check the input: the source against the actor (staff record for others, mobile grid members
+       report as such), staff-only fields (a reporter's name, urgent, an external reference), the
+       category (`categories.eligible`, from a code or a Category), the text, phone and photo count.
+       Nothing is written when anything is wrong.
+    2. Route the point (a point outside every grid is kept, unrouted, for the nearest region), clean
+       the photos and take the request's fingerprint.
+    3. Insert first, in one transaction: tracking number, the case with its (scoped) idempotency key and
+       fingerprint, its "report" event (with `event_data`, e.g. when a 12345 order was received),
+       photos, and a notification to each person whose queue it lands in.
+    4. When the key or the external reference is taken (a retry, or a concurrent submission that won),
+       read that case back: the same request returns it; the key with another request is refused
+       (422, `idempotency_key_reused`), saying nothing of the other case. An external reference (a
+       12345 order number) returns its case even if the order reads differently now.
     """
     actor = actor or reporter
     if source not in SOURCES:
         raise ApplicationError(_("Unknown source “%(source)s”.") % {"source": source}, code="invalid_source")
-    staff_sources = (Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION, Case.Source.PATROL)
-    if source in staff_sources and not case_access.can_intake(actor):
-        raise PermissionDenied(_("Only staff may record cases from this source."))
+    reporter_name = (reporter_name or "").strip()[:50]
+    external_ref = (external_ref or "").strip()[:64]
+    is_staff = False
+    if source in STAFF_SOURCES:
+        case_access.check_intake(actor)
+        is_staff = True
+        # A case recorded for someone else is not the recorder's own report; the event names the recorder.
+        reporter = None
+    elif reporter_name or external_ref or priority == Case.Priority.URGENT:
+        # Asked only when it matters: a resident's plain report never looks up roles.
+        is_staff = case_access.can_intake(actor)
     if source == Case.Source.MOBILE and not case_access.is_mobile_grid_member(actor):
         raise PermissionDenied(_("Only mobile grid members report as mobile grid members."))
     errors = {}
-    if category is None or category.parent_id is None or not category.is_active:
-        errors["category"] = _("Choose a category from the list.")
+    if not is_staff:
+        if reporter_name:
+            errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
+        if priority == Case.Priority.URGENT:
+            errors["priority"] = _("Only staff mark a report urgent; urgent categories are urgent anyway.")
+        if external_ref:
+            errors["external_ref"] = _("Only staff give an external reference.")
+    chosen = categories.eligible(category)
+    if chosen is None:
+        code = category.code if isinstance(category, Category) else (category or "").strip()
+        errors["category"] = (
+            _("No category with the code “%(code)s” to choose.") % {"code": code[:20]}
+            if code
+            else _("Choose a category from the list.")
+        )
     description = (description or "").strip()
     if not description:
         errors["description"] = _("Describe the problem.")
@@ -137,35 +219,53 @@ def case_create(
         errors["priority"] = _("Unknown priority.")
     if idempotency_key and not IDEMPOTENCY_KEY_RE.match(idempotency_key):
         errors["idempotency_key"] = _("An idempotency key has 8 to 80 letters, digits or . _ : -")
-    # A photo is required of people on the spot; a hotline caller or a liaison group has none to send.
-    on_the_spot = source in (Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL)
-    if (
-        category is not None
-        and "category" not in errors
-        and category.photo_required
-        and on_the_spot
-        and not photos
-    ):
+    if chosen is not None and chosen.photo_required and source in ON_THE_SPOT_SOURCES and not photos:
         errors["photos"] = _("This category needs at least one photo.")
     if errors:
         raise ApplicationError(
             _("Please correct the marked fields."), code="invalid", extra={"fields": errors}
         )
+    assert chosen is not None
+    address = (address or "").strip()[:200]
     scoped_key = _scoped_key(actor, idempotency_key) if idempotency_key else None
-    existing = _existing(scoped_key, source, external_ref)
-    if existing:
-        return Intake(existing, False)
-    _check_rate(actor, source, client)
+    limited = None
+    rate_key = None
+    try:
+        rate_key = _check_rate(actor, source, client)
+    except ApplicationError as exc:
+        # A retry of an accepted report is still answered when its sender is at the limit (below).
+        if scoped_key is None:
+            raise
+        limited = exc
     location = routing.locate(lon, lat, crs=crs)
     cleaned = photos_clean(photos)
+    fingerprint = request_fingerprint(
+        source=source,
+        category=chosen.code,
+        lon=location.lon,
+        lat=location.lat,
+        description=description,
+        address=address,
+        photo_hashes=[p.sha256 for p in cleaned],
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        is_public=is_public,
+        priority=priority,
+        external_ref=external_ref,
+    )
+    if limited is not None:
+        existing = _existing(scoped_key, source, external_ref, fingerprint)
+        if existing is None:
+            raise limited
+        return Intake(existing, False)
     now = timezone.now()
     # Everything but the writes is done before the transaction: on SQLite it holds the database's
     # write lock from its first statement (BEGIN IMMEDIATE), so other writers wait for it.
     case = Case(
         source=source,
-        category=category,
+        category=chosen,
         description=description,
-        address=(address or "").strip()[:200],
+        address=address,
         lon=location.lon,
         lat=location.lat,
         input_crs=crs,
@@ -175,12 +275,13 @@ def case_create(
         town_id=location.town.id if location.town else None,
         district_id=location.district.id if location.district else None,
         reporter=reporter,
-        reporter_name=(reporter_name or "").strip()[:50],
+        reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         is_public=is_public,
-        priority=Case.Priority.URGENT if category.is_urgent else priority,
-        external_ref=(external_ref or "").strip()[:64],
+        priority=Case.Priority.URGENT if chosen.is_urgent else priority,
+        external_ref=external_ref,
         idempotency_key=scoped_key,
+        request_fingerprint=fingerprint if scoped_key else "",
     )
     case.step_due_at = step_due(case, State.REPORTED, now)
     event = CaseEvent(
@@ -194,49 +295,70 @@ def case_create(
     try:
         with transaction.atomic():
             case.tracking_number = _next_tracking_number(now)
-            # The two INSERTs of every report, with statements built once (civicgrid.lib.rows).
-            rows.insert(case)
+            # Insert first: the unique key (or order number) refuses a second case for one request.
+            case.save(force_insert=True)
             event.case = case
-            rows.insert(event)
+            event.save(force_insert=True)
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
             # In-app notifications are rows of this database: written with the case, never lost apart.
             notify_step(case, State.REPORTED)
     except IntegrityError:
-        # A concurrent submission with the same key or order number won the race: return its case.
-        existing = _existing(scoped_key, source, external_ref)
+        # The key or order number is taken: a retry, or a concurrent submission that won the race.
+        existing = _existing(scoped_key, source, external_ref, fingerprint)
         if existing is None:
             raise
+        if rate_key is not None:
+            # A retry of an accepted report does not count against its sender's limit.
+            ratelimit.give_back(rate_key, window=RATE_WINDOW)
         return Intake(existing, False)
     return Intake(case, True, location)
 
 
-def _check_rate(actor: User | None, source: str, client: str) -> None:
-    """Refuse a flood of reports from one person or, when anonymous, one client address.
+def _check_rate(actor: User | None, source: str, client: str) -> str | None:
+    """Refuse a flood of reports from one person or, when anonymous, one client address; return the
+    key the report was counted under (None when not counted).
 
-    Staff recording hotline orders or liaison-group cases are not limited; a retry of an accepted
-    report never counts (it returned above).
+    Staff recording hotline orders or liaison-group cases are not limited.
     """
     if source not in (Case.Source.RESIDENT, Case.Source.MOBILE):
-        return
+        return None
     if actor is not None and actor.is_authenticated:
         key, limit = f"intake:user:{actor.pk}", settings.CASE_INTAKE_USER_PER_HOUR
     elif client:
         key, limit = f"intake:client:{client}", settings.CASE_INTAKE_ANONYMOUS_PER_HOUR
     else:
-        return
-    if not ratelimit.allow(key, limit=limit, window=3600):
+        return None
+    if limit <= 0:
+        return None
+    if not ratelimit.allow(key, limit=limit, window=RATE_WINDOW):
         raise ApplicationError(
             _("Too many reports from here in the last hour. Please try again later."),
             code="rate_limited",
             status=429,
         )
+    return key
 
 
-def _existing(scoped_key: str | None, source: str, external_ref: str) -> Case | None:
-    # Intake's hot path: id look-ups in hand-written SQL; the case is loaded only when there is one.
-    case_id = None
+def _existing(scoped_key: str | None, source: str, external_ref: str, fingerprint: str) -> Case | None:
+    """Return the case already filed with this key or order number, or None.
+
+    A case found by its key must have been filed by the same request; otherwise the key is refused
+    without a word about that case (another anonymous client may have chosen the same key).
+    """
     if scoped_key:
-        case_id = sql.case_id_by_key(scoped_key)
-    if case_id is None and external_ref:
-        case_id = sql.case_id_by_external_ref(source, external_ref.strip())
-    return Case.objects.get(pk=case_id) if case_id is not None else None
+        case = Case.objects.filter(idempotency_key=scoped_key).first()
+        if case is not None:
+            if case.request_fingerprint != fingerprint:
+                raise ApplicationError(
+                    _(
+                        "This idempotency key was already used for a different report. "
+                        "Send a new report with a new key."
+                    ),
+                    code="idempotency_key_reused",
+                    extra={"field": "idempotency_key"},
+                    status=422,
+                )
+            return case
+    if external_ref:
+        return Case.objects.filter(source=source, external_ref=external_ref).first()
+    return None

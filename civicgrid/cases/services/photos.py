@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
@@ -20,25 +19,27 @@ from civicgrid.core.errors import ApplicationError
 from civicgrid.lib.images import CleanImage, ImageError, clean_image
 
 logger = logging.getLogger(__name__)
-PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
-IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,80}$")
-State = Case.State
-# Django computes `Choices.values` on every access; intake checks these on every report.
-SOURCES = frozenset(Case.Source.values)
-PRIORITIES = frozenset(Case.Priority.values)
 
 # ---------------------------------------------------------------------------------------------
 # Photos
 
 
-def photos_clean(files: Sequence[BinaryIO | bytes]) -> list[CleanImage]:
-    """Validate and strip every uploaded photo, before any transaction starts (it is CPU work)."""
-    if len(files) > settings.CASE_PHOTO_MAX_COUNT:
+def photos_check_count(count: int) -> None:
+    """Refuse more photos than one report or action may carry (CASE_PHOTO_MAX_COUNT).
+
+    Called by `photos_clean`, and by the API before it decodes base64 photos it would refuse anyway.
+    """
+    if count > settings.CASE_PHOTO_MAX_COUNT:
         raise ApplicationError(
             _("At most %(n)d photos can be attached.") % {"n": settings.CASE_PHOTO_MAX_COUNT},
             code="too_many_photos",
             extra={"field": "photos"},
         )
+
+
+def photos_clean(files: Sequence[BinaryIO | bytes]) -> list[CleanImage]:
+    """Validate and strip every uploaded photo, before any transaction starts (it is CPU work)."""
+    photos_check_count(len(files))
     cleaned = []
     for number, item in enumerate(files, start=1):
         name = getattr(item, "name", "") or ""

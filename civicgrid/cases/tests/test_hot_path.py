@@ -1,23 +1,21 @@
-"""What intake's hot path relies on: the category copy, the hand-written SQL and one-statement inserts."""
+"""What intake's hot path relies on: the category copy and the hand-written notification SQL."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.models.signals import post_save
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicgrid.accounts.models import RoleAssignment
 from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.cases import categories, notices, services, sql
-from civicgrid.cases.models import Case, CaseEvent, Category, Notification
-from civicgrid.lib import rows
+from civicgrid.cases.models import Category, CategoryRevision, Notification
 from conftest import PASSWORD
 
-from .conftest import jpeg, report
+from .conftest import report
 
 # ---------------------------------------------------------------------------------------------
 # The category copy
@@ -27,59 +25,101 @@ def test_reportable_categories_are_active_minor_classes_in_order(world):
     listed = categories.reportable()
     expected = list(
         Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True).order_by(
-            "parent__sort", "sort", "code"
+            "parent__sort", "parent__code", "sort", "code"
         )
     )
     assert [c.pk for c in listed] == [c.pk for c in expected]
     assert all(c.parent_id for c in listed)
-    assert categories.reportable_by_code(" c0201 ").code == "C0201"
-    assert categories.reportable_by_code("E01") is None  # a major class is not chosen
-    assert categories.reportable_by_code("NOPE") is None
+    assert categories.eligible(" c0201 ").code == "C0201"
+    assert categories.eligible(Category.objects.get(code="C0201")).code == "C0201"
+    assert categories.eligible("E01") is None  # a major class is not chosen
+    assert categories.eligible("NOPE") is None
+    assert categories.eligible("") is None and categories.eligible(None) is None
+
+
+def test_groups_are_the_major_classes_with_their_minor_classes(world):
+    groups = categories.groups()
+    assert [minor.pk for group in groups for minor in group.minors] == [c.pk for c in categories.reportable()]
+    for major, minors in groups:
+        assert major.parent_id is None and major.is_active
+        assert minors and all(minor.parent_id == major.pk for minor in minors)
+    # Written independently of the function: each active major class with a reportable minor class, once.
+    majors = {c.parent_id for c in categories.reportable()}
+    assert sorted(g.major.pk for g in groups) == sorted(majors)
 
 
 def test_the_copy_is_read_once_then_kept(world, settings):
     settings.CATEGORY_CACHE_SECONDS = 60
     categories.reportable()
     with CaptureQueriesContext(connection) as queries:
-        categories.reportable_by_code("C0201")
+        categories.eligible("C0201")
         categories.reportable()
+        categories.groups()
     assert len(queries) == 0
 
 
 def test_an_edit_in_this_process_is_seen_at_once(world, settings):
     settings.CATEGORY_CACHE_SECONDS = 3600
-    assert categories.reportable_by_code("C0201") is not None
+    assert categories.eligible("C0201") is not None
     category = Category.objects.get(code="C0201")
     category.is_active = False
     category.save()
-    assert categories.reportable_by_code("C0201") is None
+    assert categories.eligible("C0201") is None
     category.is_active = True
     category.name = "改过的名称"
     category.save()
-    assert categories.reportable_by_code("C0201").name == "改过的名称"
+    assert categories.eligible("C0201").name == "改过的名称"
 
 
-def test_an_edit_by_another_process_is_seen_after_the_refresh_interval(world, settings):
-    settings.CATEGORY_CACHE_SECONDS = 3600
-    assert categories.reportable_by_code("C0201") is not None
-    # Another process's edit sends no signal here: an UPDATE stands in for it.
-    Category.objects.filter(code="C0201").update(is_active=False)
-    assert categories.reportable_by_code("C0201") is not None
-    settings.CATEGORY_CACHE_SECONDS = 0
-    assert categories.reportable_by_code("C0201") is None
+def test_an_edit_bumps_the_revision_in_its_transaction(world):
+    before = CategoryRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0
+    category = Category.objects.get(code="C0201")
+    category.name = "改过的名称"
+    category.save()
+    assert CategoryRevision.objects.get(pk=1).revision == before + 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        category.name = "又改了"
+        category.save()
+        raise RuntimeError("rolled back")
+    assert CategoryRevision.objects.get(pk=1).revision == before + 1
 
 
-def test_a_deactivated_category_is_refused_by_the_api(world, client, settings):
-    settings.CATEGORY_CACHE_SECONDS = 3600
-    Category.objects.filter(code="C0201").update(is_active=False)
+def test_another_process_reloads_when_the_revision_moved(world, settings, monkeypatch):
+    """Another process is simulated by keeping this process's copy as it was before the edit."""
+    settings.CATEGORY_CACHE_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr(categories, "_clock", lambda: clock[0])
+    assert categories.eligible("C0201") is not None
+    other_process = categories._copy
+    category = Category.objects.get(code="C0201")
+    category.is_active = False
+    category.save()  # bumps the revision; this process's copy is cleared by the signal
+    monkeypatch.setattr(categories, "_copy", other_process)  # the other process saw no signal
+    clock[0] += 4
+    assert categories.eligible("C0201") is not None  # not checked again within the interval
+    clock[0] += 2
+    with CaptureQueriesContext(connection) as queries:
+        assert categories.eligible("C0201") is None  # the revision moved: reloaded
+    assert len(queries) == 2  # the revision, then the categories
+    clock[0] += 6
+    with CaptureQueriesContext(connection) as queries:
+        assert categories.eligible("C0201") is None
+    assert len(queries) == 1  # the revision only: it has not moved, the copy is kept
+
+
+def test_a_copy_loaded_before_any_revision_reloads_after_the_first_edit(world, settings, monkeypatch):
+    settings.CATEGORY_CACHE_SECONDS = 5
+    CategoryRevision.objects.all().delete()
     categories.invalidate()
-    response = client.post(
-        "/api/v1/cases/",
-        {"category": "C0201", "description": "坑", "lon": 120.705, "lat": 31.605},
-        content_type="application/json",
-    )
-    assert response.status_code == 400
-    assert "category" in response.json()["extra"]["fields"]
+    clock = [1000.0]
+    monkeypatch.setattr(categories, "_clock", lambda: clock[0])
+    assert categories.eligible("C0201") is not None
+    other_process = categories._copy
+    Category.objects.filter(code="C0201").update(is_active=False)
+    categories.bump_revision()  # what an edit's signal does, without this process's local clearing
+    monkeypatch.setattr(categories, "_copy", other_process)
+    clock[0] += 6
+    assert categories.eligible("C0201") is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,75 +196,8 @@ def test_notify_writes_many_rows_in_batches(world, category, monkeypatch):
     assert Notification.objects.filter(case=case, message=notices.REJECTED).count() == 3
 
 
-def test_idempotency_and_external_reference_lookups(world, category):
-    first = report(world, category, idempotency_key="key-00000001")
-    again = services.case_create(
-        reporter=world.resident,
-        source="resident",
-        category=category,
-        description="再次提交",
-        lon=120.705,
-        lat=31.605,
-        photos=[jpeg()],
-        idempotency_key="key-00000001",
-    )
-    assert again.created is False and again.case.pk == first.pk
-    assert sql.case_id_by_key(f"{world.resident.pk}:key-00000001") == first.pk
-    assert sql.case_id_by_key("anon:key-00000001") is None
-    assert sql.case_id_by_external_ref("hotline", "12345-1") is None
-
-
 # ---------------------------------------------------------------------------------------------
-# One-statement inserts
-
-
-def test_rows_insert_stores_what_save_stores(world, category):
-    made = report(world, category)
-    twin = Case(
-        tracking_number="20991231-0001",
-        source=made.source,
-        category=category,
-        description=made.description,
-        lon=made.lon,
-        lat=made.lat,
-        grid_id=made.grid_id,
-        village_id=made.village_id,
-        town_id=made.town_id,
-        district_id=made.district_id,
-        reporter=world.resident,
-        step_due_at=made.step_due_at,
-    )
-    rows.insert(twin)
-    assert twin.pk and not twin._state.adding
-    assert twin.created_at is not None and twin.updated_at is not None
-    stored = Case.objects.get(pk=twin.pk)
-    skip = {"id", "tracking_number", "created_at", "updated_at", "idempotency_key", "reporter_phone"}
-    for field in Case._meta.concrete_fields:
-        if field.attname not in skip:
-            assert getattr(stored, field.attname) == getattr(made, field.attname), field.attname
-    assert stored.created_at == twin.created_at
-
-    event = CaseEvent(
-        case=twin, actor=world.resident, action="report", to_state="reported", data={"中文": [1, 2]}
-    )
-    rows.insert(event)
-    stored_event = CaseEvent.objects.get(pk=event.pk)
-    assert stored_event.data == {"中文": [1, 2]} and stored_event.at == event.at
-
-
-def test_rows_insert_falls_back_to_save_for_models_with_receivers(world, category):
-    seen = []
-
-    def receiver(sender, instance, created, **kwargs):
-        seen.append((instance.pk, created))
-
-    post_save.connect(receiver, sender=Notification)
-    try:
-        case = report(world, category)
-        note = rows.insert(Notification(user=world.resident, case=case, kind="update", text="t"))
-    finally:
-        post_save.disconnect(receiver, sender=Notification)
-    assert seen == [(note.pk, True)]
+# Statements per report
 
 
 @pytest.mark.parametrize("n_owners", [0, 2])
@@ -249,6 +222,7 @@ def test_intake_statement_count(world, category, n_owners, settings):
             idempotency_key="key-statement-count",
         )
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
-    # key look-up, counter, case, event, and the queue's notifications (found and written in one)
-    assert len(statements) == 5, statements
+    # counter, case (insert first: no key look-up), event, and the queue's notifications (found and
+    # written in one)
+    assert len(statements) == 4, statements
     assert Notification.objects.filter(case__idempotency_key="anon:key-statement-count").count() == n_owners

@@ -82,39 +82,28 @@ def test_it_refuses_a_point_far_outside_the_service_area(cw, category):
 
 
 def test_it_returns_the_first_case_for_a_retried_idempotency_key_per_reporter(cw, category):
-    first = services.case_create(
-        reporter=cw.resident,
-        source="resident",
-        category=category,
-        description="坑",
-        lon=120.705,
-        lat=31.605,
-        photos=[jpeg()],
-        idempotency_key="retry-key-123",
-    )
-    again = services.case_create(
-        reporter=cw.resident,
-        source="resident",
-        category=category,
-        description="坑（重试）",
-        lon=120.705,
-        lat=31.605,
-        photos=[jpeg()],
-        idempotency_key="retry-key-123",
-    )
+    def submit(reporter, description="坑", source="resident"):
+        return services.case_create(
+            reporter=reporter,
+            source=source,
+            category=category,
+            description=description,
+            lon=120.705,
+            lat=31.605,
+            photos=[jpeg()],
+            idempotency_key="retry-key-123",
+        )
+
+    first = submit(cw.resident)
+    again = submit(cw.resident)
     assert (first.created, again.created) == (True, False)
     assert again.case.pk == first.case.pk
-    other = services.case_create(
-        reporter=cw.grid_worker,
-        source="grid_patrol",
-        category=category,
-        description="坑",
-        lon=120.705,
-        lat=31.605,
-        photos=[jpeg()],
-        idempotency_key="retry-key-123",
-    )
+    with pytest.raises(ApplicationError) as reused:
+        submit(cw.resident, description="坑（改过）")
+    assert reused.value.code == "idempotency_key_reused" and reused.value.status == 422
+    other = submit(cw.grid_worker, source="grid_patrol")
     assert other.created and other.case.pk != first.case.pk
+    assert Case.objects.count() == 2
 
 
 def test_it_keeps_staff_sources_to_staff(cw, category):

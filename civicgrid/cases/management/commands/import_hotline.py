@@ -10,9 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civicgrid.cases import access, hotline
-from civicgrid.cases.models import Category
-from civicgrid.core.errors import ApplicationError
+from civicgrid.cases import hotline
+from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.core.progress import command_progress
 
 
@@ -40,10 +39,6 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
-        if not access.can_intake(user):
-            raise CommandError(
-                _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
-            )
         path = Path(options["file"])
         # Every row is read and parsed before anything is written, so a broken file writes nothing.
         try:
@@ -57,7 +52,6 @@ class Command(BaseCommand):
             except ApplicationError as exc:
                 orders.append((row.number, hotline.error_text(exc)))
 
-        categories = {c.code: c for c in Category.objects.all()}
         commit = options["commit"]
         run = hotline.order_import if commit else hotline.order_try
         progress = command_progress(self.stderr, disabled=options["no_progress"])
@@ -77,7 +71,12 @@ class Command(BaseCommand):
                 )
                 continue
             try:
-                intake = run(order=order, user=user, categories=categories)
+                intake = run(order=order, user=user)
+            except PermissionDenied:
+                # Intake decides who may record cases for others; refused once, refused for every row.
+                raise CommandError(
+                    _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
+                ) from None
             except ApplicationError as exc:
                 counts["failed"] += 1
                 self.stdout.write(
