@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "civicgrid.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
@@ -34,3 +36,10 @@ class AccountsConfig(AppConfig):
                 "agency.delete": _("Agency deleted"),
             }
         )
+
+
+class CivicGridAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with a site whose sign-in goes through the same lockout as the site's."""
+
+    default = False
+    default_site = "civicgrid.accounts.admin_site.CivicGridAdminSite"
