@@ -156,8 +156,11 @@ class ApiErrorMiddleware:
         else:
             message, code = _("The request could not be read."), "bad_request"
         converted = api_error(status, message, code, extra)
-        if "Allow" in response:
-            converted["Allow"] = response["Allow"]
+        # Keep what the layers below set (Allow, security headers, cookies); only the body changes.
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                converted[header] = value
+        converted.cookies = response.cookies
         return converted
 
 
