@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router
 
@@ -66,9 +64,17 @@ def detail(request: HttpRequest, code: Text):
 
 @router.get(
     "/{code}/export.geojson",
-    response={200: dict[str, Any], **errors(400, 401, 404)},
+    response=errors(400, 401, 404),
     auth=signed_in,
     summary="GeoJSON of a place and everything under it",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A GeoJSON FeatureCollection (a file download)",
+                "content": {"application/geo+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
 )
 def export(request: HttpRequest, code: Text):
     """Export the subtree in the format `import_places` reads, so an export can be imported elsewhere."""
