@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from civicgrid.cases.transitions import ACTIONS
+from civicgrid.cases.workflow import ACTIONS
 from civicgrid.places.models import Place
 
 EXAMPLES = 14
