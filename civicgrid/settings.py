@@ -64,7 +64,7 @@ ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS") or "127.0.0.1,localhos
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicgrid.accounts.apps.CivicGridAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,15 +81,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every error under /api/ (from any layer below) leaves as the API's JSON.
+    "civicgrid.core.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "civicgrid.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "civicgrid.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads form bodies: the body limit comes first.
+    "civicgrid.core.middleware.RequestGuardMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civicgrid.core.middleware.ApplicationErrorMiddleware",
 ]
@@ -193,7 +198,6 @@ ROUTING_VILLAGE_RADIUS_KM = env_int("ROUTING_VILLAGE_RADIUS_KM", 3)
 PLACES_OVERLAP_TOLERANCE_M2 = env_int("PLACES_OVERLAP_TOLERANCE_M2", 50)
 # Largest GeoJSON upload accepted on the import page, in bytes.
 PLACES_UPLOAD_MAX_BYTES = env_int("PLACES_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = PLACES_UPLOAD_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Case handling: step windows (hours) outside the category's own deadlines.
@@ -219,11 +223,68 @@ CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)
 CASE_PHOTO_THUMB_PX = env_int("CASE_PHOTO_THUMB_PX", 480)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)
 
+# Request bodies: most requests (forms, JSON) may send this many bytes; larger ones get 413.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# The views that accept uploads take more (by URL name; core.middleware.RequestGuardMiddleware).
+# A report or action sent as JSON carries its photos in base64, 4/3 of their size.
+CASE_UPLOAD_MAX_BYTES = CASE_PHOTO_MAX_COUNT * CASE_PHOTO_MAX_BYTES * 4 // 3 + REQUEST_MAX_BYTES
+REQUEST_MAX_BYTES_BY_VIEW = {
+    "places:import": PLACES_UPLOAD_MAX_BYTES + REQUEST_MAX_BYTES,
+    "cases:report": CASE_UPLOAD_MAX_BYTES,
+    "cases:act": CASE_UPLOAD_MAX_BYTES,
+    "api:case_create": CASE_UPLOAD_MAX_BYTES,
+    "api:case_action": CASE_UPLOAD_MAX_BYTES,
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a proxy that ends TLS, the header it sets to say so, e.g. X-Forwarded-Proto (value https).
+_proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER") or ""
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# HSTS: browsers keep to HTTPS this long once they saw the site over HTTPS (Django sends it on
+# HTTPS answers only). On by default where cookies are secure and DEBUG is off.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE and not DEBUG else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+
+def _tile_source(url: str) -> str:
+    """Return the CSP source of a Leaflet tile URL template: https://{s}.tile.example.org/… → https://*.tile.example.org."""
+    if "://" not in url:
+        return ""
+    scheme, rest = url.split("://", 1)
+    host = rest.split("/", 1)[0]
+    if "{" in host:
+        labels = host.split(".")
+        last_template = max(i for i, label in enumerate(labels) if "{" in label)
+        host = ".".join(["*", *labels[last_template + 1 :]])
+    return f"{scheme}://{host}"
+
+
+# Content-Security-Policy (core.middleware.ContentSecurityPolicyMiddleware): pages run only this
+# site's own scripts and styles (no inline ones); images may also be data: (icons) and blob: (photo
+# previews before upload) and come from the map's tile host. Set to replace the whole policy.
+CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY") or "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        " ".join(["img-src 'self' data: blob:", _tile_source(MAP_TILE_URL)]).strip(),
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# True: send the policy as Content-Security-Policy-Report-Only, to try a changed one without breaking pages.
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 LOGGING = {
     "version": 1,

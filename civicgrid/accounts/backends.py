@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from civicgrid.accounts.models import User
+from civicgrid.accounts.selectors import user_for_login
 
 
 class UsernameOrPhoneBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        login = username.strip()
-        user = User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()
+        user = user_for_login(username)
         if user is None:
             # Run the hasher anyway so a missing account takes as long as a wrong password.
             User().set_password(password)

@@ -1,10 +1,12 @@
-"""Reads of people and their roles: the scope loader of `core.scopes`, and who serves a place."""
+"""Reads of people and their roles: the scope loader of `core.scopes`, who serves a place, who a login names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from civicgrid.accounts.models import RoleAssignment
+from django.db.models import Q
+
+from civicgrid.accounts.models import RoleAssignment, User
 from civicgrid.core.roles import Role
 from civicgrid.core.scopes import Scope
 from civicgrid.lib.privacy import mask_phone
@@ -69,3 +71,14 @@ def place_people(*, user, place: Place) -> list[Person]:
             )
         )
     return people
+
+
+def user_for_login(login: str) -> User | None:
+    """Return the person an account name (any case) or mobile number names, or None.
+
+    Used by the authentication backend and by the sign-in lockout, so both agree on who was meant.
+    """
+    login = (login or "").strip()
+    if not login:
+        return None
+    return User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts import access
 from civicgrid.accounts.models import Agency, ApiToken, LoginThrottle, RoleAssignment, User
+from civicgrid.accounts.selectors import user_for_login
 from civicgrid.core import audit, scopes
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from civicgrid.core.roles import SCOPE_LEVEL, Role
@@ -26,9 +27,16 @@ PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def _throttle_keys(login: str, client_ip: str | None) -> list[str]:
-    keys = [f"login:{login.strip().lower()}"]
+    """Return the counters a sign-in attempt is charged to: the account, then the client address.
+
+    The account is found from whatever was typed (account name or mobile number), so failures by
+    name and by number fill one counter. A login that names nobody gets a counter of its own, so
+    probing for names is limited too.
+    """
+    user = user_for_login(login)
+    keys = [f"user:{user.pk}" if user is not None else f"login:{login.strip().lower()[:150]}"]
     if client_ip:
-        keys.append(f"ip:{client_ip}")
+        keys.append(f"ip:{client_ip[:100]}")
     return keys
 
 
@@ -57,7 +65,9 @@ def _record_failure(keys: list[str]) -> None:
 def user_sign_in(*, request, login: str, password: str, client_ip: str | None = None) -> User:
     """Check a username-or-phone and password, with lockout after repeated failures.
 
-    1. Refuse at once while the account name or the client address is locked.
+    Every door that takes a password (the sign-in page, the admin's sign-in) calls this.
+
+    1. Refuse at once while the account (however it was named) or the client address is locked.
     2. Authenticate; on failure count it against both and refuse with one message for every cause.
     3. On success clear the account's counter.
     """
@@ -324,7 +334,8 @@ def api_token_authenticate(raw: str) -> User | None:
 
 
 def login_failures(login: str) -> int:
-    row = LoginThrottle.objects.filter(key=f"login:{login.strip().lower()}").first()
+    """Return the failed sign-ins counted against the account (or unknown name) `login` names."""
+    row = LoginThrottle.objects.filter(key=_throttle_keys(login, None)[0]).first()
     return row.failures if row else 0
 
 

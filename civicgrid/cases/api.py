@@ -24,10 +24,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 from ninja.errors import ValidationError
-from ninja.utils import check_csrf
 
 from civicgrid.accounts.models import Agency, User
-from civicgrid.api import anyone, signed_in
 from civicgrid.cases import categories as category_list
 from civicgrid.cases import hotline, notices, presenters, selectors, services
 from civicgrid.cases.models import Case, Notification
@@ -50,7 +48,9 @@ from civicgrid.cases.schemas import (
     inline_schema,
 )
 from civicgrid.cases.workflow import ACTIONS
-from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
+from civicgrid.core.api_auth import anyone, errors, signed_in
+from civicgrid.core.errors import ApplicationError, NotFound
+from civicgrid.core.schemas import Text
 from civicgrid.lib.geo import GeometryError, to_wgs84
 from civicgrid.places.models import Place
 
@@ -64,14 +64,6 @@ def _invalid(fields: dict[str, str]) -> ApplicationError:
 def _user(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
-
-
-def _csrf_guard(request: HttpRequest) -> None:
-    """Refuse a cross-site POST riding on a session cookie; `anyone` endpoints skip ninja's own check."""
-    if request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ") or _user(request) is None:
-        return
-    if check_csrf(request) is not None:
-        raise PermissionDenied(_("The CSRF check failed: reload the page and try again."), code="csrf")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,9 +124,12 @@ def _payload(
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form, files = request.POST, request.FILES
-        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+        except RequestDataTooBig:
+            raise ApplicationError(_("The request is too large."), code="too_large", status=413)
+        except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
             raise ApplicationError(
-                _("The form could not be read: %(error)s") % {"error": exc}, code="invalid_form"
+                _("The form could not be read. Send multipart/form-data with its boundary, or JSON."),
+                code="invalid_form",
             )
         data: dict[str, Any] = {}
         for key in form:
@@ -397,8 +392,9 @@ def _public_out(view: presenters.CaseView) -> dict[str, Any]:
 
 @router.post(
     "/",
-    response={200: CaseCreatedOut, 201: CaseCreatedOut},
+    response={200: CaseCreatedOut, 201: CaseCreatedOut, **errors(400, 401, 403, 404, 409, 413, 429)},
     auth=anyone,
+    url_name="case_create",
     summary="Report a problem (create a case)",
     openapi_extra=_request_body(CaseIn),
 )
@@ -419,7 +415,6 @@ def case_create(
     this `Idempotency-Key` before; 422 (`idempotency_key_reused`) when the key came with another report.
     A point outside every grid is still filed, unrouted, for the nearest region (`routed: false`).
     """
-    _csrf_guard(request)
     data, photos = _payload(request)
     payload: CaseIn = _validate(CaseIn, data)
     user = _user(request)
@@ -445,7 +440,12 @@ def case_create(
     return Status(201 if intake.created else 200, _created_out(request, intake.case, intake.location))
 
 
-@router.get("/", response=CaseListOut, auth=signed_in, summary="List the cases in your area")
+@router.get(
+    "/",
+    response={200: CaseListOut, **errors(400, 401)},
+    auth=signed_in,
+    summary="List the cases in your area",
+)
 def case_list(request: HttpRequest, params: Query[CaseListQuery]):
     """Return the cases you may see, overdue first, then by step deadline; with the total count.
 
@@ -494,7 +494,10 @@ def case_list(request: HttpRequest, params: Query[CaseListQuery]):
 
 
 @router.get(
-    "/categories", response=list[MajorCategoryOut], auth=anyone, summary="Categories a report may choose"
+    "/categories",
+    response={200: list[MajorCategoryOut], **errors(400, 401)},
+    auth=anyone,
+    summary="Categories a report may choose",
 )
 def categories(request: HttpRequest, params: Query[CategoriesQuery]):
     """Return the major classes (大类) with the minor classes (小类) valid at a point, or everywhere."""
@@ -527,7 +530,12 @@ def categories(request: HttpRequest, params: Query[CategoriesQuery]):
     ]
 
 
-@router.get("/notifications", response=NotificationListOut, auth=signed_in, summary="My notifications")
+@router.get(
+    "/notifications",
+    response={200: NotificationListOut, **errors(400, 401)},
+    auth=signed_in,
+    summary="My notifications",
+)
 def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
     """Return your notifications, newest first, with the total and the number unread."""
     qs = selectors.notifications_for(user=request.user, unread_only=params.unread)
@@ -552,7 +560,7 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
 
 @router.post(
     "/notifications/read",
-    response=NotificationsReadOut,
+    response={200: NotificationsReadOut, **errors(400, 401, 403, 413)},
     auth=signed_in,
     summary="Mark my notifications read",
 )
@@ -566,11 +574,11 @@ def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
 
 @router.get(
     "/public/{number}",
-    response=PublicCaseOut,
+    response={200: PublicCaseOut, **errors(400, 404)},
     auth=None,
     summary="Public status of a case (no personal data)",
 )
-def public_status(request: HttpRequest, number: str):
+def public_status(request: HttpRequest, number: Text):
     """Return what anyone may see of a public case: its public steps and times, the replies to its
     reporter (a resolution, a rejection's reason), report and result thumbnails, the point to about
     100 m. No names, no phones, no internal notes; the public status page shows the same."""
@@ -579,7 +587,7 @@ def public_status(request: HttpRequest, number: str):
 
 @router.post(
     "/hotline/orders",
-    response={200: CaseCreatedOut, 201: CaseCreatedOut},
+    response={200: CaseCreatedOut, 201: CaseCreatedOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Receive a 12345 hotline order",
 )
@@ -601,12 +609,12 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
 
 @router.get(
     "/{number}",
-    response=CaseDetailOut,
+    response={200: CaseDetailOut, **errors(400, 401, 404)},
     auth=signed_in,
     url_name="case_detail",
     summary="A case with its record, photos and the actions open to you",
 )
-def case_detail(request: HttpRequest, number: str):
+def case_detail(request: HttpRequest, number: Text):
     """Return a case you may see, as you may see it (the same picture as its page).
 
     The staff of the case get every step with names, notes and data; the reporter is masked (in the
@@ -649,12 +657,13 @@ def _resolve(payload: ActionIn) -> _Refs:
 
 @router.post(
     "/{number}/actions/{action}",
-    response={200: CaseDetailOut, 204: None},
+    response={200: CaseDetailOut, 204: None, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
+    url_name="case_action",
     summary="Apply a workflow action to a case",
     openapi_extra=_request_body(ActionIn),
 )
-def case_action(request: HttpRequest, number: str, action: str):
+def case_action(request: HttpRequest, number: Text, action: Text):
     """Apply one action (accept, dispatch, sign, resolve, rate, ...) and return the updated case.
 
     Send JSON or multipart/form-data; in a form, `co_agencies` may repeat and `appointment` may be a
@@ -702,11 +711,11 @@ def case_action(request: HttpRequest, number: str, action: str):
 
 @router.post(
     "/{number}/comments",
-    response={201: CaseDetailOut},
+    response={201: CaseDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Comment on a case",
 )
-def case_comment(request: HttpRequest, number: str, payload: CommentIn):
+def case_comment(request: HttpRequest, number: Text, payload: CommentIn):
     """Add a note to the record of an open case you may see.
 
     A staff comment is internal to the staff of the case unless `reply` is true: then it answers the

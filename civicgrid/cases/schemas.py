@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
+
+from civicgrid.cases.models import Case
+from civicgrid.core.schemas import InputSchema
+
+Crs = Literal["wgs84", "gcj02", "bd09"]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -18,11 +23,18 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+# Lists page by offset up to here; past it (10,000 pages of 100) narrow the filters instead.
+MAX_PAGE = 10_000
+MAX_OFFSET = MAX_PAGE * 100
+# Ids are 64-bit signed integers in the database.
+MAX_ID = 2**63 - 1
+
+
 # ---------------------------------------------------------------------------------------------
 # Intake
 
 
-class CaseIn(Schema):
+class CaseIn(InputSchema):
     """A new report. Sent as JSON (photos as base64) or as multipart/form-data (photos as files)."""
 
     model_config = ConfigDict(
@@ -35,7 +47,7 @@ class CaseIn(Schema):
     description: str = Field("", description="What is wrong, up to 2000 characters")
     lon: float = Field(..., description="Longitude in `crs`")
     lat: float = Field(..., description="Latitude in `crs`")
-    crs: str = Field("wgs84", description="wgs84 (GPS), gcj02 (WeChat, AMap) or bd09 (Baidu)")
+    crs: Crs = Field("wgs84", description="wgs84 (GPS), gcj02 (WeChat, AMap) or bd09 (Baidu)")
     address: str = Field("", max_length=200, description="Address or landmark, as the reporter says it")
     reporter_phone: str = Field("", description="Optional contact phone; never shown publicly")
     reporter_name: str = Field(
@@ -46,8 +58,10 @@ class CaseIn(Schema):
     is_public: bool = Field(
         True, description="Show the case (without personal data) on the public status page"
     )
-    priority: str = Field("normal", description="normal or urgent (urgent: staff intake only)")
-    source: str = Field(
+    priority: Literal["normal", "urgent"] = Field(
+        "normal", description="normal or urgent (urgent: staff intake only)"
+    )
+    source: Literal[tuple(Case.Source.values)] = Field(  # type: ignore[valid-type]
         "resident",
         description="resident (default), mobile_grid_member (riders), or a staff source: grid_patrol, "
         "hotline, liaison_group, deliberation (these need the intake permission)",
@@ -77,22 +91,33 @@ class CaseCreatedOut(Schema):
 # Lists
 
 
-class CaseListQuery(Schema):
-    queue: str = Field("", description="A work queue: verify, decide, check, village, dispatch, requests, "
-                       "unrouted, sign, in_progress, rate")  # fmt: skip
-    state: str = Field("", description="A case state, e.g. reported, dispatched")
-    category: str = Field("", description="A category code, major (C02) or minor (C0201)")
-    region: str = Field("", description="A place code: cases in that grid, village, town or district")
-    source: str = Field("", description="resident, mobile_grid_member, grid_patrol, hotline, ...")
-    agency: str = Field("", description="An agency code: cases it leads or co-handles")
+class CaseListQuery(InputSchema):
+    queue: str = Field("", max_length=40, description="A work queue: verify, decide, check, village, "
+                       "dispatch, requests, unrouted, sign, in_progress, rate")  # fmt: skip
+    state: str = Field("", max_length=40, description="A case state, e.g. reported, dispatched")
+    category: str = Field("", max_length=20, description="A category code, major (C02) or minor (C0201)")
+    region: str = Field(
+        "", max_length=20, description="A place code: cases in that grid, village, town or district"
+    )
+    source: str = Field(
+        "", max_length=40, description="resident, mobile_grid_member, grid_patrol, hotline, ..."
+    )
+    agency: str = Field("", max_length=40, description="An agency code: cases it leads or co-handles")
     date_from: date | None = Field(None, description="Reported on or after this day")
     date_to: date | None = Field(None, description="Reported on or before this day")
     overdue: bool | None = Field(None, description="Only overdue (true) or only on time (false)")
-    text: str = Field("", description="Search tracking number, description, address, external reference")
+    text: str = Field(
+        "", max_length=200, description="Search tracking number, description, address, external reference"
+    )
     mine: bool = Field(False, description="Only cases I reported")
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
-    page: int | None = Field(None, ge=1, description="1-based page of `limit` items; overrides offset")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip; at most {MAX_OFFSET}")
+    page: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_PAGE,
+        description=f"1-based page of `limit` items (at most {MAX_PAGE}); overrides offset",
+    )
 
 
 class CodeNameOut(Schema):
@@ -242,7 +267,7 @@ class CaseDetailOut(Schema):
     actions: list[ActionOut] = Field(..., description="What you may do to this case now")
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(InputSchema):
     starts_at: datetime
     place: str = Field(..., max_length=200)
     participants: str = Field("", max_length=1000)
@@ -250,7 +275,7 @@ class AppointmentIn(Schema):
     aware_start = field_validator("starts_at")(_aware)
 
 
-class ActionIn(Schema):
+class ActionIn(InputSchema):
     """What an action takes; /{number} lists, per allowed action, what it requires and accepts."""
 
     note: str = Field("", max_length=2000, description="Note or reason")
@@ -288,7 +313,7 @@ class ActionIn(Schema):
         return _aware(value) if isinstance(value, datetime) else value
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     note: str = Field(..., max_length=2000)
     reply: bool = Field(
         False, description="Staff of the case: the note answers the reporter, who (and the public) reads it"
@@ -315,10 +340,10 @@ class MajorCategoryOut(Schema):
     children: list[MinorCategoryOut]
 
 
-class CategoriesQuery(Schema):
+class CategoriesQuery(InputSchema):
     lon: float | None = Field(None, description="Only categories valid at this point (with lat)")
     lat: float | None = None
-    crs: str = Field("wgs84", description="wgs84, gcj02 or bd09")
+    crs: Crs = Field("wgs84", description="wgs84, gcj02 or bd09")
 
 
 class NotificationOut(Schema):
@@ -337,14 +362,16 @@ class NotificationListOut(Schema):
     items: list[NotificationOut]
 
 
-class NotificationsQuery(Schema):
+class NotificationsQuery(InputSchema):
     unread: bool = Field(False, description="Only unread notifications")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip; at most {MAX_OFFSET}")
 
 
-class NotificationsReadIn(Schema):
-    ids: list[int] | None = Field(None, description="Notifications to mark read")
+class NotificationsReadIn(InputSchema):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, max_length=1000, description="Notifications to mark read (at most 1000)"
+    )
     all: bool = Field(False, description="Mark all of mine read")
 
 
@@ -395,7 +422,7 @@ class PublicCaseOut(Schema):
 # 12345 hotline
 
 
-class HotlineOrderIn(Schema):
+class HotlineOrderIn(InputSchema):
     order_number: str = Field(..., min_length=1, max_length=64, description="The 12345 work-order number")
     category: str = Field(..., description="Minor category code")
     description: str = Field(..., description="What the caller reported")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
+from civicgrid.lib.text import shorten
+
 # Metres per degree of latitude, and of longitude at the equator (WGS-84 mean values).
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON = 111_320.0
@@ -217,7 +219,7 @@ def to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:
         _(
             "Unknown coordinate system “%(crs)s”: use wgs84 (GPS), gcj02 (WeChat, AMap, Tencent) or bd09 (Baidu)."
         )
-        % {"crs": crs}
+        % {"crs": shorten(crs)}
     )
 
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
-from civicgrid.api import anyone, signed_in
+from civicgrid.core.api_auth import anyone, errors, signed_in
+from civicgrid.core.schemas import Text
 from civicgrid.places import routing, selectors
 from civicgrid.places.exports import places_feature_collection
-from civicgrid.places.schemas import LocateIn, LocationOut, PlaceDetailOut, PlaceOut
+from civicgrid.places.schemas import LocateIn, LocationOut, PlaceDetailOut, PlaceOut, SearchIn, TreeIn
 
 router = Router(tags=["places"])
 
 
-class TreeIn(Schema):
-    parent: str | None = None
-
-
-@router.get("/locate", response=LocationOut, auth=anyone, summary="Route a point to its grid")
+@router.get(
+    "/locate",
+    response={200: LocationOut, **errors(400, 401)},
+    auth=anyone,
+    summary="Route a point to its grid",
+)
 def locate(request: HttpRequest, params: Query[LocateIn]):
     """Return the grid, village, town and district of a point (WGS-84, GCJ-02 or BD-09).
 
@@ -27,7 +29,12 @@ def locate(request: HttpRequest, params: Query[LocateIn]):
     return routing.locate(params.lon, params.lat, crs=params.crs)
 
 
-@router.get("/tree", response=list[PlaceOut], auth=signed_in, summary="Children of a place, or the roots")
+@router.get(
+    "/tree",
+    response={200: list[PlaceOut], **errors(400, 401, 404)},
+    auth=signed_in,
+    summary="Children of a place, or the roots",
+)
 def tree(request: HttpRequest, params: Query[TreeIn]):
     if params.parent:
         parent = selectors.place_get_for_user(user=request.user, code=params.parent)
@@ -35,20 +42,41 @@ def tree(request: HttpRequest, params: Query[TreeIn]):
     return selectors.place_roots(user=request.user)
 
 
-@router.get("/search", response=list[PlaceOut], auth=signed_in, summary="Find places by name or code")
-def search(request: HttpRequest, q: str = ""):
-    return list(selectors.place_search(user=request.user, text=q))
+@router.get(
+    "/search",
+    response={200: list[PlaceOut], **errors(400, 401)},
+    auth=signed_in,
+    summary="Find places by name or code",
+)
+def search(request: HttpRequest, params: Query[SearchIn]):
+    return list(selectors.place_search(user=request.user, text=params.q))
 
 
 @router.get(
-    "/{code}", response=PlaceDetailOut, auth=signed_in, summary="A place with its boundary and people"
+    "/{code}",
+    response={200: PlaceDetailOut, **errors(400, 401, 404)},
+    auth=signed_in,
+    summary="A place with its boundary and people",
 )
-def detail(request: HttpRequest, code: str):
+def detail(request: HttpRequest, code: Text):
     return selectors.place_detail(user=request.user, code=code)
 
 
-@router.get("/{code}/export.geojson", auth=signed_in, summary="GeoJSON of a place and everything under it")
-def export(request: HttpRequest, code: str):
+@router.get(
+    "/{code}/export.geojson",
+    response=errors(400, 401, 404),
+    auth=signed_in,
+    summary="GeoJSON of a place and everything under it",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A GeoJSON FeatureCollection (a file download)",
+                "content": {"application/geo+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
+def export(request: HttpRequest, code: Text):
     """Export the subtree in the format `import_places` reads, so an export can be imported elsewhere."""
     place = selectors.place_get_for_user(user=request.user, code=code)
     data = places_feature_collection(user=request.user, root=place)

@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from civicgrid.core.schemas import InputSchema
 
-class LocateIn(Schema):
+
+class LocateIn(InputSchema):
     lon: float = Field(..., description="Longitude in the given coordinate system")
     lat: float = Field(..., description="Latitude in the given coordinate system")
     crs: Literal["wgs84", "gcj02", "bd09"] = Field(
@@ -63,3 +65,13 @@ class PlaceDetailOut(Schema):
     boundary: BoundaryOut | None
     children: list[PlaceOut]
     people: list[PersonOut]
+
+
+class TreeIn(InputSchema):
+    parent: str | None = Field(
+        None, max_length=20, description="Code of a place; without it, the places you may start from"
+    )
+
+
+class SearchIn(InputSchema):
+    q: str = Field("", max_length=100, description="Part of a place's name or code")

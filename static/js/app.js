@@ -72,9 +72,18 @@
     });
   }
 
+  // Colours chosen on the server (`data-dot="#c0392b"`) become the `--dot` custom property: the
+  // Content-Security-Policy allows no style="" attributes, but styles set from a script are fine.
+  function setupDots(root) {
+    root.querySelectorAll("[data-dot]").forEach(function (el) {
+      el.style.setProperty("--dot", el.dataset.dot);
+    });
+  }
+
   function ready() {
     setupMenu();
     setupCopy(document);
+    setupDots(document);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
