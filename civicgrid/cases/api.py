@@ -392,7 +392,7 @@ def _public_out(view: presenters.CaseView) -> dict[str, Any]:
 
 @router.post(
     "/",
-    response={200: CaseCreatedOut, 201: CaseCreatedOut, **errors(400, 401, 403, 404, 409, 413, 429)},
+    response={200: CaseCreatedOut, 201: CaseCreatedOut, **errors(400, 401, 403, 404, 409, 413, 422, 429)},
     auth=anyone,
     url_name="case_create",
     summary="Report a problem (create a case)",
