@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.models import AppendOnly
+
 
 class Category(models.Model):
     """A two-level category: a major class (大类, no parent) or a minor class (小类) under one.
@@ -324,15 +326,7 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
 
 
-class CaseEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Case events are append-only")
-
-    def delete(self):
-        raise TypeError("Case events are append-only")
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly):
     """One step on a case's record. Never edited or deleted."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
@@ -358,8 +352,6 @@ class CaseEvent(models.Model):
     # the public status page read it. Other notes are internal to the staff handling the case.
     note_is_reply = models.BooleanField(_("reply to the reporter"), default=False)
 
-    objects = CaseEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
@@ -367,14 +359,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Case events are append-only")
 
 
 def _photo_path(instance: CasePhoto, filename: str) -> str:

@@ -9,15 +9,35 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("Audit entries are append-only")
+        raise TypeError(f"{self.model._meta.object_name} rows are append-only")
 
     def delete(self):
-        raise TypeError("Audit entries are append-only")
+        raise TypeError(f"{self.model._meta.object_name} rows are append-only")
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """A row written once and never edited or deleted: the audit log, a case's record.
+
+    `save()` of an existing row, `delete()` and queryset `update()`/`delete()` raise TypeError.
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} rows are append-only")
+
+
+class AuditEntry(AppendOnly):
     """One administrative write: who made it, what it changed, where, and through which door.
 
     Never edited or deleted. The actor's name and the target's text are kept as they were when the
@@ -56,8 +76,6 @@ class AuditEntry(models.Model):
     client = models.CharField(_("client address"), max_length=64, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
-    objects = AuditEntryQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
@@ -72,11 +90,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_text}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit entries are append-only")
