@@ -724,7 +724,7 @@ PROFILE_PARTS = (
     ("closing the connection (request end)", "django/db/backends/base/base.py", "close"),
     ("bench bare insert view", "bench/intake_urls.py", "insert"),
     ("intake API view", "civicgrid/cases/api.py", "case_create"),
-    ("  read the body (_payload)", "civicgrid/cases/api.py", "_payload"),
+    ("  read the body (payload_of)", "civicgrid/cases/api_input.py", "payload_of"),
     ("  validate it (CaseIn)", "civicgrid/cases/api.py", "_validate"),
     ("  case_create (service)", "civicgrid/cases/services/intake.py", "case_create"),
     ("    replay read-back (_existing)", "civicgrid/cases/services/intake.py", "_existing"),
