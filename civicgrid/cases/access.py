@@ -22,6 +22,7 @@ from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import Scope, is_root, is_signed_in, scopes
+from civicgrid.places.models import Place
 
 # The relation each role gives to the cases of its scope.
 ROLE_RELATION: dict[str, str] = {
@@ -166,7 +167,16 @@ def is_mobile_grid_member(user) -> bool:
 
 
 def scope_cases(user, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Return the cases `user` may see: those in the regions of their roles, their agency's, their own."""
+    """Return the cases `user` may see: those in the regions of their roles, their agency's, their own.
+
+    Each part of the condition is one indexed column, so lists that add the state (`state IN (...)`)
+    read only their part of each index on both databases (`selectors.case_list`):
+    - a region: the one case column of its level (`grid_id`, `village_id`, `town_id`, `district_id`);
+      a city, the ids of its districts, read first (`district_id IN (...)`), never a join on codes;
+    - an agency: its lead cases, or the ids of the cases it co-handles (a subquery on the co-agency
+      table, `id IN (...)`), never a join, which could repeat a case and would need DISTINCT;
+    - the user's own reports (`reporter_id`, its partial index).
+    """
     if qs is None:
         qs = Case.objects.all()
     if is_root(user):
@@ -174,19 +184,60 @@ def scope_cases(user, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:
     if not is_signed_in(user):
         return qs.none()
     condition = Q(reporter_id=user.pk)
-    has_agency = False
+    agency_ids: set[int] = set()
+    by_field: dict[str, set[int]] = {}
     for s in scopes(user):
         if s.role == Role.AGENCY_STAFF and s.agency_id:
-            has_agency = True
-            condition |= Q(lead_agency_id=s.agency_id) | Q(co_agencies__id=s.agency_id)
+            agency_ids.add(s.agency_id)
         elif s.role in STAFF_ROLES and s.place is not None:
             if s.place.level == "city":
-                condition |= Q(district__code__startswith=s.place.scope_prefix)
+                by_field.setdefault("district_id", set()).update(city_district_ids(s.place))
             elif s.place.level in _CASE_FIELD_BY_LEVEL:
-                condition |= Q(**{_CASE_FIELD_BY_LEVEL[s.place.level]: s.place.pk})
-    qs = qs.filter(condition)
-    # The co-agency join can repeat a case; only then is DISTINCT worth its cost.
-    return qs.distinct() if has_agency else qs
+                by_field.setdefault(_CASE_FIELD_BY_LEVEL[s.place.level], set()).add(s.place.pk)
+    for name, ids in by_field.items():
+        condition |= _in(name, ids)
+    if agency_ids:
+        condition |= _in("lead_agency_id", agency_ids) | Q(pk__in=co_handled(agency_ids))
+    return qs.filter(condition)
+
+
+def _in(name: str, ids: set[int]) -> Q:
+    # One id is an equality, which both planners treat best (and SQLite can push the state into).
+    return Q(**{name: next(iter(ids))}) if len(ids) == 1 else Q(**{f"{name}__in": sorted(ids)})
+
+
+def co_handled(agency_ids) -> QuerySet:
+    """Return the ids of the cases any of `agency_ids` co-handles, as a subquery (its own index)."""
+    through = Case.co_agencies.through
+    ids = sorted(agency_ids)
+    if len(ids) == 1:
+        return through.objects.filter(agency_id=ids[0]).values("case_id")
+    return through.objects.filter(agency_id__in=ids).values("case_id")
+
+
+def city_district_ids(city) -> list[int]:
+    """Return the ids of the districts of a city (one small indexed query, kept on the place object).
+
+    Cases store their district's id, so a city's cases are `district_id IN (these)`: an index range,
+    where a join on place codes (`LIKE 'prefix%'`) read every case of the region first.
+    """
+    cached = getattr(city, "_case_district_ids", None)
+    if cached is None:
+        cached = list(
+            Place.objects.filter(code_within(city.scope_prefix), level=Place.Level.DISTRICT)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        city._case_district_ids = cached
+    return cached
+
+
+def code_within(prefix: str, field: str = "code") -> Q:
+    """Return the places whose code starts with the digits `prefix`, as a range a plain index serves."""
+    if prefix.isdigit() and prefix.strip("9"):
+        upper = str(int(prefix) + 1).zfill(len(prefix))
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return Q(**{f"{field}__startswith": prefix})
 
 
 def scope_place_ids(user) -> dict[str, list[int]]:

@@ -37,6 +37,7 @@ from civicgrid.cases.workflow import ACTIONS
 from civicgrid.core.api_auth import anyone, errors, signed_in
 from civicgrid.core.errors import ApplicationError, NotFound
 from civicgrid.core.schemas import Text
+from civicgrid.lib import keyset
 from civicgrid.lib.geo import GeometryError, to_wgs84
 
 router = Router(tags=["cases"])
@@ -105,7 +106,13 @@ def case_create(
     summary="List the cases in your area",
 )
 def case_list(request: HttpRequest, params: Query[CaseListQuery]):
-    """Return the cases you may see, overdue first, then by step deadline; with the total count.
+    """Return the cases you may see, a page at a time, with `next` (the next page's URL) and a total.
+
+    Lists of open cases (a `queue`, an open `state`, `overdue=true`) come overdue first, then by step
+    deadline; every other list newest first. Follow `next` to page: its `cursor` makes any page as
+    fast as the first; `offset` and `page` still work for older clients. `count` is exact up to 1,000
+    (`count_exact`); beyond, it is 1000 and `count_exact` is false. A `cursor` that is not one of this
+    list's is refused (400, `invalid_cursor`).
 
     No personal data of reporters appears in lists; open a case for that (if you may see it).
     """
@@ -123,29 +130,48 @@ def case_list(request: HttpRequest, params: Query[CaseListQuery]):
             errors["agency"] = _("No agency with the code “%(code)s”.") % {"code": params.agency[:40]}
     if errors:
         raise api_input.invalid(errors)
-    qs = selectors.case_list(
-        user=request.user,
-        filters=selectors.CaseFilters(
-            queue=params.queue,
-            state=params.state,
-            category=params.category.strip().upper(),
-            region=params.region.strip(),
-            source=params.source,
-            date_from=params.date_from,
-            date_to=params.date_to,
-            overdue=params.overdue,
-            text=params.text,
-            agency=agency_id,
-            mine=params.mine,
-        ),
+    filters = selectors.CaseFilters(
+        queue=params.queue,
+        state=params.state,
+        category=params.category.strip().upper(),
+        region=params.region.strip(),
+        source=params.source,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        overdue=params.overdue,
+        text=params.text,
+        agency=agency_id,
+        mine=params.mine,
     )
-    offset = (params.page - 1) * params.limit if params.page else params.offset
+    offset = 0 if params.cursor else (params.page - 1) * params.limit if params.page else params.offset
+    page = _keyset_page(
+        lambda: selectors.case_page(
+            user=request.user, filters=filters, cursor=params.cursor, offset=offset, size=params.limit
+        )
+    )
+    total = selectors.list_total(user=request.user, filters=filters)
     return {
-        "count": qs.count(),
+        "count": total.n,
+        "count_exact": total.exact,
         "limit": params.limit,
         "offset": offset,
-        "items": [api_output.list_item(c) for c in qs[offset : offset + params.limit]],
+        "next": api_output.next_url(request, page.next_cursor),
+        "items": [api_output.list_item(c) for c in page.items],
     }
+
+
+def _keyset_page(read):
+    """Return `read()`, a keyset page; a cursor that is not one of the list's is a 400 in the one shape."""
+    try:
+        return read()
+    except keyset.InvalidCursor:
+        raise ApplicationError(
+            _("Please correct the marked fields."),
+            code="invalid_cursor",
+            extra={
+                "fields": {"cursor": _("This cursor does not belong to this list; start again without it.")}
+            },
+        )
 
 
 # Fixed paths come before /{number}, which would match them too.
@@ -195,12 +221,27 @@ def categories(request: HttpRequest, params: Query[CategoriesQuery]):
     summary="My notifications",
 )
 def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
-    """Return your notifications, newest first, with the total and the number unread."""
-    qs = selectors.notifications_for(user=request.user, unread_only=params.unread)
+    """Return your notifications, newest first, a page at a time (follow `next`), with how many there
+    are and how many are unread, each exact up to 1,000 (`count_exact`, `unread_exact`)."""
+    user = request.user
+    page = _keyset_page(
+        lambda: selectors.notifications_page(
+            user=user,
+            unread_only=params.unread,
+            cursor=params.cursor,
+            offset=0 if params.cursor else params.offset,
+            size=params.limit,
+        )
+    )
+    total = selectors.notifications_total(user=user, unread_only=params.unread)
+    unread = total if params.unread else selectors.unread_total(user)
     kinds = dict(Notification.Kind.choices)
     return {
-        "count": qs.count(),
-        "unread": selectors.unread_count(request.user),
+        "count": total.n,
+        "count_exact": total.exact,
+        "unread": unread.n,
+        "unread_exact": unread.exact,
+        "next": api_output.next_url(request, page.next_cursor),
         "items": [
             {
                 "id": n.pk,
@@ -211,7 +252,7 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
                 "created_at": n.created_at,
                 "read_at": n.read_at,
             }
-            for n in qs[params.offset : params.offset + params.limit]
+            for n in page.items
         ],
     }
 
@@ -227,7 +268,7 @@ def notifications_read(request: HttpRequest, payload: NotificationsReadIn):
     if not payload.all and payload.ids is None:
         raise api_input.invalid({"ids": _("Give the notifications to mark, or all: true.")})
     marked = services.notifications_mark_read(user=request.user, ids=None if payload.all else payload.ids)
-    return {"marked": marked, "unread": selectors.unread_count(request.user)}
+    return {"marked": marked, "unread": selectors.unread_total(request.user).n}
 
 
 @router.get(

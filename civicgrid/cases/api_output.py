@@ -57,6 +57,17 @@ def created_out(request: HttpRequest, case: Case, location: Any = None) -> dict[
     }
 
 
+def next_url(request: HttpRequest, cursor: str) -> str | None:
+    """Return the URL of a list's next page: this request's with `cursor` instead of offset and page."""
+    if not cursor:
+        return None
+    params = request.GET.copy()
+    for name in ("offset", "page", "cursor"):
+        params.pop(name, None)
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
 def code_name(obj: Any) -> dict[str, str] | None:
     if obj is None:
         return None

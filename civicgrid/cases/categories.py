@@ -35,6 +35,8 @@ class CategoryGroup(NamedTuple):
 class _Copy:
     ordered: tuple[Category, ...]
     by_code: dict[str, Category]
+    # Every category's code, active or not: its own id and its minor classes' ids.
+    family: dict[str, tuple[int, ...]]
     revision: tuple[int, datetime | None]
     checked_at: float
 
@@ -63,6 +65,12 @@ def eligible(category: Category | str | None) -> Category | None:
         return None
     code = category.code if isinstance(category, Category) else str(category)
     return _current().by_code.get(code.strip().upper())
+
+
+def family_ids(code: str) -> tuple[int, ...]:
+    """Return the ids of the category with this code and of the minor classes under it, active or not
+    (cases keep retired categories); empty for an unknown code. Lists filter `category_id IN (these)`."""
+    return _current().family.get((code or "").strip().upper(), ())
 
 
 def groups(minors: list[Category] | None = None) -> list[CategoryGroup]:
@@ -130,12 +138,17 @@ def _current() -> _Copy:
     if copy is not None and copy.revision == revision:
         copy = replace(copy, checked_at=now)
     else:
-        rows = tuple(
-            Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
-            .select_related("parent")
-            .order_by("parent__sort", "parent__code", "sort", "code")
+        # Every category in one query (a few hundred rows): the reportable ones, in order, and the
+        # families the lists filter by.
+        every = tuple(
+            Category.objects.select_related("parent").order_by("parent__sort", "parent__code", "sort", "code")
         )
-        copy = _Copy(rows, {c.code: c for c in rows}, revision, now)
+        rows = tuple(c for c in every if c.is_active and c.parent_id is not None and c.parent.is_active)
+        family: dict[str, list[int]] = {c.code: [c.pk] for c in every}
+        for c in every:
+            if c.parent_id is not None:
+                family.setdefault(c.parent.code, [c.parent_id]).append(c.pk)
+        copy = _Copy(rows, {c.code: c for c in rows}, {k: tuple(v) for k, v in family.items()}, revision, now)
     with _lock:
         if generation == _generation:
             _copy = copy

@@ -250,7 +250,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="merged",
-        # Cases are never deleted, so nothing needs to find the cases merged into one quickly.
+        # Indexed by case_merged_into_idx (partial: few cases are ever merged).
         db_index=False,
     )
     pending_request = models.CharField(
@@ -303,6 +303,18 @@ class Case(models.Model):
             ),
             models.Index(
                 fields=["reporter"], name="case_reporter_idx", condition=models.Q(reporter__isnull=False)
+            ),
+            # The case page lists the cases merged into this one. Partial: a report enters it only when
+            # merged, so intake writes nothing to it.
+            models.Index(
+                fields=["merged_into"],
+                name="case_merged_into_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
+            # Lists of overdue steps (`overdue=true`). Partial: only overdue steps, which are open and
+            # few; intake writes nothing to it (a new case is never overdue).
+            models.Index(
+                fields=["step_due_at"], name="case_overdue_idx", condition=models.Q(is_overdue=True)
             ),
         ]
 
@@ -422,7 +434,7 @@ class Notification(models.Model):
         REQUEST = "request", _("Request to decide")
         UPDATE = "update", _("Your report was updated")
 
-    # Indexed by notification_unread_idx (user, read_at), which serves look-ups by user too.
+    # Indexed by notification_user_idx (user, created_at, id), which serves look-ups by user too.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
@@ -439,7 +451,17 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        # A reader's page reads only its own rows, newest first, from the cursor on (both orders are
+        # the index's, read backwards); the unread ones (their list, count and "mark all read") have
+        # their own partial index, so neither grows with the reader's years of read notices.
+        indexes = [
+            models.Index(fields=["user", "created_at", "id"], name="notification_user_idx"),
+            models.Index(
+                fields=["user", "created_at", "id"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.case_id}"

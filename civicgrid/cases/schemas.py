@@ -111,12 +111,25 @@ class CaseListQuery(InputSchema):
     )
     mine: bool = Field(False, description="Only cases I reported")
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip; at most {MAX_OFFSET}")
+    cursor: str = Field(
+        "",
+        max_length=120,
+        description="Where the next page starts: the `cursor` parameter of the previous answer's `next`; "
+        "as fast as the first page however deep. Overrides offset and page",
+    )
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"Items to skip; at most {MAX_OFFSET}. Kept for older clients: a deep offset is slow, "
+        "follow `next` instead",
+    )
     page: int | None = Field(
         None,
         ge=1,
         le=MAX_PAGE,
-        description=f"1-based page of `limit` items (at most {MAX_PAGE}); overrides offset",
+        description=f"1-based page of `limit` items (at most {MAX_PAGE}); overrides offset. Kept for older "
+        "clients: follow `next` instead",
     )
 
 
@@ -143,10 +156,19 @@ class CaseListItemOut(Schema):
     lead_agency: CodeNameOut | None
 
 
+COUNT_CAP_TEXT = (
+    "counted up to 1,000: when `count_exact` is false there are more than 1,000 and `count` is 1000"
+)
+
+
 class CaseListOut(Schema):
-    count: int = Field(..., description="All matching cases, not only this page")
+    count: int = Field(..., description=f"Matching cases, not only this page; {COUNT_CAP_TEXT}")
+    count_exact: bool = Field(..., description="Whether `count` is every matching case (false: 1,000+)")
     limit: int
     offset: int
+    next: str | None = Field(
+        ..., description="The URL of the next page (same filters, a `cursor`); null on the last page"
+    )
     items: list[CaseListItemOut]
 
 
@@ -357,15 +379,33 @@ class NotificationOut(Schema):
 
 
 class NotificationListOut(Schema):
-    count: int
-    unread: int
+    count: int = Field(
+        ..., description=f"Your notifications (unread ones with `unread=true`); {COUNT_CAP_TEXT}"
+    )
+    count_exact: bool = Field(..., description="Whether `count` is all of them (false: 1,000+)")
+    unread: int = Field(
+        ..., description="Your unread notifications, counted up to 1,000 (see `unread_exact`)"
+    )
+    unread_exact: bool = Field(..., description="Whether `unread` is all of them (false: 1,000+)")
+    next: str | None = Field(..., description="The URL of the next (older) page; null on the last page")
     items: list[NotificationOut]
 
 
 class NotificationsQuery(InputSchema):
     unread: bool = Field(False, description="Only unread notifications")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"Items to skip; at most {MAX_OFFSET}")
+    cursor: str = Field(
+        "",
+        max_length=120,
+        description="Where the next page starts: the `cursor` parameter of the previous answer's `next`. "
+        "Overrides offset",
+    )
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"Items to skip; at most {MAX_OFFSET}. Kept for older clients: follow `next` instead",
+    )
 
 
 class NotificationsReadIn(InputSchema):

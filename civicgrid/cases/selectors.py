@@ -13,14 +13,17 @@ from django.utils.translation import gettext_lazy
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access, categories
 from civicgrid.cases.models import Case, Category, Notification
-from civicgrid.cases.workflow import STATES, work_kinds
+from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.errors import NotFound
+from civicgrid.lib import keyset
 from civicgrid.places import access as place_access
 from civicgrid.places.models import Place
 from civicgrid.places.services import code_ancestors
 
 S = Case.State
+# Open states whose deadline can pass (the sweep marks them overdue).
+DEADLINE_STATES = tuple(s for s in OPEN_STATES if s not in NO_DEADLINE_STATES)
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,91 @@ class CaseFilters:
     text: str = ""
     agency: int | None = None
     mine: bool = False  # only cases the user reported
+    # What the work lists add (`selectors_work`): only open cases; only steps overdue now (flagged by
+    # the sweep or past due since, as of `now`); any of these states; these lead or co-handling agencies.
+    open_only: bool = False
+    overdue_now: bool = False
+    now: datetime | None = None
+    states: tuple[str, ...] = ()
+    lead_agencies: tuple[int, ...] = ()
+    co_agencies: tuple[int, ...] = ()
+
+
+# The two orders of case lists (`list_order`), each with its keyset (`civicgrid.lib.keyset`).
+# Open cases, the most urgent first: overdue, then by step deadline (none last), then newest. A set
+# bounded by the open cases of the scope, read through the (place, state) indexes and sorted.
+URGENCY = keyset.Order(
+    "u",
+    (
+        keyset.Column("is_overdue", "bool", descending=True),
+        keyset.Column("step_due_at", "time", nullable=True),
+        keyset.Column("id", "int", descending=True),
+    ),
+)
+# Every step, newest first by id (ids follow the time of reporting): the keyset walks the primary key
+# (or a (place, state) index for one state) from the cursor, whatever the size of the table.
+NEWEST = keyset.Order("n", (keyset.Column("id", "int", descending=True),))
+
+# List totals are exact up to here; beyond, a list says "1,000+" (`list_total`).
+LIST_TOTAL_CAP = 1000
+
+
+class Total(int):
+    """How many items a list holds: an int, exact up to a cap; beyond it `exact` is False and the value
+    is the cap (shown "1,000+"). Compares and counts like the number it is."""
+
+    exact: bool
+
+    def __new__(cls, n: int, exact: bool = True) -> Total:
+        value = super().__new__(cls, n)
+        value.exact = exact
+        return value
+
+    def __repr__(self) -> str:
+        return f"Total({int(self)}, exact={self.exact})"
+
+    def __str__(self) -> str:
+        return self.shown if self.exact else f"{self.shown}+"
+
+    @property
+    def n(self) -> int:
+        return int(self)
+
+    @property
+    def shown(self) -> str:
+        return f"{int(self):,}"
+
+
+def open_only(f: CaseFilters) -> bool:
+    """Return whether the filters keep open cases only (then the list sorts by urgency)."""
+    if f.open_only or f.queue or f.overdue or f.overdue_now:
+        return True
+    if f.state:
+        return f.state in OPEN_STATES
+    return bool(f.states) and set(f.states) <= set(OPEN_STATES)
+
+
+def list_order(f: CaseFilters) -> keyset.Order:
+    """Return the order of the list the filters make: urgency for open cases, newest first otherwise."""
+    return URGENCY if open_only(f) else NEWEST
+
+
+def overdue_q(now: datetime) -> Q:
+    """Return the condition "this step is overdue now": flagged by the sweep, or past due since.
+
+    The sweep runs every few minutes; lists must not show a passed deadline as on time meanwhile.
+    """
+    return Q(is_overdue=True) | Q(step_due_at__lt=now, state__in=DEADLINE_STATES)
 
 
 def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
-    """Return the cases `user` may see, filtered; newest first, with what lists show joined in."""
+    """Return the cases `user` may see, filtered, in the list's order (`list_order`), with what lists
+    show joined in.
+
+    Every filter is one indexed column or a narrowing of the rows the scope's index reads: open cases
+    as `state IN (open states)` (never `NOT state IN (...)`, which no index serves), a category as
+    the ids of its family, a region as the one case column of its level, an agency by an id subquery.
+    """
     f = filters or CaseFilters()
     qs = access.scope_cases(user)
     if f.mine:
@@ -87,15 +171,14 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = _queue_filter(user, qs, queue)
     if f.state:
         qs = qs.filter(state=f.state)
+    if f.states:
+        qs = qs.filter(state__in=f.states)
+    if open_only(f) and not (f.queue or f.state or f.states):
+        qs = qs.filter(state__in=OPEN_STATES)
     if f.category:
-        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+        qs = qs.filter(category_id__in=categories.family_ids(f.category))
     if f.region:
-        qs = qs.filter(
-            Q(grid__code=f.region)
-            | Q(village__code=f.region)
-            | Q(town__code=f.region)
-            | Q(district__code=f.region)
-        )
+        qs = qs.filter(_region_q(f.region))
     if f.source:
         qs = qs.filter(source=f.source)
     if f.date_from:
@@ -104,8 +187,14 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.filter(created_at__lte=timezone.make_aware(datetime.combine(f.date_to, time.max)))
     if f.overdue is not None:
         qs = qs.filter(is_overdue=f.overdue)
+    if f.overdue_now:
+        qs = qs.filter(overdue_q(f.now or timezone.now()))
     if f.agency:
-        qs = qs.filter(Q(lead_agency_id=f.agency) | Q(co_agencies__id=f.agency))
+        qs = qs.filter(Q(lead_agency_id=f.agency) | Q(pk__in=access.co_handled([f.agency])))
+    if f.lead_agencies:
+        qs = qs.filter(lead_agency_id__in=f.lead_agencies)
+    if f.co_agencies:
+        qs = qs.filter(pk__in=access.co_handled(f.co_agencies))
     text = (f.text or "").strip()
     if text:
         qs = qs.filter(
@@ -114,7 +203,43 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
             | Q(address__icontains=text)
             | Q(external_ref=text)
         )
-    return _with_related(qs).order_by("-is_overdue", "step_due_at", "-created_at", "-id")
+    return _with_related(qs).order_by(*list_order(f).order_by())
+
+
+def _region_q(code: str) -> Q:
+    """Return the cases filed under the place with this code: its one column (a city: its districts)."""
+    place = Place.objects.filter(code=code.strip()).only("pk", "code", "level").first()
+    if place is None:
+        return Q(pk__in=[])
+    if place.level == Place.Level.CITY:
+        return Q(district_id__in=access.city_district_ids(place))
+    return Q(**{f"{place.level}_id": place.pk})
+
+
+def case_page(
+    *, user, filters: CaseFilters, cursor: str = "", offset: int = 0, size: int = 20
+) -> keyset.Page:
+    """Return one page of `case_list`: after `cursor` (keyset), or at `offset` for older links.
+
+    A deep page by cursor costs what the first page costs. Raises `keyset.InvalidCursor` for a cursor
+    that is not one of this list's order (the API answers 400; pages show the first page).
+    """
+    qs = case_list(user=user, filters=filters)
+    order = list_order(filters)
+    if cursor or not offset:
+        return keyset.page_after(qs, order, cursor, size)
+    return keyset.page_at(qs, order, offset, size)
+
+
+def list_total(*, user, filters: CaseFilters) -> Total:
+    """Return how many cases a list holds: exact up to LIST_TOTAL_CAP, "1,000+" beyond (one query).
+
+    The one place every list total (headers, tabs, the API's `count`) comes from: counting every
+    matching case of a big scope grows with the table, a capped count reads at most the cap's rows.
+    """
+    qs = case_list(user=user, filters=filters).order_by().values("pk")
+    found = qs[: LIST_TOTAL_CAP + 1].count()
+    return Total(min(found, LIST_TOTAL_CAP), found <= LIST_TOTAL_CAP)
 
 
 def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
@@ -145,14 +270,14 @@ def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
     return qs.filter(condition)
 
 
-def queues_for(user) -> list[tuple[Queue, int]]:
-    """Return the queues that are the user's work, with their counts (one query per queue)."""
+def queues_for(user) -> list[tuple[Queue, Total]]:
+    """Return the queues that are the user's work, with their totals (`list_total`, one query each)."""
     kinds = work_kinds(user)
-    result = []
-    for queue in QUEUES:
-        if queue.kinds & kinds:
-            result.append((queue, _queue_filter(user, access.scope_cases(user), queue).count()))
-    return result
+    return [
+        (queue, list_total(user=user, filters=CaseFilters(queue=queue.key)))
+        for queue in QUEUES
+        if queue.kinds & kinds
+    ]
 
 
 def case_get_for_user(*, user, tracking_number: str) -> Case:
@@ -173,15 +298,57 @@ def categories_for_point(*, lon: float | None = None, lat: float | None = None) 
     return categories.reportable()
 
 
+# Notifications, newest first; keyset pages on (created_at, id), which the reader's indexes serve
+# (`notification_user_idx`, and `notification_unread_idx` for unread ones).
+NOTIFICATION_ORDER = keyset.Order(
+    "t",
+    (keyset.Column("created_at", "time", descending=True), keyset.Column("id", "int", descending=True)),
+)
+# The navigation's badge counts unread notifications up to here ("99+" beyond).
+UNREAD_BADGE_CAP = 100
+
+
 def notifications_for(*, user, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(user=user).select_related("case")
-    return qs.filter(read_at__isnull=True) if unread_only else qs
+    """Return the user's notifications (unread ones only, if asked), newest first, case joined."""
+    qs = Notification.objects.filter(user=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.select_related("case").order_by(*NOTIFICATION_ORDER.order_by())
+
+
+def notifications_page(
+    *, user, unread_only: bool = False, cursor: str = "", offset: int = 0, size: int = 30
+) -> keyset.Page:
+    """Return one page of the user's notifications after `cursor` (or at `offset`); reads only that
+    page's rows of the user's index, however many they have. Raises `keyset.InvalidCursor`."""
+    qs = notifications_for(user=user, unread_only=unread_only)
+    if cursor or not offset:
+        return keyset.page_after(qs, NOTIFICATION_ORDER, cursor, size)
+    return keyset.page_at(qs, NOTIFICATION_ORDER, offset, size)
+
+
+def notifications_total(*, user, unread_only: bool = False, cap: int | None = None) -> Total:
+    """Return how many notifications the user has (unread ones only, if asked), exact up to `cap`
+    (LIST_TOTAL_CAP by default)."""
+    cap = LIST_TOTAL_CAP if cap is None else cap
+    if not getattr(user, "is_authenticated", False):
+        return Total(0, True)
+    qs = Notification.objects.filter(user=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    found = qs.order_by().values("pk")[: cap + 1].count()
+    return Total(min(found, cap), found <= cap)
+
+
+def unread_total(user) -> Total:
+    """Return how many of the user's notifications are unread, exact up to LIST_TOTAL_CAP."""
+    return notifications_total(user=user, unread_only=True)
 
 
 def unread_count(user) -> int:
-    if not user.is_authenticated:
-        return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """Return the number of unread notifications for the navigation's badge, counted up to
+    UNREAD_BADGE_CAP (at the cap the badge shows "99+")."""
+    return notifications_total(user=user, unread_only=True, cap=UNREAD_BADGE_CAP).n
 
 
 def mobile_member_record(*, user) -> dict[str, int]:

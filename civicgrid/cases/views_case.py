@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from civicgrid.cases.forms import ActionForm
 from civicgrid.cases.models import CasePhoto, Notification
 from civicgrid.cases.workflow import Transition, transition
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
+from civicgrid.lib import keyset
 from civicgrid.places.models import Boundary
 
 NOTIFICATIONS_PAGE_SIZE = 30
@@ -199,7 +199,8 @@ def photo(request: HttpRequest, number: str, photo_id: int, size: str) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
-    """List the user's notifications, newest first; open one (marking it read) or mark all read."""
+    """List the user's notifications, newest first, by keyset pages; open one (marking it read) or mark
+    all read. Reads only the page's rows of the reader's index and counts the unread up to a cap."""
     user = request.user
     if request.method == "POST":
         count = services.notifications_mark_read(user=user)
@@ -215,13 +216,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
             raise Http404()
         services.notifications_mark_read(user=user, ids=[notice.pk])
         return redirect(notice.case.get_absolute_url())
-    items = selectors.notifications_for(user=user)
-    page_obj = Paginator(items, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    for notice in page_obj.object_list:
+    cursor = request.GET.get("cursor", "")
+    try:
+        page = selectors.notifications_page(user=user, cursor=cursor, size=NOTIFICATIONS_PAGE_SIZE)
+    except keyset.InvalidCursor:
+        cursor = ""
+        page = selectors.notifications_page(user=user, size=NOTIFICATIONS_PAGE_SIZE)
+    for notice in page.items:
         notice.shown_text = notices.text_of(notice)
-    unread = selectors.unread_count(user)
     return render(
         request,
         "cases/notifications.html",
-        {"page_obj": page_obj, "items": page_obj.object_list, "unread": unread},
+        {
+            "items": page.items,
+            "pager": {"next_cursor": page.next_cursor, "is_first": not cursor},
+            "unread": selectors.unread_total(user),
+        },
     )

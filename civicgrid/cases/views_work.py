@@ -7,12 +7,12 @@ user's scope; batch dispatch applies `services.case_act` to each case on its own
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.lib import keyset
 from civicgrid.places.access import home_places
 
 S = Case.State
@@ -93,8 +94,37 @@ def _is_htmx_partial(request: HttpRequest) -> bool:
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
-def _page(request: HttpRequest, items: Any, per_page: int) -> Page:
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+# `?page=N` (links from before cursors) is still read, by OFFSET, up to this page; past it the list
+# starts again from the first page.
+OLD_PAGE_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Pager:
+    """What a list's pager shows: the cursor of the next page ("" on the last), whether this is the first."""
+
+    next_cursor: str
+    is_first: bool
+
+
+def _case_page(request: HttpRequest, user, filters: CaseFilters, size: int) -> tuple[keyset.Page, Pager]:
+    """Return the page of a case list the request asks for, by cursor (`?cursor=`) or, for older links,
+    by page number; a cursor that is not one of this list's is read as the first page."""
+    cursor = request.GET.get("cursor", "")
+    offset = _old_offset(request, size) if not cursor else 0
+    try:
+        page = selectors.case_page(user=user, filters=filters, cursor=cursor, offset=offset, size=size)
+    except keyset.InvalidCursor:
+        cursor, offset = "", 0
+        page = selectors.case_page(user=user, filters=filters, size=size)
+    return page, Pager(page.next_cursor, is_first=not cursor and not offset)
+
+
+def _old_offset(request: HttpRequest, size: int) -> int:
+    number = request.GET.get("page", "")
+    if number.isdigit() and 1 <= int(number) <= OLD_PAGE_LIMIT:
+        return (int(number) - 1) * size
+    return 0
 
 
 def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
@@ -152,8 +182,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     current = wanted if wanted in keys else next((q.key for q, n in queues if n), keys[0])
     search = SearchForm(request.GET)
     text = search.text()
-    cases = selectors.case_list(user=user, filters=CaseFilters(queue=current, text=text))
-    page_obj = _page(request, cases, PAGE_SIZE)
+    filters = CaseFilters(queue=current, text=text)
+    page, pager = _case_page(request, user, filters, PAGE_SIZE)
     now = timezone.now()
     empty_title, empty_text = QUEUE_EMPTY.get(current, (_("Nothing here"), ""))
     context = {
@@ -165,8 +195,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "current_label": next(q.label for q, _n in queues if q.key == current),
         "search": search,
         "text": text,
-        "page_obj": page_obj,
-        "cases": _decorate(page_obj.object_list, now),
+        "pager": pager,
+        "total": selectors.list_total(user=user, filters=filters),
+        "cases": _decorate(page.items, now),
         "empty_title": empty_title,
         "empty_text": empty_text,
         "work_links": _work_links(access),
@@ -204,11 +235,11 @@ def centre(request: HttpRequest) -> HttpResponse:
     queues = selectors.queues_for(user)
     form = _filter_form(request, user, queues)
     filters, options = form.filters()
-    cases = selectors_work.work_cases(
-        user=user, filters=filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
+    filters = selectors_work.work_filters(
+        filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
     )
-    page_obj = _page(request, cases, CENTRE_PAGE_SIZE)
-    rows = _decorate(page_obj.object_list, now)
+    page, pager = _case_page(request, user, filters, CENTRE_PAGE_SIZE)
+    rows = _decorate(page.items, now)
     dispatch_list = filters.queue == "dispatch" or filters.state == S.TOWN
     dispatchable: set[int] = set()
     if access.dispatch and dispatch_list:
@@ -224,7 +255,8 @@ def centre(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "page_obj": page_obj,
+        "pager": pager,
+        "total": selectors.list_total(user=user, filters=filters),
         "cases": rows,
         "dispatch_form": dispatch_form,
         "dispatch_list": dispatch_list,
@@ -418,12 +450,12 @@ def agency_inbox(request: HttpRequest) -> HttpResponse:
     search = SearchForm(request.GET)
     text = search.text()
     tabs = selectors_work.agency_tabs(user=user, agency_ids=access.agency_ids, text=text, now=now)
-    counts = {key: qs.count() for key, _label, qs in tabs}
-    keys = [key for key, _label, _qs in tabs]
+    counts = {key: selectors.list_total(user=user, filters=f) for key, _label, f in tabs}
+    keys = [key for key, _label, _f in tabs]
     wanted = request.GET.get("tab", "")
     current = wanted if wanted in keys else next((k for k in keys if counts[k]), keys[0])
-    current_qs = next(qs for key, _label, qs in tabs if key == current)
-    page_obj = _page(request, current_qs, PAGE_SIZE)
+    current_filters = next(f for key, _label, f in tabs if key == current)
+    page, pager = _case_page(request, user, current_filters, PAGE_SIZE)
     empty_title, empty_text = QUEUE_EMPTY[current]
     base = reverse("cases:agency_inbox")
     context = {
@@ -433,16 +465,17 @@ def agency_inbox(request: HttpRequest) -> HttpResponse:
                 "label": label,
                 "count": counts[key],
                 "url": f"{base}?tab={key}",
-                "alert": key == "overdue" and counts[key] > 0,
+                "alert": key == "overdue" and bool(counts[key]),
             }
-            for key, label, _qs in tabs
+            for key, label, _f in tabs
         ],
         "current": current,
-        "current_label": next(label for key, label, _qs in tabs if key == current),
+        "current_label": next(label for key, label, _f in tabs if key == current),
         "search": search,
         "text": text,
-        "page_obj": page_obj,
-        "cases": _decorate(page_obj.object_list, now),
+        "pager": pager,
+        "total": counts[current],
+        "cases": _decorate(page.items, now),
         "empty_title": empty_title,
         "empty_text": empty_text,
         "agency_names": _agency_names(access.agency_ids),

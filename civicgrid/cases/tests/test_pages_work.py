@@ -180,7 +180,7 @@ def test_the_queue_paginates(login, cw, quick):
     assert len(first.context["cases"]) == 20
     assert len(second.context["cases"]) == 3
     assert numbers(first).isdisjoint(numbers(second))
-    assert "Page 1 of 2" in first.text
+    assert 'rel="next"' in first.text and 'rel="next"' not in second.text
 
 
 def test_the_queue_searches_by_tracking_number_and_address(login, cw, category):
@@ -216,11 +216,11 @@ def test_it_denies_outsider(login, cw, category, b_operator):
     for region in (cw.town_a.code, cw.village_a1.code, cw.grid_a1a.code):
         response = centre.get(CENTRE, {"region": region, "state": "all"})
         assert response.status_code == 200
-        assert response.context["page_obj"].paginator.count == 0
+        assert response.context["total"] == 0
         assert numbers(response).isdisjoint(a_numbers)
     for number in a_numbers:
         response = centre.get(CENTRE, {"q": number, "state": "all"})
-        assert response.context["page_obj"].paginator.count == 0
+        assert response.context["total"] == 0
     whole = centre.get(CENTRE)
     assert numbers(whole) == {town_b.tracking_number}
     assert sum(s.count for s in whole.context["steps"]) == 1
@@ -249,7 +249,7 @@ def test_the_town_operator_sees_counts_per_step_with_overdue(login, cw, category
     assert sum(count for count, _late in steps.values()) == 4
     assert "1 overdue" in response.text
     # The default list holds the open cases only, overdue first.
-    assert response.context["page_obj"].paginator.count == 4
+    assert response.context["total"] == 4
     assert response.context["cases"][0].pk == late.pk
     queues = {link["key"]: link["count"] for link in response.context["queue_links"]}
     assert queues["dispatch"] == 1
@@ -282,7 +282,7 @@ def test_the_centre_filters_by_step_category_area_source_dates_and_overdue(login
     def found(**params) -> set[str]:
         response = client.get(CENTRE, params)
         assert response.status_code == 200
-        return {c.tracking_number for c in response.context["page_obj"].object_list}
+        return {c.tracking_number for c in response.context["cases"]}
 
     assert found(state="town") == {pothole.tracking_number}
     assert found(category="C02") == {pothole.tracking_number}
@@ -319,7 +319,7 @@ def test_the_centre_searches_numbers_words_addresses_and_12345_orders(login, cw,
     client = login(cw.town_operator)
 
     def found(text: str) -> set[str]:
-        return {c.tracking_number for c in client.get(CENTRE, {"q": text}).context["page_obj"].object_list}
+        return {c.tracking_number for c in client.get(CENTRE, {"q": text}).context["cases"]}
 
     assert found(a.tracking_number) == {a.tracking_number}
     assert found("虞山北路") == {a.tracking_number}
@@ -344,9 +344,9 @@ def test_invalid_filters_show_errors_and_no_cases(login, cw, category):
     response = client.get(CENTRE, {"date_from": "2026-05-02", "date_to": "2026-05-01"})
     assert response.status_code == 200
     assert "The end date is before the start date." in response.text
-    assert response.context["page_obj"].paginator.count == 0
+    assert response.context["total"] == 0
     response = client.get(CENTRE, {"state": "no-such-state", "region": "abc"})
-    assert response.context["page_obj"].paginator.count == 0
+    assert response.context["total"] == 0
     assert "Choose an area from the list." in response.text
 
 
