@@ -215,3 +215,46 @@ def test_the_agency_reads_its_inbox_on_a_phone(browser, live_server, busy_world,
         shoot(page, screenshots, "agency-360", phone=True)
     finally:
         context.close()
+
+
+def test_the_centre_pages_its_list_by_cursor_on_a_phone_and_a_desktop(
+    browser, live_server, e2e_world, screenshots
+):
+    """More than a page of cases: the pager's "Next" swaps the results in place (htmx) and the URL
+    carries the cursor; the second page offers the first again."""
+    world = e2e_world
+    seed.load_categories(Category)
+    light = Category.objects.get(code="C0601")
+    for n in range(30):
+        services.case_create(
+            reporter=world.resident,
+            source=Case.Source.RESIDENT,
+            category=light,
+            description=f"第 {n} 号路灯不亮",
+            lon=120.701 + (n % 10) * 0.0008,
+            lat=31.602 + (n // 10) * 0.002,
+            address=ADDRESSES[n % len(ADDRESSES)],
+        )
+    for viewport, name, phone in ((PHONE, "360", True), (DESKTOP, "1280", False)):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        try:
+            sign_in(page, live_server.url, world.town_operator)
+            page.goto(f"{live_server.url}/cases/work/centre/")
+            rows = page.locator("#centre-results .work-table tbody tr")
+            assert rows.count() == 25
+            assert "30" in page.locator("#results-title .count").inner_text()
+            next_link = page.locator("#centre-results .pagination a[rel=next]")
+            shoot(page, screenshots, f"centre-pager-{name}", phone=phone)
+            next_link.click()
+            page.wait_for_url("**cursor=**")
+            page.locator("#centre-results .pagination a[rel=first]").wait_for()
+            assert rows.count() == 5
+            assert page.locator("#centre-results .pagination a[rel=next]").count() == 0
+            shoot(page, screenshots, f"centre-pager-last-{name}", phone=phone)
+        finally:
+            context.close()
+        assert errors == [], f"JavaScript errors: {errors}"
