@@ -295,6 +295,12 @@ class Case(models.Model):
             models.Index(fields=["village", "state"], name="case_village_state_idx"),
             models.Index(fields=["town", "state"], name="case_town_state_idx"),
             models.Index(fields=["district", "state"], name="case_district_state_idx"),
+            # Lists of every step, newest first (`selectors.NEWEST`): one region's cases in id order,
+            # which a keyset page walks from its cursor.
+            models.Index(fields=["grid", "id"], name="case_grid_id_idx"),
+            models.Index(fields=["village", "id"], name="case_village_id_idx"),
+            models.Index(fields=["town", "id"], name="case_town_id_idx"),
+            models.Index(fields=["district", "id"], name="case_district_id_idx"),
             # Partial: most reports are anonymous and most cases never reach an agency.
             models.Index(
                 fields=["lead_agency", "state"],

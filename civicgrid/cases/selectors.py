@@ -161,9 +161,7 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
     the ids of its family, a region as the one case column of its level, an agency by an id subquery.
     """
     f = filters or CaseFilters()
-    qs = access.scope_cases(user)
-    if f.mine:
-        qs = qs.filter(reporter_id=user.pk)
+    qs = access.reported_by(user) if f.mine else access.scope_cases(user, listing=True)
     if f.queue:
         queue = QUEUE_BY_KEY.get(f.queue)
         if queue is None:
@@ -190,11 +188,11 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
     if f.overdue_now:
         qs = qs.filter(overdue_q(f.now or timezone.now()))
     if f.agency:
-        qs = qs.filter(Q(lead_agency_id=f.agency) | Q(pk__in=access.co_handled([f.agency])))
+        qs = qs.filter(Q(lead_agency_id=f.agency) | access.co_handled([f.agency], drive=True))
     if f.lead_agencies:
         qs = qs.filter(lead_agency_id__in=f.lead_agencies)
     if f.co_agencies:
-        qs = qs.filter(pk__in=access.co_handled(f.co_agencies))
+        qs = qs.filter(access.co_handled(f.co_agencies, drive=True))
     text = (f.text or "").strip()
     if text:
         qs = qs.filter(

@@ -128,7 +128,7 @@ def step_counts(*, user, now: datetime | None = None) -> list[StepCount]:
     """
     now = now or timezone.now()
     rows = (
-        access.scope_cases(user)
+        access.scope_cases(user, listing=True)
         .filter(state__in=OPEN_STATES)
         .order_by()
         .values("state")
