@@ -271,7 +271,7 @@ def list_sql(user, filters=None) -> str:
 
 def test_open_lists_filter_open_states_with_in_never_not_in(cw):
     for filters in (CaseFilters(open_only=True), CaseFilters(overdue=True), CaseFilters(queue="dispatch")):
-        where = list_sql(cw.town_operator, filters).split(" WHERE ")[1]
+        where = list_sql(cw.town_operator, filters).split(" WHERE ", 1)[1]
         assert '"state" IN (' in where
         assert "NOT " not in where.upper()
 
@@ -391,7 +391,7 @@ def test_a_staff_member_finds_their_own_report_elsewhere(cw, category, client_fo
     assert client.get(f"{API}{mine.tracking_number}").status_code == 200
     # Their work lists hold their grid's cases: an OR of the reporter would let no index walk them.
     assert numbers(api(client, API)["items"]) == []
-    where = list_sql(cw.outsider).split(" WHERE ")[1]
+    where = list_sql(cw.outsider).split(" WHERE ", 1)[1]
     assert "reporter_id" not in where
     # A resident's list is their reports.
     assert numbers(api(client_for(cw.resident), API)["items"]) == []
@@ -402,8 +402,8 @@ def test_a_staff_member_finds_their_own_report_elsewhere(cw, category, client_fo
 def test_the_agency_scope_walks_its_list_without_a_union_of_indexes(cw, category):
     """SQLite reads the co-handling arm of an agency's scope row by row (EXISTS) and PostgreSQL hashes
     it; the co-handling tab itself starts from the co-agency rows."""
-    scope = list_sql(cw.agency_staff).split(" WHERE ")[1]
-    tab = list_sql(cw.agency_staff, CaseFilters(co_agencies=(cw.agency.pk,))).split(" WHERE ")[1]
+    scope = list_sql(cw.agency_staff).split(" WHERE ", 1)[1]
+    tab = list_sql(cw.agency_staff, CaseFilters(co_agencies=(cw.agency.pk,))).split(" WHERE ", 1)[1]
     if connection.vendor == "sqlite":
         assert "EXISTS" in scope and "EXISTS" in tab and '"id" IN (SELECT' in tab
     else:
