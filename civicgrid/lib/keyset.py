@@ -158,22 +158,23 @@ class Page:
     next_cursor: str
 
 
-def page_after(qs, order: Order, cursor: str = "", size: int = 20) -> Page:
+def page_after(qs, order: Order, cursor: str = "", size: int = 20, *, fetch=list) -> Page:
     """Return the page of `qs` (ordered by `order.order_by()`) after `cursor` ("" for the first page).
 
-    One query: it reads one row more than `size` to know whether a next page exists.
-    Raises InvalidCursor for a cursor that is not one of `order`.
+    One query: it reads one row more than `size` to know whether a next page exists. `fetch` turns
+    the sliced queryset into rows (by default `list`; a list may read its page's ids first and join
+    only those). Raises InvalidCursor for a cursor that is not one of `order`.
     """
     if cursor:
         qs = qs.filter(order.after(order.parse(cursor)))
-    rows = list(qs[: size + 1])
+    rows = fetch(qs[: size + 1])
     next_cursor = order.cursor_of(rows[size - 1]) if len(rows) > size else ""
     return Page(rows[:size], next_cursor)
 
 
-def page_at(qs, order: Order, offset: int, size: int) -> Page:
+def page_at(qs, order: Order, offset: int, size: int, *, fetch=list) -> Page:
     """Return the page of `qs` at `offset` (the older way in, kept for links and clients that use it),
     with a cursor to continue from by keyset."""
-    rows = list(qs[offset : offset + size + 1])
+    rows = fetch(qs[offset : offset + size + 1])
     next_cursor = order.cursor_of(rows[size - 1]) if len(rows) > size else ""
     return Page(rows[:size], next_cursor)
