@@ -296,8 +296,8 @@ class Case(models.Model):
             models.Index(fields=["town", "state"], name="case_town_state_idx"),
             models.Index(fields=["district", "state"], name="case_district_state_idx"),
             # Lists of every step, newest first (`selectors.NEWEST`): one region's cases in id order,
-            # which a keyset page walks from its cursor.
-            models.Index(fields=["grid", "id"], name="case_grid_id_idx"),
+            # which a keyset page walks from its cursor. A grid's few thousand cases sort quickly
+            # through its (grid, state) index; it has no such index of its own.
             models.Index(fields=["village", "id"], name="case_village_id_idx"),
             models.Index(fields=["town", "id"], name="case_town_id_idx"),
             models.Index(fields=["district", "id"], name="case_district_id_idx"),
