@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import access, categories
+from civicgrid.cases import access, categories, search
 from civicgrid.cases.models import Case, Category, Notification
 from civicgrid.cases.workflow import STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
@@ -106,14 +106,7 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.filter(is_overdue=f.overdue)
     if f.agency:
         qs = qs.filter(Q(lead_agency_id=f.agency) | Q(co_agencies__id=f.agency))
-    text = (f.text or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(tracking_number__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-            | Q(external_ref=text)
-        )
+    qs = search.filter_cases(qs, f.text)
     return _with_related(qs).order_by("-is_overdue", "step_due_at", "-created_at", "-id")
 
 

@@ -1,0 +1,412 @@
+"""Text search over cases: the search box of the lists and `GET /api/v1/cases?text=`.
+
+A search finds the cases whose description or address contains the text (as `icontains` does:
+a substring, case-insensitive for Latin letters), a case by its tracking number and a case by its
+external reference (a 12345 order number), and stays an index look-up at millions of cases.
+
+Chinese has no spaces to split words on and its common words are two characters (井盖, 路灯), too
+short for a trigram index. So the index holds every case's overlapping character *bigrams* (grams)
+of its description and address, folded to upper case by the database's own `upper()` (the fold
+`icontains` uses), plus the text's last character alone:
+
+    "路口井盖" -> 路口 口井 井盖 盖  (and the separator between description and address)
+
+A query of two or more characters asks for all of its bigrams, a one-character query for any gram
+that starts with it; every case holding the text has them, so the index finds a superset, which the
+same `icontains` condition the lists used before rechecks (a query of one or two characters needs no
+recheck: its grams are the text itself).
+
+- PostgreSQL: `civicgrid_case_grams(description, address)` turns a case into a `tsvector` of its
+  grams (no parser, no dictionary: `array_to_tsvector`), under a GIN expression index;
+  `civicgrid_grams_query(text)` builds the `tsquery` from the text in SQL, so both sides fold alike.
+- SQLite: the FTS5 table `case_search` (external content: the view `case_search_source`, which
+  computes the grams of each case) holds each gram as the hex of its UTF-8 bytes, so no tokenizer
+  splits or folds anything and no query text reaches the FTS5 query syntax; triggers keep it in
+  step with `cases_case` inside the writing statement (intake makes no extra round trip).
+
+The SQL below is what migration 0008 installs; `manage.py case_search --check` compares the
+database with it and `--rebuild` reinstalls and refills it (after a bulk load that went around it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+# A tracking number typed into the search box (20261201-0042; the dash may be left out).
+_TRACKING_NUMBER = re.compile(r"(\d{8})-?(\d{4,12})")
+# Between a case's description and address: grams that cross it are the separator's own.
+SEPARATOR = "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The database objects, per vendor. Keep in step with migrations/0008_case_search.py.
+
+PG_FUNCTIONS = [
+    r"""
+CREATE OR REPLACE FUNCTION civicgrid_case_grams(description text, address text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT pg_catalog.array_to_tsvector(ARRAY(
+    SELECT pg_catalog.substr(u, i, 2) FROM pg_catalog.generate_series(1, pg_catalog.char_length(u)) AS i))
+  FROM pg_catalog.upper(description || E'\n' || address) AS u
+$$""",
+    r"""
+CREATE OR REPLACE FUNCTION civicgrid_grams_query(query text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT CASE WHEN pg_catalog.char_length(u) = 1
+    THEN ('''' || pg_catalog.replace(pg_catalog.replace(u, '\', '\\'), '''', '''''') || ''':*')::tsquery
+    ELSE pg_catalog.array_to_string(ARRAY(
+      SELECT DISTINCT '''' || pg_catalog.replace(pg_catalog.replace(pg_catalog.substr(u, i, 2), '\', '\\'), '''', '''''')
+        || ''''
+      FROM pg_catalog.generate_series(1, pg_catalog.char_length(u) - 1) AS i), ' & ')::tsquery
+    END
+  FROM pg_catalog.upper(query) AS u
+$$""",
+]
+PG_INDEX = "CREATE INDEX case_search_idx ON cases_case USING gin (civicgrid_case_grams(description, address))"
+PG_DROP = [
+    "DROP INDEX IF EXISTS case_search_idx",
+    "DROP FUNCTION IF EXISTS civicgrid_case_grams(text, text)",
+    "DROP FUNCTION IF EXISTS civicgrid_grams_query(text)",
+]
+
+
+def sqlite_grams(row: str) -> str:
+    """Return the SQLite expression of the grams of the case `row` (`new`, `old` or a table alias).
+
+    The numbers 0..n-1 come from the keys of a JSON array of n zeros: SQLite has no generate_series
+    built in, and a trigger takes no WITH clause.
+    """
+    text = f"{row}.description || char(10) || {row}.address"
+    return (
+        f"(SELECT group_concat(hex(upper(substr({text}, j.key + 1, 2))), ' ')"  # noqa: S608 - no input
+        f" FROM json_each('[' || replace(hex(zeroblob(length({row}.description) + length({row}.address))),"
+        " '00', '0,') || '0]') AS j)"
+    )
+
+
+_SQLITE_CHANGED = "old.description IS NOT new.description OR old.address IS NOT new.address"
+# Contentless (the grams are not stored twice) and detail=none (only which cases hold a gram, not
+# where: a query only ANDs grams). No view or other object names cases_case apart from its triggers,
+# which Django's table rebuilds on SQLite drop with the table (`repair` puts them back).
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE case_search USING fts5(grams, content='', detail='none', tokenize='ascii')"
+)
+SQLITE_TRIGGERS = {
+    "case_search_insert": "CREATE TRIGGER case_search_insert AFTER INSERT ON cases_case BEGIN"  # noqa: S608
+    f" INSERT INTO case_search(rowid, grams) VALUES (new.id, {sqlite_grams('new')}); END",
+    # A contentless FTS5 row is removed by giving the grams it was indexed with.
+    "case_search_update": "CREATE TRIGGER case_search_update AFTER UPDATE OF description, address"  # noqa: S608
+    f" ON cases_case WHEN {_SQLITE_CHANGED} BEGIN"
+    f" INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, {sqlite_grams('old')});"
+    f" INSERT INTO case_search(rowid, grams) VALUES (new.id, {sqlite_grams('new')}); END",
+    "case_search_delete": "CREATE TRIGGER case_search_delete AFTER DELETE ON cases_case BEGIN"  # noqa: S608
+    f" INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, {sqlite_grams('old')});"
+    " END",
+}
+SQLITE_FILL = [
+    f"INSERT INTO case_search(rowid, grams) SELECT c.id, {sqlite_grams('c')} FROM cases_case AS c",  # noqa: S608
+    "INSERT INTO case_search(case_search) VALUES ('optimize')",
+]
+SQLITE_CREATE = [SQLITE_TABLE, *SQLITE_TRIGGERS.values()]
+SQLITE_DROP = [
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
+    "DROP TABLE IF EXISTS case_search",
+]
+
+# Looking a case up by its external reference (a 12345 order number) whatever its source; partial,
+# so the many reports without one write nothing to it.
+EXTERNAL_REF_INDEX = (
+    "CREATE INDEX case_external_ref_idx ON cases_case (external_ref) WHERE external_ref <> ''"
+)
+EXTERNAL_REF_DROP = "DROP INDEX IF EXISTS case_external_ref_idx"
+
+
+def install_statements(vendor: str) -> list[str]:
+    """Return the statements that create the search index on an empty or filled database."""
+    if vendor == "postgresql":
+        return [*PG_FUNCTIONS, PG_INDEX, EXTERNAL_REF_INDEX]
+    if vendor == "sqlite":
+        return [*SQLITE_CREATE, *SQLITE_FILL, EXTERNAL_REF_INDEX]
+    return []
+
+
+def drop_statements(vendor: str) -> list[str]:
+    """Return the statements that remove the search index (the way back from `install_statements`)."""
+    if vendor == "postgresql":
+        return [*PG_DROP, EXTERNAL_REF_DROP]
+    if vendor == "sqlite":
+        return [*SQLITE_DROP, EXTERNAL_REF_DROP]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+
+
+def filter_cases(qs: QuerySet, text: str) -> QuerySet:
+    """Narrow `qs` (cases) to those the search text finds; an empty or blank text narrows nothing.
+
+    A tracking number finds its case (exactly); any other text finds the cases whose description
+    or address contains it, and the case whose external reference it is.
+    """
+    text = (text or "").strip()
+    if not text:
+        return qs
+    return qs.filter(condition(text, vendor=connections[qs.db].vendor))
+
+
+def condition(text: str, *, vendor: str) -> Q:
+    """Return the condition on cases that `text` (stripped, not empty) finds, for the database `vendor`."""
+    by_ref = Q(external_ref=text)
+    tracking = tracking_number(text)
+    if tracking is not None:
+        # An identifier: its digits are in too many texts for a gram search to be quick or useful.
+        if vendor == "sqlite":
+            return Q(
+                pk__in=RawSQL(  # noqa: S611 - constant SQL, the text is a parameter
+                    f"SELECT id FROM cases_case WHERE tracking_number = %s UNION ALL {_BY_REF}",  # noqa: S608
+                    (tracking, text),
+                )
+            )
+        return Q(tracking_number=tracking) | by_ref
+    contains = Q(description__icontains=text) | Q(address__icontains=text)
+    # Grams of one or two characters are the text itself: the index answers exactly.
+    exact = len(text) <= 2 and SEPARATOR not in text
+    if vendor == "postgresql":
+        candidates = Q(_GramsMatch(F("description"), F("address"), Value(text))) | by_ref
+        # Two conditions, not (grams AND contains) OR ref: the first is then the bitmap scan's own
+        # condition, which PostgreSQL does not evaluate again per row (the grams of a row cost a
+        # function call); only the cheap recheck runs on each candidate.
+        return candidates if exact else candidates & (contains | by_ref)
+    if vendor == "sqlite":
+        # One list of candidates for both look-ups, so the planner sees one indexed IN; the recheck
+        # keeps those that do contain the text or carry the reference.
+        candidates = RawSQL(  # noqa: S611 - constant SQL, the text is a parameter
+            f"SELECT rowid FROM case_search WHERE case_search MATCH %s UNION ALL {_BY_REF}",  # noqa: S608
+            (fts_query(text), text),
+        )
+        return Q(pk__in=candidates) & (contains | by_ref)
+    return contains | by_ref
+
+
+# SQLite uses a partial index only when the query repeats its condition.
+_BY_REF = "SELECT id FROM cases_case WHERE external_ref = %s AND external_ref <> ''"
+
+
+def tracking_number(text: str) -> str | None:
+    """Return the tracking number `text` is written as (with or without its dash), or None."""
+    match = _TRACKING_NUMBER.fullmatch(text)
+    return f"{match[1]}-{match[2]}" if match else None
+
+
+def grams(text: str) -> list[str]:
+    """Return the grams a query asks for: its overlapping bigrams, or its one character.
+
+    The fold is SQLite's `upper()`, ASCII letters only, as its `LIKE` (PostgreSQL builds its query
+    in SQL, with its own `upper()`).
+    """
+    folded = "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in text)
+    if len(folded) == 1:
+        return [folded]
+    return [folded[i : i + 2] for i in range(len(folded) - 1)]
+
+
+def fts_query(text: str) -> str:
+    """Return the FTS5 query for `text`: each gram as the hex of its UTF-8 bytes, all required.
+
+    Hex digits are all the query holds, so quotes, operators and column filters typed into the
+    search box are never FTS5 syntax. One character is a prefix: any gram that starts with it.
+    """
+    terms = grams(text)
+    if len(text) == 1:
+        return f"{terms[0].encode().hex().upper()}*"
+    # Repeated grams ask nothing more.
+    return " AND ".join(dict.fromkeys(g.encode().hex().upper() for g in terms))
+
+
+class _GramsMatch(Func):
+    """`civicgrid_case_grams(description, address) @@ civicgrid_grams_query(text)` (PostgreSQL).
+
+    Written as the index's expression, so the planner can use `case_search_idx`.
+    """
+
+    arity = 3
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, p = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(p)
+        description, address, query = parts
+        return (
+            f"civicgrid_case_grams({description}, {address}) @@ civicgrid_grams_query({query})",
+            params,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Upkeep (`manage.py case_search`, and `repair` after every migrate)
+
+# Cases whose grams `check` looks up in the SQLite index, spread over the table.
+CHECK_SAMPLE = 200
+
+
+@dataclass
+class Health:
+    problems: list[str]
+    cases: int = 0
+    indexed: int | None = None  # SQLite: rows in the FTS5 index
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(using: str = "default", *, sample: int = CHECK_SAMPLE) -> Health:
+    """Check that the search index is installed as this code expects and holds the cases.
+
+    PostgreSQL: the functions are this code's and both indexes are valid (an index is never stale).
+    SQLite: the table, triggers and index are this code's, it holds as many rows as there are cases,
+    and a sample of cases, spread over the table, is found by all of its own grams.
+    """
+    connection = connections[using]
+    health = Health(problems=[])
+    problems = health.problems
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case")
+        health.cases = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            for name, statement in _pg_functions().items():
+                cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [name])
+                row = cursor.fetchone()
+                if row is None:
+                    problems.append(f"function {name} is missing")
+                elif row[0] != statement.split("$$")[1]:
+                    problems.append(f"function {name} differs from this code's")
+            for index in ("case_search_idx", "case_external_ref_idx"):
+                cursor.execute(
+                    "SELECT i.indisvalid AND i.indisready FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid"
+                    " WHERE c.relname = %s",
+                    [index],
+                )
+                row = cursor.fetchone()
+                if row is None:
+                    problems.append(f"index {index} is missing")
+                elif not row[0]:
+                    problems.append(f"index {index} is not valid (an interrupted build?)")
+        elif connection.vendor == "sqlite":
+            problems.extend(_sqlite_differences(cursor))
+            if not any(p.startswith("case_search ") for p in problems):
+                cursor.execute("SELECT count(*) FROM case_search_docsize")
+                health.indexed = cursor.fetchone()[0]
+                if health.indexed != health.cases:
+                    problems.append(f"case_search holds {health.indexed} rows for {health.cases} cases")
+                problems.extend(_sqlite_sample_missing(cursor, sample))
+    return health
+
+
+def _pg_functions() -> dict[str, str]:
+    return {re.search(r"FUNCTION (\w+)\(", s)[1]: s for s in PG_FUNCTIONS}
+
+
+def _sqlite_expected() -> dict[str, str]:
+    return {
+        "case_search": SQLITE_TABLE,
+        **SQLITE_TRIGGERS,
+        "case_external_ref_idx": EXTERNAL_REF_INDEX,
+    }
+
+
+def _sqlite_differences(cursor) -> list[str]:
+    """Return what of the SQLite search objects is missing or differs from this code's."""
+    expected = _sqlite_expected()
+    cursor.execute("SELECT name, sql FROM sqlite_master")
+    found = {name: sql for name, sql in cursor.fetchall() if name in expected}
+    problems = []
+    for name, statement in expected.items():
+        if name not in found:
+            problems.append(f"{name} is missing")
+        elif found[name] != statement:
+            problems.append(f"{name} differs from this code's")
+    return problems
+
+
+def _sqlite_sample_missing(cursor, sample: int) -> list[str]:
+    """Return the sampled cases that the index does not find by their own grams."""
+    cursor.execute("SELECT min(id), max(id) FROM cases_case")
+    low, high = cursor.fetchone()
+    if low is None or sample <= 0:
+        return []
+    step = max(1, (high - low) // sample)
+    ids = list(range(low, high + 1, step))[:sample]
+    placeholders = ", ".join(["%s"] * len(ids))
+    cursor.execute(f"SELECT id, description, address FROM cases_case WHERE id IN ({placeholders})", ids)  # noqa: S608
+    problems = []
+    for pk, description, address in cursor.fetchall():
+        query = fts_query(f"{description}{SEPARATOR}{address}")
+        cursor.execute(
+            "SELECT count(*) FROM case_search WHERE case_search MATCH %s AND rowid = %s", [query, pk]
+        )
+        if cursor.fetchone()[0] != 1:
+            problems.append(f"case {pk} is not in case_search as it reads now")
+    return problems
+
+
+def rebuild(using: str = "default") -> None:
+    """Drop and recreate the search index and fill it from the cases (after a bulk load)."""
+    connection = connections[using]
+    # One transaction: a failed rebuild leaves the index as it was.
+    with transaction.atomic(using), connection.cursor() as cursor:
+        for statement in drop_statements(connection.vendor):
+            cursor.execute(statement)
+        for statement in install_statements(connection.vendor):
+            cursor.execute(statement)
+        if connection.vendor == "postgresql":
+            # The planner weighs the grams index by the expression's statistics.
+            cursor.execute("ANALYZE cases_case")
+
+
+def drop(using: str = "default") -> None:
+    """Remove the search index and its triggers, so a bulk load writes faster; `rebuild` restores it."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for statement in drop_statements(connection.vendor):
+            cursor.execute(statement)
+
+
+def repair(using: str = "default") -> list[str]:
+    """Put back the SQLite triggers a migration dropped; return their names (run after every migrate).
+
+    Django alters a SQLite table by building a new one, copying the rows and dropping the old table,
+    which drops its triggers: a later migration that alters `cases_case` would leave the index to go
+    stale. The rows are copied unchanged, so the index still holds them and only the triggers need
+    to come back. Whatever else is missing or differs is left to `case_search --check`/`--rebuild`.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        missing = [p.split()[0] for p in _sqlite_differences(cursor) if p.endswith(" is missing")]
+        if "case_search" in missing:
+            return []  # never installed here (before migration 0008) or dropped on purpose for a load
+        restored = [name for name in missing if name in SQLITE_TRIGGERS]
+        for name in restored:
+            cursor.execute(SQLITE_TRIGGERS[name])
+        if "case_external_ref_idx" in missing:
+            cursor.execute(EXTERNAL_REF_INDEX)
+            restored.append("case_external_ref_idx")
+    return restored
+
+
+def repair_after_migrate(*, using: str = "default", verbosity: int = 1, stdout=None, **kwargs) -> None:
+    """Run `repair` after a migrate (the `post_migrate` receiver of the cases app) and say what it did."""
+    restored = repair(using)
+    if restored and verbosity and stdout is not None:
+        stdout.write(f"  Restored the case search triggers a migration dropped: {', '.join(restored)}\n")
