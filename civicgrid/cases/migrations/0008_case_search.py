@@ -34,10 +34,14 @@ PG_DROP = [
 ]
 SQLITE_CREATE = [
     "CREATE VIRTUAL TABLE case_search USING fts5(grams, content='', detail='none', tokenize='ascii')",
-    "CREATE TRIGGER case_search_insert AFTER INSERT ON cases_case BEGIN INSERT INTO case_search(rowid, grams) VALUES (new.id, (SELECT group_concat(hex(upper(substr(new.description || char(10) || new.address, j.key + 1, 2))), ' ') FROM json_each('[' || replace(hex(zeroblob(length(new.description) + length(new.address))), '00', '0,') || '0]') AS j)); END",
-    "CREATE TRIGGER case_search_update AFTER UPDATE OF description, address ON cases_case WHEN old.description IS NOT new.description OR old.address IS NOT new.address BEGIN INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, (SELECT group_concat(hex(upper(substr(old.description || char(10) || old.address, j.key + 1, 2))), ' ') FROM json_each('[' || replace(hex(zeroblob(length(old.description) + length(old.address))), '00', '0,') || '0]') AS j)); INSERT INTO case_search(rowid, grams) VALUES (new.id, (SELECT group_concat(hex(upper(substr(new.description || char(10) || new.address, j.key + 1, 2))), ' ') FROM json_each('[' || replace(hex(zeroblob(length(new.description) + length(new.address))), '00', '0,') || '0]') AS j)); END",
-    "CREATE TRIGGER case_search_delete AFTER DELETE ON cases_case BEGIN INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, (SELECT group_concat(hex(upper(substr(old.description || char(10) || old.address, j.key + 1, 2))), ' ') FROM json_each('[' || replace(hex(zeroblob(length(old.description) + length(old.address))), '00', '0,') || '0]') AS j)); END",
-    "INSERT INTO case_search(rowid, grams) SELECT c.id, (SELECT group_concat(hex(upper(substr(c.description || char(10) || c.address, j.key + 1, 2))), ' ') FROM json_each('[' || replace(hex(zeroblob(length(c.description) + length(c.address))), '00', '0,') || '0]') AS j) FROM cases_case AS c",
+    'CREATE TABLE case_search_mark (id integer PRIMARY KEY CHECK (id = 1), last_id integer NOT NULL)',
+    "CREATE TRIGGER case_search_insert AFTER INSERT ON cases_case WHEN new.id >= (SELECT last_id FROM case_search_mark) + 32 BEGIN INSERT INTO case_search(rowid, grams) SELECT c.id, (SELECT group_concat(substr(c.description || char(10) || c.address, j.key + 1, 2), ' ') FROM json_each('[' || replace(hex(zeroblob(length(c.description) + length(c.address))), '00', '0,') || '0]') AS j) FROM cases_case AS c WHERE c.id > (SELECT last_id FROM case_search_mark) AND c.id <= new.id; UPDATE case_search_mark SET last_id = new.id; END",
+    "CREATE TRIGGER case_search_update AFTER UPDATE OF description, address ON cases_case WHEN (old.description IS NOT new.description OR old.address IS NOT new.address) AND old.id <= (SELECT last_id FROM case_search_mark) BEGIN INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, (SELECT group_concat(substr(old.description || char(10) || old.address, j.key + 1, 2), ' ') FROM json_each('[' || replace(hex(zeroblob(length(old.description) + length(old.address))), '00', '0,') || '0]') AS j)); INSERT INTO case_search(rowid, grams) VALUES (new.id, (SELECT group_concat(substr(new.description || char(10) || new.address, j.key + 1, 2), ' ') FROM json_each('[' || replace(hex(zeroblob(length(new.description) + length(new.address))), '00', '0,') || '0]') AS j)); END",
+    "CREATE TRIGGER case_search_delete AFTER DELETE ON cases_case WHEN old.id <= (SELECT last_id FROM case_search_mark) BEGIN INSERT INTO case_search(case_search, rowid, grams) VALUES ('delete', old.id, (SELECT group_concat(substr(old.description || char(10) || old.address, j.key + 1, 2), ' ') FROM json_each('[' || replace(hex(zeroblob(length(old.description) + length(old.address))), '00', '0,') || '0]') AS j)); END",
+    "INSERT INTO case_search(case_search) VALUES ('delete-all')",
+    "INSERT INTO case_search(rowid, grams) SELECT c.id, (SELECT group_concat(substr(c.description || char(10) || c.address, j.key + 1, 2), ' ') FROM json_each('[' || replace(hex(zeroblob(length(c.description) + length(c.address))), '00', '0,') || '0]') AS j) FROM cases_case AS c",
+    'DELETE FROM case_search_mark',
+    'INSERT INTO case_search_mark (id, last_id) SELECT 1, coalesce(max(id), 0) FROM cases_case',
     "INSERT INTO case_search(case_search) VALUES ('optimize')",
 ]
 SQLITE_DROP = [
@@ -45,6 +49,7 @@ SQLITE_DROP = [
     'DROP TRIGGER IF EXISTS case_search_update',
     'DROP TRIGGER IF EXISTS case_search_delete',
     'DROP TABLE IF EXISTS case_search',
+    'DROP TABLE IF EXISTS case_search_mark',
 ]
 EXTERNAL_REF_CREATE = "CREATE INDEX case_external_ref_idx ON cases_case (external_ref) WHERE external_ref <> ''"
 EXTERNAL_REF_DROP = 'DROP INDEX IF EXISTS case_external_ref_idx'

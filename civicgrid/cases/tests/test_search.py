@@ -28,10 +28,14 @@ _numbers = itertools.count(1)
 TOWN_B = {"lon": 120.805, "lat": 31.605}
 
 
-def add(world, description: str = "", address: str = "", **fields) -> Case:
-    """Write a bare case straight to the table (the index is kept by the database, not by intake)."""
+def add(world, description: str = "", address: str = "", *, indexed: bool = True, **fields) -> Case:
+    """Write a bare case straight to the table (the index is kept by the database, not by intake).
+
+    On SQLite it is then indexed at once (`search.flush`), so searches go through the index, not
+    the tail of cases that wait for the next batch; `indexed=False` leaves it waiting.
+    """
     n = next(_numbers)
-    return Case.objects.create(
+    case = Case.objects.create(
         tracking_number=fields.pop("tracking_number", f"20260101-{n:05d}"),
         source=fields.pop("source", Case.Source.PATROL),
         category=Category.objects.get(code="C0201"),
@@ -42,6 +46,9 @@ def add(world, description: str = "", address: str = "", **fields) -> Case:
         town=world.town_a,
         **fields,
     )
+    if indexed:
+        search.flush()
+    return case
 
 
 def found(text: str, qs=None) -> set[int]:
@@ -92,9 +99,12 @@ def test_it_finds_what_icontains_finds(world, docs, pick, other):
     query = source[start : start + length] if source and start < len(source) else other
     assume(query.strip() and search.tracking_number(query.strip()) is None)
     with transaction.atomic():
-        ids = {add(world, d, a).pk for d, a in docs}
+        ids = {add(world, d, a, indexed=False).pk for d, a in docs}
         mine = Case.objects.filter(pk__in=ids)
-        assert found(query, mine) == contains(query, mine)
+        expected = contains(query, mine)
+        assert found(query, mine) == expected
+        if search.flush():  # SQLite: first from the tail of unindexed cases, then from the index
+            assert found(query, mine) == expected
         transaction.set_rollback(True)
 
 
@@ -299,7 +309,7 @@ def test_the_migrated_database_holds_the_index_this_code_expects(world):
 
 def test_rebuild_indexes_a_bulk_load_made_without_the_index(world):
     call_command("case_search", "--drop", stdout=StringIO())
-    loaded = add(world, "批量导入的井盖", "")
+    loaded = add(world, "批量导入的井盖", "", indexed=False)
     # PostgreSQL builds no index while the test's transaction holds deferred foreign-key checks.
     connection.check_constraints()
     with pytest.raises(CommandError):
@@ -323,4 +333,35 @@ def test_check_finds_a_stale_index_and_migrate_puts_dropped_triggers_back(world)
     assert search.repair() == ["case_search_update"]
     call_command("case_search", "--rebuild", stdout=StringIO())
     assert found("路灯") == {case.pk}
+    assert search.check().ok
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite indexes in batches")
+def test_cases_are_found_before_and_after_their_batch_is_indexed(world):
+    first = add(world, "路灯不亮", "", indexed=False)
+    assert search.flush() == 1
+    waiting = [add(world, f"井盖{i}", "", indexed=False) for i in range(search.SQLITE_BATCH - 1)]
+    # All but the last wait after the mark, and are found all the same.
+    assert found("井盖") == {c.pk for c in waiting}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_id FROM case_search_mark")
+        assert cursor.fetchone()[0] == first.pk
+    # An edit of a case that waits changes nothing in the index, and its batch indexes it as it is.
+    Case.objects.filter(pk=waiting[0].pk).update(description="水管漏水")
+    last = add(world, "井盖", "", indexed=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_id FROM case_search_mark")
+        assert cursor.fetchone()[0] == last.pk
+        cursor.execute("SELECT count(*) FROM case_search WHERE case_search MATCH '\"井盖\"'")
+        assert cursor.fetchone()[0] == search.SQLITE_BATCH - 1
+    assert found("井盖") == {c.pk for c in waiting[1:]} | {last.pk}
+    assert found("水管") == {waiting[0].pk}
+    assert search.check().ok
+
+
+def test_intake_indexes_what_it_files(cw, category):
+    cases = [report(cw, category, description=f"第{i}号路灯不亮") for i in range(3)]
+    assert found("路灯") == {c.pk for c in cases}
+    search.flush()
+    assert found("路灯") == {c.pk for c in cases}
     assert search.check().ok
