@@ -30,12 +30,25 @@ database with it and `--rebuild` reinstalls and refills it (after a bulk load th
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from django.db import connections, transaction
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 
 # A tracking number typed into the search box (20261201-0042; the dash may be left out).
 _TRACKING_NUMBER = re.compile(r"(\d{8})-?(\d{4,12})")
@@ -67,7 +80,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   FROM pg_catalog.upper(query) AS u
 $$""",
 ]
-PG_INDEX = "CREATE INDEX case_search_idx ON cases_case USING gin (civicgrid_case_grams(description, address))"
+PG_INDEX = [
+    "CREATE INDEX case_search_idx ON cases_case USING gin (civicgrid_case_grams(description, address))",
+    # The planner weighs a gram by the expression's statistics: with the default target, any gram
+    # outside the 1,000 most common is taken for 2,500 cases of 1,000,000 (a rare word then reads a
+    # whole town's index to AND with it); 10,000 grams tell rare from common.
+    "ALTER INDEX case_search_idx ALTER COLUMN 1 SET STATISTICS 1000",
+]
 PG_DROP = [
     "DROP INDEX IF EXISTS case_search_idx",
     "DROP FUNCTION IF EXISTS civicgrid_case_grams(text, text)",
@@ -92,8 +111,9 @@ def sqlite_grams(row: str) -> str:
 
 
 # Cases are indexed in batches of this many, by the insert that completes a batch: FTS5 writes a
-# segment per transaction, which cost intake more than the grams themselves (bench note in
-# docs/search.md). Searches read the unindexed tail (fewer than SQLITE_BATCH cases) as it is.
+# segment (and merges) per transaction, which cost a one-row transaction about 0.3 ms, batched
+# about 0.1 ms (measured with the grams of 20-150 characters of news text, one case per commit).
+# Searches read the unindexed tail (fewer than SQLITE_BATCH cases) as it is.
 SQLITE_BATCH = 32
 _MARK = "(SELECT last_id FROM case_search_mark)"
 _CHANGED = "(old.description IS NOT new.description OR old.address IS NOT new.address)"
@@ -145,7 +165,7 @@ EXTERNAL_REF_DROP = "DROP INDEX IF EXISTS case_external_ref_idx"
 def install_statements(vendor: str) -> list[str]:
     """Return the statements that create the search index on an empty or filled database."""
     if vendor == "postgresql":
-        return [*PG_FUNCTIONS, PG_INDEX, EXTERNAL_REF_INDEX]
+        return [*PG_FUNCTIONS, *PG_INDEX, EXTERNAL_REF_INDEX]
     if vendor == "sqlite":
         return [*SQLITE_CREATE, *SQLITE_FILL, EXTERNAL_REF_INDEX]
     return []
@@ -168,54 +188,98 @@ def filter_cases(qs: QuerySet, text: str) -> QuerySet:
     """Narrow `qs` (cases) to those the search text finds; an empty or blank text narrows nothing.
 
     A tracking number finds its case (exactly); any other text finds the cases whose description
-    or address contains it, and the case whose external reference it is.
+    or address contains it, and the case whose external reference it is. On SQLite the result may
+    be a new queryset of the same cases (see `_sqlite_filter`): order and join after calling this.
     """
     text = (text or "").strip()
     if not text:
         return qs
-    return qs.filter(condition(text, vendor=connections[qs.db].vendor))
+    vendor = connections[qs.db].vendor
+    if vendor == "postgresql":
+        return qs.filter(_pg_condition(text))
+    if vendor == "sqlite":
+        return _sqlite_filter(qs, text)
+    tracking = tracking_number(text)
+    if tracking is not None:
+        return qs.filter(Q(tracking_number=tracking) | Q(external_ref=text))
+    return qs.filter(_contains(text) | Q(external_ref=text))
 
 
-def condition(text: str, *, vendor: str) -> Q:
-    """Return the condition on cases that `text` (stripped, not empty) finds, for the database `vendor`."""
+def _contains(text: str) -> Q:
+    return Q(description__icontains=text) | Q(address__icontains=text)
+
+
+def _pg_condition(text: str) -> Q:
     by_ref = Q(external_ref=text)
     tracking = tracking_number(text)
     if tracking is not None:
         # An identifier: its digits are in too many texts for a gram search to be quick or useful.
-        if vendor == "sqlite":
-            return Q(
-                pk__in=RawSQL(  # noqa: S611 - constant SQL, the text is a parameter
-                    f"SELECT id FROM cases_case WHERE tracking_number = %s UNION ALL {_BY_REF}",  # noqa: S608
-                    (tracking, text),
-                )
-            )
         return Q(tracking_number=tracking) | by_ref
-    contains = Q(description__icontains=text) | Q(address__icontains=text)
-    # Grams of one or two characters are the text itself: PostgreSQL's index answers exactly.
-    exact = len(text) <= 2 and SEPARATOR not in text
-    if vendor == "postgresql":
-        candidates = Q(_GramsMatch(F("description"), F("address"), Value(text))) | by_ref
-        # Two conditions, not (grams AND contains) OR ref: the first is then the bitmap scan's own
-        # condition, which PostgreSQL does not evaluate again per row (the grams of a row cost a
-        # function call); only the cheap recheck runs on each candidate.
-        return candidates if exact else candidates & (contains | by_ref)
-    if vendor == "sqlite":
-        query = fts_query(text)
-        if query is None:
-            return contains | by_ref  # only ASCII punctuation and spaces: nothing the index holds
-        # One list of candidates, so the planner sees one indexed IN: the cases the index finds,
-        # the tail not yet indexed, the reference; the recheck keeps those that contain the text.
-        candidates = RawSQL(  # noqa: S611 - constant SQL, the text is a parameter
-            "SELECT rowid FROM case_search WHERE case_search MATCH %s"  # noqa: S608
-            f" UNION ALL SELECT id FROM cases_case WHERE id > {_MARK} UNION ALL {_BY_REF}",
-            (query, text),
-        )
-        return Q(pk__in=candidates) & (contains | by_ref)
-    return contains | by_ref
+    candidates = Q(_GramsMatch(F("description"), F("address"), Value(text))) | by_ref
+    # Grams of one or two characters are the text itself: the index answers exactly.
+    if len(text) <= 2 and SEPARATOR not in text:
+        return candidates
+    # Two conditions, not (grams AND contains) OR ref: the first is then the bitmap scan's own
+    # condition, which PostgreSQL does not evaluate again per row (the grams of a row cost a
+    # function call); only the cheap recheck runs on each candidate.
+    return candidates & (_contains(text) | by_ref)
 
 
+# SQLite looks up to this many candidates up one by one (the cost grows with them); more, and the
+# scope's own cases are each probed in the candidates' list (the cost grows with the scope).
+SQLITE_FEW = 10_000
 # SQLite uses a partial index only when the query repeats its condition.
 _BY_REF = "SELECT id FROM cases_case WHERE external_ref = %s AND external_ref <> ''"
+
+
+def _sqlite_filter(qs: QuerySet, text: str) -> QuerySet:
+    """Search on SQLite: the FTS5 index, the tail of cases it does not hold yet, the reference.
+
+    SQLite's planner cannot tell how many cases a MATCH finds, and without ANALYZE statistics it
+    takes any scope index (a town's 375,000 cases) for cheaper than a list of ids. So the number
+    of candidates is asked first (up to SQLITE_FEW + 1, a fraction of a millisecond):
+    - few: the cases are looked up by id and the scope is checked per case (`_by_id`);
+    - many: the scope's cases are read by its index and each probed in the candidates' list
+      (`id + 0`, so SQLite cannot turn it round and look 95,000 ids up one state at a time).
+    A one-character query asks for a prefix, which FTS5 merges in full however few are wanted:
+    it goes the second way at once.
+    """
+    by_ref = Q(external_ref=text)
+    tracking = tracking_number(text)
+    if tracking is not None:
+        candidates = RawSQL(  # noqa: S611 - constant SQL, the text is a parameter
+            f"SELECT id FROM cases_case WHERE tracking_number = %s UNION ALL {_BY_REF}",  # noqa: S608
+            (tracking, text),
+        )
+        return _by_id(qs, candidates, Q())
+    recheck = _contains(text) | by_ref
+    query = fts_query(text)
+    if query is None:
+        return qs.filter(recheck)  # only ASCII punctuation and spaces: nothing the index holds
+    sql = (
+        "SELECT rowid FROM case_search WHERE case_search MATCH %s"  # noqa: S608 - constant SQL
+        f" UNION ALL SELECT id FROM cases_case WHERE id > {_MARK} UNION ALL {_BY_REF}"
+    )
+    params = (query, text)
+    if len(text) > 1:
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT {SQLITE_FEW + 1}", params)
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= SQLITE_FEW:
+            listed = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+            return _by_id(qs, listed, recheck)
+    probed = In(ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField()), RawSQL(sql, params))  # noqa: S611
+    return qs.filter(probed).filter(recheck)
+
+
+def _by_id(qs: QuerySet, ids: RawSQL, recheck: Q) -> QuerySet:
+    """Return the cases of `qs` whose id is in `ids` and that pass `recheck`, looked up by id.
+
+    The conditions of `qs` (its scope and filters) move into an EXISTS per case, where they cannot
+    lead SQLite to read a whole town's cases by a scope index instead.
+    """
+    cases = qs.model._default_manager.db_manager(qs.db)
+    return cases.filter(Q(pk__in=ids), recheck, Exists(qs.order_by().filter(pk=OuterRef("pk"))))
 
 
 def tracking_number(text: str) -> str | None:

@@ -26,6 +26,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   FROM pg_catalog.upper(query) AS u
 $$""",
     'CREATE INDEX case_search_idx ON cases_case USING gin (civicgrid_case_grams(description, address))',
+    'ALTER INDEX case_search_idx ALTER COLUMN 1 SET STATISTICS 1000',
 ]
 PG_DROP = [
     'DROP INDEX IF EXISTS case_search_idx',

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import itertools
 from io import StringIO
+from unittest.mock import patch
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -103,8 +105,10 @@ def test_it_finds_what_icontains_finds(world, docs, pick, other):
         mine = Case.objects.filter(pk__in=ids)
         expected = contains(query, mine)
         assert found(query, mine) == expected
-        if search.flush():  # SQLite: first from the tail of unindexed cases, then from the index
+        if search.flush():  # SQLite: first from the tail of unindexed cases, then from the index,
             assert found(query, mine) == expected
+            with patch.object(search, "SQLITE_FEW", 0):  # with the candidates probed from the scope
+                assert found(query, mine) == expected
         transaction.set_rollback(True)
 
 
@@ -279,14 +283,45 @@ def plan(qs) -> str:
         return "\n".join(str(row) for row in cursor.fetchall())
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
 @pytest.mark.parametrize("text", ["井盖", "灯", "井盖破损", "GD2026112900042"])
 def test_a_search_reads_the_grams_index(world, text):
     add(world, "井盖", "")
     with transaction.atomic():
         shown = plan(search.filter_cases(Case.objects.all(), text))
-    assert ("case_search_idx" if connection.vendor == "postgresql" else "case_search VIRTUAL TABLE") in shown
+    assert "case_search_idx" in shown
+    assert "Seq Scan" not in shown
     if text.startswith("GD"):
         assert "case_external_ref_idx" in shown
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
+@pytest.mark.parametrize("text", ["井盖", "井盖破损", "GD2026112900042"])
+def test_sqlite_looks_few_candidates_up_by_id_and_checks_the_scope_per_case(world, text):
+    add(world, "井盖", "")
+    with CaptureQueriesContext(connection) as queries:
+        shown = plan(search.filter_cases(Case.objects.filter(town=world.town_a), text))
+    # The candidates come from the FTS5 index and the external reference's index ...
+    (probe,) = [q["sql"] for q in queries.captured_queries if "MATCH" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {probe}")
+        probed = str(cursor.fetchall())
+    assert "case_search VIRTUAL TABLE" in probed and "case_external_ref_idx" in probed
+    # ... and the cases are read by id, never by a scan or by the town's index.
+    assert "SEARCH cases_case USING INTEGER PRIMARY KEY" in shown
+    assert "SCAN cases_case" not in shown and "case_town_state_idx" not in shown
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
+def test_sqlite_probes_many_candidates_from_the_scopes_cases(world):
+    add(world, "井盖", "")
+    with patch.object(search, "SQLITE_FEW", 0):
+        shown = plan(search.filter_cases(Case.objects.filter(town=world.town_a), "井盖"))
+    assert "case_town_state_idx" in shown and "case_search VIRTUAL TABLE" in shown
+    assert "SCAN cases_case" not in shown
+    # One character goes this way at once.
+    shown = plan(search.filter_cases(Case.objects.filter(town=world.town_a), "井"))
+    assert "case_town_state_idx" in shown and "case_search VIRTUAL TABLE" in shown
 
 
 def test_a_tracking_number_reads_its_unique_index(world):
