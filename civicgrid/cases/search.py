@@ -5,27 +5,30 @@ a substring, case-insensitive for Latin letters), a case by its tracking number 
 external reference (a 12345 order number), and stays an index look-up at millions of cases.
 
 Chinese has no spaces to split words on and its common words are two characters (井盖, 路灯), too
-short for a trigram index. So the index holds every case's overlapping character *bigrams* (grams)
-of its description and address, folded to upper case by the database's own `upper()` (the fold
-`icontains` uses), plus the text's last character alone:
+short for a trigram index (pg_trgm and FTS5's trigram tokenizer need three characters of pattern).
+So the index holds every case's overlapping character *bigrams* (grams) of its description, a
+separator and its address, and the text's last character alone:
 
-    "路口井盖" -> 路口 口井 井盖 盖  (and the separator between description and address)
+    "路口井盖" + "" -> 路口 口井 井盖 "盖\n" "\n"
 
 A query of two or more characters asks for all of its bigrams, a one-character query for any gram
-that starts with it; every case holding the text has them, so the index finds a superset, which the
-same `icontains` condition the lists used before rechecks (a query of one or two characters needs no
-recheck: its grams are the text itself).
+that starts with it. Every case holding the text has them, so the index finds a superset of the
+cases, which the `icontains` condition the lists used before then rechecks: the results are those
+of `icontains`, found by index (cases/tests/test_search.py compares the two on any text).
 
 - PostgreSQL: `civicgrid_case_grams(description, address)` turns a case into a `tsvector` of its
-  grams (no parser, no dictionary: `array_to_tsvector`), under a GIN expression index;
-  `civicgrid_grams_query(text)` builds the `tsquery` from the text in SQL, so both sides fold alike.
-- SQLite: the FTS5 table `case_search` (external content: the view `case_search_source`, which
-  computes the grams of each case) holds each gram as the hex of its UTF-8 bytes, so no tokenizer
-  splits or folds anything and no query text reaches the FTS5 query syntax; triggers keep it in
-  step with `cases_case` inside the writing statement (intake makes no extra round trip).
+  grams folded by `upper()` (as `icontains` folds; no parser, no dictionary: `array_to_tsvector`),
+  under a GIN expression index; `civicgrid_grams_query(text)` builds the `tsquery` in SQL, so both
+  sides fold alike and nothing typed reaches the tsquery syntax unquoted.
+- SQLite: the contentless FTS5 table `case_search` holds the grams, tokenized by `ascii` (which
+  folds ASCII letters, as SQLite's `LIKE`, and drops ASCII punctuation and spaces, as `fts_query`
+  does with the query's grams, whose tokens it then quotes). Triggers keep it in step with
+  `cases_case` inside the writing statement, so intake makes no extra round trip; new cases are
+  indexed in batches (SQLITE_BATCH) and searches read the few not indexed yet as they are.
 
 The SQL below is what migration 0008 installs; `manage.py case_search --check` compares the
-database with it and `--rebuild` reinstalls and refills it (after a bulk load that went around it).
+database with it, `--rebuild` reinstalls and refills it after a bulk load that went around it
+(`--drop` first makes the load faster).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
+from django.utils.translation import gettext as _
 
 # A tracking number typed into the search box (20261201-0042; the dash may be left out).
 _TRACKING_NUMBER = re.compile(r"(\d{8})-?(\d{4,12})")
@@ -192,7 +196,7 @@ def filter_cases(qs: QuerySet, text: str) -> QuerySet:
     be a new queryset of the same cases (see `_sqlite_filter`): order and join after calling this.
     """
     text = (text or "").strip()
-    if not text:
+    if not text or qs.query.is_empty():
         return qs
     vendor = connections[qs.db].vendor
     if vendor == "postgresql":
@@ -367,9 +371,9 @@ def check(using: str = "default", *, sample: int = CHECK_SAMPLE) -> Health:
                 cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [name])
                 row = cursor.fetchone()
                 if row is None:
-                    problems.append(f"function {name} is missing")
+                    problems.append(_("The function %(name)s is missing.") % {"name": name})
                 elif row[0] != statement.split("$$")[1]:
-                    problems.append(f"function {name} differs from this code's")
+                    problems.append(_("The function %(name)s differs from this code's.") % {"name": name})
             for index in ("case_search_idx", "case_external_ref_idx"):
                 cursor.execute(
                     "SELECT i.indisvalid AND i.indisready FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid"
@@ -378,23 +382,30 @@ def check(using: str = "default", *, sample: int = CHECK_SAMPLE) -> Health:
                 )
                 row = cursor.fetchone()
                 if row is None:
-                    problems.append(f"index {index} is missing")
+                    problems.append(_("The index %(name)s is missing.") % {"name": index})
                 elif not row[0]:
-                    problems.append(f"index {index} is not valid (an interrupted build?)")
+                    problems.append(
+                        _("The index %(name)s is not valid (an interrupted build?).") % {"name": index}
+                    )
         elif connection.vendor == "sqlite":
-            problems.extend(_sqlite_differences(cursor))
-            if not any(p.startswith(("case_search ", "case_search_mark ")) for p in problems):
+            differences = _sqlite_differences(cursor)
+            for name, missing in differences.items():
+                message = _("%(name)s is missing.") if missing else _("%(name)s differs from this code's.")
+                problems.append(message % {"name": name})
+            if not differences.keys() & SQLITE_TABLES.keys():
                 cursor.execute("SELECT count(*) FROM case_search_docsize")
                 health.indexed = cursor.fetchone()[0]
                 cursor.execute(f"SELECT count(*) FROM cases_case WHERE id <= {_MARK}")  # noqa: S608
                 upto = cursor.fetchone()[0]
                 if health.indexed != upto:
                     problems.append(
-                        f"case_search holds {health.indexed} rows for {upto} cases up to its mark"
+                        _("case_search holds %(indexed)d rows for the %(cases)d cases up to its mark.")
+                        % {"indexed": health.indexed, "cases": upto}
                     )
                 if health.cases - upto >= SQLITE_BATCH:
                     problems.append(
-                        f"{health.cases - upto} cases wait to be indexed (a load without the index?)"
+                        _("%(count)d cases wait to be indexed (a load without the index?).")
+                        % {"count": health.cases - upto}
                     )
                 problems.extend(_sqlite_sample_missing(cursor, sample))
     return health
@@ -412,22 +423,16 @@ def _sqlite_expected() -> dict[str, str]:
     }
 
 
-def _sqlite_differences(cursor) -> list[str]:
-    """Return what of the SQLite search objects is missing or differs from this code's."""
+def _sqlite_differences(cursor) -> dict[str, bool]:
+    """Return the SQLite search objects that are missing (True) or differ from this code's (False)."""
     expected = _sqlite_expected()
     cursor.execute("SELECT name, sql FROM sqlite_master")
     found = {name: sql for name, sql in cursor.fetchall() if name in expected}
-    problems = []
-    for name, statement in expected.items():
-        if name not in found:
-            problems.append(f"{name} is missing")
-        elif found[name] != statement:
-            problems.append(f"{name} differs from this code's")
-    return problems
+    return {name: name not in found for name, sql in expected.items() if found.get(name) != sql}
 
 
 def _sqlite_sample_missing(cursor, sample: int) -> list[str]:
-    """Return the sampled cases that the index does not find by their own grams."""
+    """Return the sampled cases that the index does not find by grams of their text."""
     cursor.execute(f"SELECT min(id), max(id) FROM cases_case WHERE id <= {_MARK}")  # noqa: S608
     low, high = cursor.fetchone()
     if low is None or sample <= 0:
@@ -438,14 +443,17 @@ def _sqlite_sample_missing(cursor, sample: int) -> list[str]:
     cursor.execute(f"SELECT id, description, address FROM cases_case WHERE id IN ({placeholders})", ids)  # noqa: S608
     problems = []
     for pk, description, address in cursor.fetchall():
-        query = fts_query(f"{description}{SEPARATOR}{address}")
-        if query is None:
+        # Five pairs spread over the text: a row indexed with other text will lack one of them.
+        text = f"{description}{SEPARATOR}{address}"
+        spread = sorted({round(i * max(0, len(text) - 2) / 4) for i in range(5)})
+        query = " AND ".join(q for q in (fts_query(text[p : p + 2]) for p in spread) if q)
+        if not query:
             continue
         cursor.execute(
             "SELECT count(*) FROM case_search WHERE case_search MATCH %s AND rowid = %s", [query, pk]
         )
         if cursor.fetchone()[0] != 1:
-            problems.append(f"case {pk} is not in case_search as it reads now")
+            problems.append(_("Case %(id)d is not in case_search as it reads now.") % {"id": pk})
     return problems
 
 
@@ -504,7 +512,7 @@ def repair(using: str = "default") -> list[str]:
     if connection.vendor != "sqlite":
         return []
     with connection.cursor() as cursor:
-        missing = [p.split()[0] for p in _sqlite_differences(cursor) if p.endswith(" is missing")]
+        missing = [name for name, is_missing in _sqlite_differences(cursor).items() if is_missing]
         if "case_search" in missing:
             return []  # never installed here (before migration 0008) or dropped on purpose for a load
         restored = [name for name in missing if name in SQLITE_TRIGGERS]
@@ -520,4 +528,8 @@ def repair_after_migrate(*, using: str = "default", verbosity: int = 1, stdout=N
     """Run `repair` after a migrate (the `post_migrate` receiver of the cases app) and say what it did."""
     restored = repair(using)
     if restored and verbosity and stdout is not None:
-        stdout.write(f"  Restored the case search triggers a migration dropped: {', '.join(restored)}\n")
+        stdout.write(
+            _("  Restored what a migration dropped of the case search index: %(names)s")
+            % {"names": ", ".join(restored)}
+            + "\n"
+        )
