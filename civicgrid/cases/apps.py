@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,7 +10,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models cannot be imported while apps.py is.
-        from civicgrid.cases import categories
+        from civicgrid.cases import categories, search
         from civicgrid.core import audit
 
         audit.declare(
@@ -24,3 +25,5 @@ class CasesConfig(AppConfig):
         )
         # Every process that edits a category must bump the revision others reload from.
         categories.connect_signals()
+        # A migration that rebuilds cases_case on SQLite drops the search index's triggers.
+        post_migrate.connect(search.repair_after_migrate, sender=self)

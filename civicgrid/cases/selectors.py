@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import access, categories
+from civicgrid.cases import access, categories, search
 from civicgrid.cases.models import Case, Category, Notification
 from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
@@ -193,14 +193,7 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.filter(lead_agency_id__in=f.lead_agencies)
     if f.co_agencies:
         qs = qs.filter(access.co_handled(f.co_agencies, drive=True))
-    text = (f.text or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(tracking_number__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-            | Q(external_ref=text)
-        )
+    qs = search.filter_cases(qs, f.text)
     return _with_related(qs).order_by(*list_order(f).order_by())
 
 
