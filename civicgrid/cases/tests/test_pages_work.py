@@ -16,7 +16,7 @@ from django.utils import timezone
 from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.cases import selectors_work, services
 from civicgrid.cases.models import Appointment, Case, CaseEvent, Category
-from civicgrid.cases.tests.conftest import PATHS, report, walk
+from civicgrid.cases.tests.conftest import PATHS, backdate, report, walk
 from conftest import PASSWORD
 
 QUEUE = reverse("cases:queue")
@@ -276,7 +276,7 @@ def test_the_centre_filters_by_step_category_area_source_dates_and_overdue(login
         external_ref="GD2026112900042",
     ).case
     Case.objects.filter(pk=other.pk).update(is_overdue=True)
-    Case.objects.filter(pk=hotline.pk).update(created_at=timezone.now() - timedelta(days=10))
+    backdate(hotline, days=10)
     client = login(cw.town_operator)
 
     def found(**params) -> set[str]:
