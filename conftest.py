@@ -139,12 +139,14 @@ def _fresh_routing_index():
     """Drop the per-process routing index and category list around each test: each test has its own
     boundaries, and categories written by a test are rolled back (or flushed) after it."""
     from civicgrid.cases import categories
-    from civicgrid.places import routing
+    from civicgrid.places import mapindex, routing
 
     routing.invalidate()
+    mapindex.invalidate()
     categories.invalidate()
     yield
     routing.invalidate()
+    mapindex.invalidate()
     categories.invalidate()
 
 
