@@ -12,7 +12,7 @@ the grid assignment of an unrouted case, the sweep's auto-close) and the demo's 
 fixtures too, and an autouse fixture compares the tallies with a recount after every test.
 
 Reads: `total`, `by_state` and `by_place` over a set of places that do not overlap, which
-`scope_places` gives for a user (and an area filter).
+`scope_places` gives for a user (and an area filter); `total_for` is both in one, for the lists.
 
 Upkeep: `differences` recounts and compares, `rebuild` recounts into the table
 (`manage.py case_counts --check/--repair`).
@@ -231,6 +231,34 @@ def scope_places(user, region: Place | None = None) -> tuple[int, ...] | None:
     if any(region.code.startswith(k.scope_prefix) for k in kept):
         return (region.pk,)
     return tuple(p.pk for p in kept if p.code.startswith(region.scope_prefix))
+
+
+def total_for(
+    user,
+    *,
+    region: str = "",
+    states: Iterable[str] | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+) -> int | None:
+    """Return how many of the cases of `user`'s regions (`scope_places`) are in the area with the
+    code `region` (any level; "" for all), in `states`, reported from `day_from` to `day_to`; None
+    when the kept counts cannot say (agency staff, people without a region): count the cases then.
+
+    The count a work list shows when its filters are only area, step and dates (a list filtered
+    by anything else counts its cases).
+    """
+    place = None
+    if region:
+        place = Place.objects.filter(code=region).only("pk", "code", "level").first()
+        if place is None:
+            return 0
+    places = scope_places(user, place)
+    if places is None:
+        return None
+    if not places:
+        return 0
+    return total(places=places, states=states, day_from=day_from, day_to=day_to)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -219,3 +219,17 @@ def test_a_workflow_action_writes_its_tallies_in_one_statement(cw, category):
     tally = [q["sql"] for q in queries if "cases_casetally" in q["sql"]]
     assert len(tally) == 1
     assert tally[0].startswith('INSERT INTO "cases_casetally"')
+
+
+def test_total_for_counts_a_users_cases_by_area_step_and_day(cw, category):
+    walk(cw, report(cw, category), PATHS["accepted"])
+    report(cw, category, lon=120.715, lat=31.605)  # grid A1b
+    report(cw, category, lon=120.805, lat=31.605)  # town B
+    assert counts.total_for(cw.town_operator) == 2
+    assert counts.total_for(cw.town_operator, states=["reported"]) == 1
+    assert counts.total_for(cw.town_operator, region=cw.grid_a1b.code) == 1
+    assert counts.total_for(cw.town_operator, region=cw.town_b.code) == 0
+    assert counts.total_for(cw.town_operator, region="329981999") == 0
+    assert counts.total_for(cw.superuser) == 3
+    assert counts.total_for(cw.grid_worker, day_from=timezone.localdate() + timedelta(days=1)) == 0
+    assert counts.total_for(cw.agency_staff) is None
