@@ -14,7 +14,7 @@ are in their lists but not on this map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -141,6 +141,10 @@ def map_bounds(areas: list[MapPlace] | None) -> BBox | None:
     )
 
 
+# The filters the kept counts answer: the rest need the cases counted.
+TALLY_FILTERS = frozenset({"region", "state", "date_from", "date_to"})
+
+
 @dataclass(frozen=True)
 class MapFilters:
     """The work list's filters (`CaseFilters`), open cases only or every step, overdue only or not."""
@@ -152,8 +156,13 @@ class MapFilters:
     def tally_states(self) -> tuple[bool, list[str] | None]:
         """Return whether the kept counts answer these filters, and the states to sum (None: all)."""
         f = self.cases
-        plain = CaseFilters(region=f.region, state=f.state, date_from=f.date_from, date_to=f.date_to)
-        if f != plain or self.overdue_only:
+        # Any other filter set (a field added to CaseFilters too) means counting the cases.
+        default = CaseFilters()
+        if self.overdue_only or any(
+            getattr(f, name.name) != getattr(default, name.name)
+            for name in fields(CaseFilters)
+            if name.name not in TALLY_FILTERS
+        ):
             return False, None
         if self.open_only:
             return True, list(OPEN_STATES)
