@@ -5,7 +5,7 @@ The root conftest also compares the tallies with a recount after every test that
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -233,3 +233,45 @@ def test_total_for_counts_a_users_cases_by_area_step_and_day(cw, category):
     assert counts.total_for(cw.superuser) == 3
     assert counts.total_for(cw.grid_worker, day_from=timezone.localdate() + timedelta(days=1)) == 0
     assert counts.total_for(cw.agency_staff) is None
+
+
+def test_offset_periods_find_each_change_of_a_time_zone_to_the_second():
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    lo = datetime(2026, 1, 1, tzinfo=UTC)
+    hi = datetime(2026, 12, 31, tzinfo=UTC)
+    assert counts.offset_periods(berlin, lo, hi) == [
+        (None, 3600),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), 7200),
+        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600),
+    ]
+    assert counts.offset_periods(ZoneInfo("Asia/Shanghai"), lo, hi) == [(None, 28800)]
+
+
+def test_the_recount_puts_cases_on_their_local_day_across_a_summer_time_change(cw, category):
+    from zoneinfo import ZoneInfo
+
+    from django.test.utils import override_settings
+
+    # Around the spring change of 2026 in Berlin (01:00 UTC on 29 March), and a late evening in winter.
+    moments = [
+        datetime(2026, 3, 28, 22, 59, 59, tzinfo=UTC),  # 23:59:59 local, the 28th
+        datetime(2026, 3, 28, 23, 0, 0, tzinfo=UTC),  # 00:00 local, the 29th
+        datetime(2026, 3, 29, 21, 59, 59, 500000, tzinfo=UTC),  # 23:59:59.5 summer time, the 29th
+        datetime(2026, 3, 29, 22, 0, 0, tzinfo=UTC),  # 00:00 summer time, the 30th
+        datetime(2026, 1, 10, 22, 30, tzinfo=UTC),  # 23:30 local, the 10th
+    ]
+    with override_settings(TIME_ZONE="Europe/Berlin"), timezone.override(ZoneInfo("Europe/Berlin")):
+        for moment in moments:
+            case = report(cw, category)
+            backdate(case, seconds=(case.created_at - moment).total_seconds())
+        days = sorted(d for (p, _s, d) in counts.kept() if p == EVERYWHERE)
+        assert [str(d) for d in days] == ["2026-01-10", "2026-03-28", "2026-03-29", "2026-03-30"]
+        assert counts.recount() == counts.kept()
+        counts.rebuild()
+        assert counts.recount() == counts.kept()
+        assert counts.total(day_from=date(2026, 3, 29), day_to=date(2026, 3, 29)) == 2
+    # Days are local: a deployment that changes TIME_ZONE rebuilds its counts (case_counts --repair).
+    assert counts.recount() != counts.kept()
+    counts.rebuild()
