@@ -304,6 +304,16 @@ class Case(models.Model):
             models.Index(
                 fields=["reporter"], name="case_reporter_idx", condition=models.Q(reporter__isnull=False)
             ),
+            # Partial: the few cases outside every grid, listed beside the map per region (a region's
+            # other indexes would read all its cases to find none). Routed reports never write them.
+            *(
+                models.Index(
+                    fields=[level, "state"],
+                    name=f"case_unrouted_{level}_idx",
+                    condition=models.Q(routed=False),
+                )
+                for level in ("village", "town", "district")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -289,7 +289,23 @@ def _markers(cases: QuerySet[Case], grids: list[MapPlace], bbox: BBox, now: date
 
 
 def unrouted(*, user, filters: MapFilters, now: datetime | None = None) -> tuple[list[Case], int]:
-    """Return the first UNROUTED_LIMIT filtered cases outside every grid (listed beside the map), and
-    how many there are."""
+    """Return the first UNROUTED_LIMIT filtered cases outside every grid of the user's areas (listed
+    beside the map), and how many there are.
+
+    The areas' own condition (`town_id = …`) beside the scope's lets both databases read the partial
+    `case_unrouted_*_idx` indexes (SQLite would otherwise walk the scope's OR over all its cases).
+    """
     qs = map_cases(user=user, filters=filters, now=now or timezone.now()).filter(routed=False)
+    areas = map_areas(user, filters.cases.region)
+    if areas is not None:
+        ids: dict[str, list[int]] = {}
+        for area in areas:
+            if area.level != "grid":  # a case outside every grid is in no grid's area
+                ids.setdefault(area.level, []).append(area.id)
+        if not ids:
+            return [], 0
+        condition = Q()
+        for level, level_ids in ids.items():
+            condition |= Q(**{f"{level}_id__in": level_ids})
+        qs = qs.filter(condition)
     return list(qs[:UNROUTED_LIMIT]), qs.count()
