@@ -282,11 +282,22 @@ class BatchDispatchForm(forms.Form):
 class MapViewportForm(forms.Form):
     """The part of the map a browser shows: `bbox=west,south,east,north` (WGS-84) and its zoom.
 
-    A box reaching past ±180° or ±90° (a map zoomed far out) is cut to the world.
+    A box reaching past ±180° or ±90° (a map zoomed far out) is cut to the world. Without a zoom,
+    the box is taken as VIEWPORT_PX pixels wide.
     """
 
+    VIEWPORT_PX = 1024
+
     bbox = forms.CharField(max_length=120)
-    zoom = forms.FloatField(min_value=0, max_value=22)
+    zoom = forms.FloatField(min_value=0, max_value=22, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        box = data.get("bbox")
+        if data.get("zoom") is None and box:
+            width = max(box[2] - box[0], 1e-9)
+            data["zoom"] = min(22.0, max(0.0, math.log2(self.VIEWPORT_PX * 360 / (256 * width))))
+        return data
 
     def clean_bbox(self) -> tuple[float, float, float, float]:
         parts = (self.cleaned_data.get("bbox") or "").split(",")

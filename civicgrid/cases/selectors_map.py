@@ -46,6 +46,10 @@ CLUSTER_PX = 80
 # Grid outlines are drawn once a grid shows at least this many pixels across.
 OUTLINE_PX = 24
 OUTLINE_LIMIT = 400
+# Filters the kept counts do not answer (a category, words, overdue) are counted with a GROUP BY over
+# the cases of the places in view, when the kept counts say it reads at most this many rows;
+# beyond, the clusters show where the cases are without a count, until the view is smaller.
+COUNT_ROWS_LIMIT = 20_000
 UNROUTED_LIMIT = 50
 # Finest first: the levels counts may be shown at.
 CLUSTER_LEVELS = ("grid", "village", "town", "district")
@@ -73,7 +77,7 @@ class Viewport:
 @dataclass(frozen=True)
 class Cluster:
     place: MapPlace
-    count: int
+    count: int | None  # None: not counted (`MapView.uncounted`)
 
 
 @dataclass
@@ -90,6 +94,9 @@ class MapView:
     capped: bool = False
     # The counts came from the kept counts rather than from the cases.
     counted: bool = False
+    # Too many cases to count with these filters: `total` is the kept count of the area, steps and
+    # dates (at least as many), the clusters show where they are, without a count.
+    uncounted: bool = False
 
 
 def map_areas(user, region: str = "") -> list[MapPlace] | None:
@@ -153,20 +160,21 @@ class MapFilters:
     open_only: bool = True
     overdue_only: bool = False
 
-    def tally_states(self) -> tuple[bool, list[str] | None]:
-        """Return whether the kept counts answer these filters, and the states to sum (None: all)."""
-        f = self.cases
-        # Any other filter set (a field added to CaseFilters too) means counting the cases.
-        default = CaseFilters()
-        if self.overdue_only or any(
-            getattr(f, name.name) != getattr(default, name.name)
-            for name in fields(CaseFilters)
-            if name.name not in TALLY_FILTERS
-        ):
-            return False, None
+    def states(self) -> list[str] | None:
+        """Return the states the filters keep (None: every state)."""
         if self.open_only:
-            return True, list(OPEN_STATES)
-        return True, [f.state] if f.state else None
+            return list(OPEN_STATES)
+        return [self.cases.state] if self.cases.state else None
+
+    def kept_counts_answer(self) -> bool:
+        """Return whether the kept counts answer these filters exactly: area, step and dates only
+        (any other filter set, a field added to CaseFilters too, means counting the cases)."""
+        default = CaseFilters()
+        return not self.overdue_only and all(
+            getattr(self.cases, f.name) == getattr(default, f.name)
+            for f in fields(CaseFilters)
+            if f.name not in TALLY_FILTERS
+        )
 
 
 def map_cases(*, user, filters: MapFilters, now: datetime) -> QuerySet[Case]:
@@ -189,8 +197,10 @@ def map_view(
     """Return what `viewport` shows of the user's filtered cases.
 
     1. Choose the level to count at: the finest whose places show CLUSTER_PX across at the zoom.
-    2. Count the cases of the user's places of that level in view (kept counts when the filters
-       allow, else one GROUP BY). An area finer than the level (a grid worker's grid) counts as one.
+    2. Count the cases of the user's places of that level in view: the kept counts when the filters
+       are only area, step and dates; else one GROUP BY when the kept counts say it reads at most
+       COUNT_ROWS_LIMIT rows; else not at all (`uncounted`). An area finer than the level (a grid
+       worker's grid) counts as one.
     3. At most MARKER_LIMIT (or at MARKER_ZOOM): the markers of the grids in view, within the box.
     4. Outlines: the grids in view once they show OUTLINE_PX across, else the places counted.
     """
@@ -208,24 +218,38 @@ def map_view(
     if areas is not None:
         places += [a for a in areas if a.depth > DEPTH[level] and a.intersects(bbox)]
     cases = map_cases(user=user, filters=filters, now=now)
-    tally, states = filters.tally_states()
-    if tally:
-        found = counts.by_place(
-            places=[p.id for p in places],
-            states=states,
-            day_from=filters.cases.date_from,
-            day_to=filters.cases.date_to,
+    # The kept counts of the area, steps and dates: exact for those filters, an upper bound (and the
+    # number of rows a GROUP BY would read) for any other.
+    bound = counts.by_place(
+        places=[p.id for p in places],
+        states=filters.states(),
+        day_from=filters.cases.date_from,
+        day_to=filters.cases.date_to,
+    )
+    exact = filters.kept_counts_answer()
+    if exact:
+        found: dict[int, int] | None = bound
+    elif sum(bound.values()) <= COUNT_ROWS_LIMIT:
+        found = _group_counts(cases, places)
+    else:
+        found = None
+    if found is None:
+        view = MapView(
+            mode="clusters",
+            total=sum(bound.values()),
+            level=level,
+            clusters=[Cluster(p, None) for p in places if bound.get(p.id)],
+            uncounted=True,
         )
     else:
-        found = _group_counts(cases, places)
-    view = MapView(
-        mode="clusters",
-        total=sum(found.values()),
-        level=level,
-        clusters=[Cluster(p, found[p.id]) for p in places if found.get(p.id)],
-        counted=tally,
-    )
-    if view.total <= MARKER_LIMIT or zoom >= MARKER_ZOOM:
+        view = MapView(
+            mode="clusters",
+            total=sum(found.values()),
+            level=level,
+            clusters=[Cluster(p, found[p.id]) for p in places if found.get(p.id)],
+            counted=exact,
+        )
+    if (found is not None and view.total <= MARKER_LIMIT) or zoom >= MARKER_ZOOM:
         grids = index.in_bbox("grid", bbox, areas)
         rows = _markers(cases, grids, bbox, now) if grids else []
         if len(rows) <= MARKER_LIMIT or zoom >= MARKER_ZOOM:
@@ -234,6 +258,7 @@ def map_view(
             view.cases = rows[:MARKER_LIMIT]
             view.total = len(view.cases) if not view.capped else max(view.total, len(rows))
             view.clusters = []
+            view.uncounted = False
     if index.shown_size_px("grid", zoom, lat) >= OUTLINE_PX:
         drawn = index.in_bbox("grid", bbox, areas)
     else:

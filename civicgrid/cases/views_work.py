@@ -442,6 +442,7 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
         "mode": view.mode,
         "total": view.total,
         "capped": view.capped,
+        "uncounted": view.uncounted,
         "level": view.level,
         "status": _map_status(view),
         "cases": cases,
@@ -473,6 +474,12 @@ MAP_ADDRESS_CHARS = 60
 def _map_status(view: selectors_map.MapView) -> str:
     """Return what the map says about its viewport: how many cases, and whether to zoom in."""
     n = number_format(view.total, force_grouping=True)
+    if view.uncounted:
+        return ngettext(
+            "Up to %(n)s case here: too many to count with these filters. Zoom in, or narrow the dates.",
+            "Up to %(n)s cases here: too many to count with these filters. Zoom in, or narrow the dates.",
+            view.total,
+        ) % {"n": n}
     if view.mode == "clusters":
         return ngettext(
             "%(n)s case here: too many to draw one by one. Zoom in, or tap a circle.",

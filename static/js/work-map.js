@@ -42,10 +42,12 @@
   }
 
   function clusterIcon(cluster) {
-    var size = cluster.n < 100 ? "s" : cluster.n < 10000 ? "m" : "l";
+    // A cluster not counted (too many cases to count with the filters) shows where, not how many.
+    var counted = typeof cluster.n === "number";
+    var size = !counted ? "s" : cluster.n < 100 ? "s" : cluster.n < 10000 ? "m" : "l";
     var el = document.createElement("span");
     el.className = "work-cluster__count";
-    el.textContent = cluster.n.toLocaleString();
+    el.textContent = counted ? cluster.n.toLocaleString() : "…";
     var px = { s: 36, m: 46, l: 58 }[size];
     return L.divIcon({ className: "work-cluster work-cluster--" + size, html: el, iconSize: [px, px] });
   }
@@ -148,7 +150,7 @@
       container.dataset.markers = String((data.cases || []).length);
       container.dataset.clusters = String((data.clusters || []).length);
       container.dataset.ready = "1";
-      say(data.status || "", data.mode === "clusters" || data.capped ? "many" : "ok");
+      say(data.status || "", data.mode === "clusters" || data.capped || data.uncounted ? "many" : "ok");
     }
 
     var pending = null;

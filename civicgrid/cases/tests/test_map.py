@@ -166,14 +166,34 @@ def test_the_kept_counts_answer_only_plain_filters(cw):
 
     today = timezone.localdate()
     plain = selectors_map.MapFilters(CaseFilters(region="329981001", date_from=today))
-    assert plain.tally_states() == (True, list(selectors_map.OPEN_STATES))
+    assert plain.kept_counts_answer() and plain.states() == list(selectors_map.OPEN_STATES)
     every = selectors_map.MapFilters(CaseFilters(), open_only=False)
-    assert every.tally_states() == (True, None)
+    assert every.kept_counts_answer() and every.states() is None
     one = selectors_map.MapFilters(CaseFilters(state="closed"), open_only=False)
-    assert one.tally_states() == (True, ["closed"])
+    assert one.kept_counts_answer() and one.states() == ["closed"]
     for other in (CaseFilters(category="C06"), CaseFilters(text="井盖"), CaseFilters(source="hotline")):
-        assert selectors_map.MapFilters(other).tally_states() == (False, None)
-    assert selectors_map.MapFilters(CaseFilters(), overdue_only=True).tally_states() == (False, None)
+        assert not selectors_map.MapFilters(other).kept_counts_answer()
+    assert not selectors_map.MapFilters(CaseFilters(), overdue_only=True).kept_counts_answer()
+
+
+def test_too_many_cases_to_count_with_other_filters_show_where_they_are(login, cw, quick, monkeypatch):
+    monkeypatch.setattr(selectors_map, "MARKER_LIMIT", 1)
+    monkeypatch.setattr(selectors_map, "COUNT_ROWS_LIMIT", 2)
+    for _ in range(2):
+        report(cw, quick, photos=[])
+    report(cw, quick, photos=[], lon=120.715, lat=31.605)  # grid A1b
+    client = login(cw.town_operator)
+    data = answer(client, category="C06")
+    assert data["mode"] == "clusters" and data["uncounted"] is True
+    assert {c["name"]: c["n"] for c in data["clusters"]} == {cw.grid_a1a.name: None, cw.grid_a1b.name: None}
+    assert data["status"] == (
+        "Up to 3 cases here: too many to count with these filters. Zoom in, or narrow the dates."
+    )
+    # The area, step and date filters are counted whatever their number.
+    assert answer(client)["uncounted"] is False
+    # A smaller view reads few enough rows to count.
+    small = answer(client, bbox="120.711,31.60,120.719,31.61", category="C06")
+    assert small["uncounted"] is False and small["mode"] == "markers" and small["total"] == 1
 
 
 def test_counts_follow_the_date_filter(login, cw, quick, monkeypatch):
@@ -203,13 +223,23 @@ def test_the_superuser_sees_every_area(login, cw, quick):
         {"bbox": "3,2,1,4"},
         {"bbox": "1,2,3,nan"},
         {"zoom": "30"},
-        {"zoom": ""},
+        {"zoom": "z"},
     ],
 )
 def test_it_refuses_a_malformed_viewport(login, cw, params):
     response = login(cw.town_operator).get(MAP_DATA, {"bbox": WORLD_BOX, "zoom": 15, **params})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
+
+
+def test_without_a_zoom_the_box_is_taken_as_a_screen_wide(login, cw, category):
+    report(cw, category)
+    client = login(cw.town_operator)
+    # 0.5° over 1,024 px is about zoom 11.5: counts per district, no grid outlines.
+    far = client.get(MAP_DATA, {"bbox": "120.5,31.4,121.0,31.8"}).json()
+    assert far["level"] == "district" and far["total"] == 1
+    near = client.get(MAP_DATA, {"bbox": GRID_A1A_BOX}).json()
+    assert near["mode"] == "markers" and len(near["outlines"]) == 2
 
 
 @pytest.mark.parametrize("who", ["resident", "agency_staff"])
