@@ -31,7 +31,7 @@ from civicgrid.cases.workflow import OPEN_STATES
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.places import mapindex
-from civicgrid.places.mapindex import DEPTH, BBox, MapPlace
+from civicgrid.places.mapindex import DEPTH, LEVELS, BBox, MapPlace
 
 S = Case.State
 
@@ -40,7 +40,7 @@ MARKER_LIMIT = 500
 # At this zoom and closer, a viewport over the limit draws its first MARKER_LIMIT cases (the most
 # urgent first): zooming in further would not split them.
 MARKER_ZOOM = 17
-# Counts go to the finest level whose places show at least this many pixels across, so that the
+# A place is counted as its children when they show at least this many pixels across, so that the
 # circles do not cover each other.
 CLUSTER_PX = 80
 # Grid outlines are drawn once a grid shows at least this many pixels across.
@@ -51,8 +51,6 @@ OUTLINE_LIMIT = 400
 # beyond, the clusters show where the cases are without a count, until the view is smaller.
 COUNT_ROWS_LIMIT = 20_000
 UNROUTED_LIMIT = 50
-# Finest first: the levels counts may be shown at.
-CLUSTER_LEVELS = ("grid", "village", "town", "district")
 
 # The step a state belongs to on the map, and its marker colour (overdue markers are red).
 MAP_STEPS: list[tuple[str, Promise, str, tuple[str, ...]]] = [
@@ -86,7 +84,7 @@ class MapView:
 
     mode: str  # "markers" or "clusters"
     total: int  # cases in view: the markers drawn, or the cases of the places counted
-    level: str  # the level of the clusters (and of the outlines when not grids)
+    level: str  # the finest level of the places counted
     cases: list[dict[str, Any]] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     outlines: list[tuple[MapPlace, dict]] = field(default_factory=list)
@@ -196,12 +194,14 @@ def map_view(
 ) -> MapView:
     """Return what `viewport` shows of the user's filtered cases.
 
-    1. Choose the level to count at: the finest whose places show CLUSTER_PX across at the zoom.
-    2. Count the cases of the user's places of that level in view: the kept counts when the filters
+    1. Choose the places to count: the user's areas in view, each split into its children as long
+       as they show CLUSTER_PX across at the zoom (`PlaceMap.split`).
+    2. Count the cases of those places: the kept counts when the filters
        are only area, step and dates; else one GROUP BY when the kept counts say it reads at most
-       COUNT_ROWS_LIMIT rows; else not at all (`uncounted`). An area finer than the level (a grid
-       worker's grid) counts as one.
-    3. At most MARKER_LIMIT (or at MARKER_ZOOM): the markers of the grids in view, within the box.
+       COUNT_ROWS_LIMIT rows; else not at all (`uncounted`).
+    3. At most MARKER_LIMIT (or at MARKER_ZOOM, or grids holding at most COUNT_ROWS_LIMIT cases
+       whose markers in the box turn out to be at most MARKER_LIMIT): the markers of the grids in
+       view, within the box.
     4. Outlines: the grids in view once they show OUTLINE_PX across, else the places counted.
     """
     now = now or timezone.now()
@@ -209,14 +209,15 @@ def map_view(
     areas = map_areas(user, filters.cases.region)
     bbox, zoom = viewport.bbox, viewport.zoom
     lat = (bbox[1] + bbox[3]) / 2
-    level = next(
-        (lv for lv in CLUSTER_LEVELS if index.shown_size_px(lv, zoom, lat) >= CLUSTER_PX), "district"
-    )
     if areas == []:
-        return MapView(mode="markers", total=0, level=level)
-    places = index.in_bbox(level, bbox, areas)
-    if areas is not None:
-        places += [a for a in areas if a.depth > DEPTH[level] and a.intersects(bbox)]
+        return MapView(mode="markers", total=0, level="")
+    # Everything: the widest places there are (districts, unless the tree has none).
+    tops = (
+        areas if areas is not None else next((index.by_level[lv] for lv in LEVELS if index.by_level[lv]), [])
+    )
+    places = index.split(tops, bbox, zoom, CLUSTER_PX)
+    # The finest level counted (reported to the client; places of several levels may be counted).
+    level = max((p.level for p in places), key=lambda lv: DEPTH[lv], default="")
     cases = map_cases(user=user, filters=filters, now=now)
     # The kept counts of the area, steps and dates: exact for those filters, an upper bound (and the
     # number of rows a GROUP BY would read) for any other.
@@ -249,7 +250,14 @@ def map_view(
             clusters=[Cluster(p, found[p.id]) for p in places if found.get(p.id)],
             counted=exact,
         )
-    if (found is not None and view.total <= MARKER_LIMIT) or zoom >= MARKER_ZOOM:
+    # Grids partly in view count more cases than the view holds: when only grids are counted and
+    # they hold at most COUNT_ROWS_LIMIT cases, the markers in the box are read to see.
+    only_grids = bool(places) and all(p.level == "grid" for p in places)
+    if (
+        (found is not None and view.total <= MARKER_LIMIT)
+        or zoom >= MARKER_ZOOM
+        or (only_grids and sum(bound.values()) <= COUNT_ROWS_LIMIT)
+    ):
         grids = index.in_bbox("grid", bbox, areas)
         rows = _markers(cases, grids, bbox, now) if grids else []
         if len(rows) <= MARKER_LIMIT or zoom >= MARKER_ZOOM:

@@ -143,8 +143,11 @@ class PlaceMap:
             self.places[place.id] = place
             self.by_code[place.code] = place
         self.by_level: dict[str, list[MapPlace]] = {level: [] for level in LEVELS}
+        self.children: dict[int, list[MapPlace]] = {}
         for place in sorted(self.places.values(), key=lambda p: p.code):
             self.by_level[place.level].append(place)
+            if place.parent_id in self.places:
+                self.children.setdefault(place.parent_id, []).append(place)
         self.median_size_m = {
             level: statistics.median(p.size_m for p in places) if places else 0.0
             for level, places in self.by_level.items()
@@ -156,6 +159,27 @@ class PlaceMap:
     def shown_size_px(self, level: str, zoom: float, lat: float) -> float:
         """Return how many pixels across a typical place of `level` shows at `zoom`."""
         return self.median_size_m[level] / metres_per_pixel(zoom, lat)
+
+    def split(self, places: list[MapPlace], bbox: BBox, zoom: float, min_px: float) -> list[MapPlace]:
+        """Return `places` (those meeting `bbox`), each replaced by its children meeting the box, and
+        theirs in turn, as long as those show at least `min_px` across at `zoom` (their median).
+
+        Where places are small (a county seat's communities) the answer stays coarse; where they are
+        large (rural villages) it goes down to them: the places never cover each other on screen.
+        """
+        found: list[MapPlace] = []
+        pending = [p for p in places if p.intersects(bbox)]
+        while pending:
+            place = pending.pop(0)
+            every = self.children.get(place.id, [])
+            if every:
+                size = statistics.median(c.size_m for c in every)
+                if size / metres_per_pixel(zoom, place.center[1]) >= min_px:
+                    # Only the children in view: none when the box meets the place's box but no child's.
+                    pending.extend(c for c in every if c.intersects(bbox))
+                    continue
+            found.append(place)
+        return sorted(found, key=lambda p: p.code)
 
     def in_bbox(self, level: str, bbox: BBox, within: list[MapPlace] | None = None) -> list[MapPlace]:
         """Return the places of `level` whose box meets `bbox`, within the places `within` (None: any)."""

@@ -1,7 +1,7 @@
 """The staff map: a page without cases, and the endpoint that answers each viewport.
 
 The test world's grids are 0.01° squares (about 1 km): at zoom 15 a grid is ~250 px across (counts
-per grid, outlines drawn), at zoom 12 ~30 px (counts per district; no outlines of grids).
+per grid, outlines drawn), at zoom 11 ~15 px (a town counted whole; no outlines of grids).
 """
 
 from __future__ import annotations
@@ -148,9 +148,10 @@ def test_a_full_view_gets_counts_per_place_instead_of_markers(login, cw, quick, 
     a1a = next(c for c in data["clusters"] if c["name"] == cw.grid_a1a.name)
     assert (a1a["x"], a1a["y"]) == (120.705, 31.605)
     assert a1a["b"] == [120.70, 31.60, 120.71, 31.61]
-    # Zoomed out, the town operator's town is one circle (its report outside every grid too).
+    # Zoomed out, the town operator's town is one circle (its report outside every grid too): its
+    # village would show smaller than CLUSTER_PX.
     far = answer(client, zoom=11, **filters)
-    assert far["level"] == "district"
+    assert far["level"] == "town"
     assert [(c["name"], c["n"]) for c in far["clusters"]] == [("Town A", 4)]
     assert far["outlines"] == []
     # Close enough, the first cases are drawn whatever their number.
@@ -235,9 +236,9 @@ def test_it_refuses_a_malformed_viewport(login, cw, params):
 def test_without_a_zoom_the_box_is_taken_as_a_screen_wide(login, cw, category):
     report(cw, category)
     client = login(cw.town_operator)
-    # 0.5° over 1,024 px is about zoom 11.5: counts per district, no grid outlines.
+    # 0.5° over 1,024 px is about zoom 11.5: the town counted whole, no grid outlines.
     far = client.get(MAP_DATA, {"bbox": "120.5,31.4,121.0,31.8"}).json()
-    assert far["level"] == "district" and far["total"] == 1
+    assert far["level"] == "town" and far["total"] == 1
     near = client.get(MAP_DATA, {"bbox": GRID_A1A_BOX}).json()
     assert near["mode"] == "markers" and len(near["outlines"]) == 2
 
@@ -285,3 +286,39 @@ def test_the_page_reads_the_same_number_of_queries_for_5_and_20_cases(login, cw,
     for _ in range(15):
         report(cw, quick, photos=[], **BETWEEN)
     assert queries() == few
+
+
+def test_a_place_is_counted_as_its_children_only_where_they_show_big_enough(cw):
+    from civicgrid.places import mapindex
+
+    index = mapindex.current()
+    district = index.by_code[cw.district.code]
+    world = (120.69, 31.59, 120.82, 31.62)
+    # Zoom 13.25 (13.4 m a pixel): the towns show ~108 and ~77 px (median 92): split; town A's village
+    # ~108 px: split, its grids ~77 px: not; town B's village ~77 px: not. Levels mix.
+    assert [p.code for p in index.split([district], world, 13.25, 80)] == [cw.village_a1.code, cw.town_b.code]
+    # Zoom 12 (31.8 m a pixel): the towns would show ~40 px: the district stays whole.
+    assert [p.code for p in index.split([district], world, 12, 80)] == [cw.district.code]
+    # Zoom 15: down to the grids; a box over town B only keeps town B's grid.
+    assert [p.code for p in index.split([district], world, 15, 80)] == [
+        cw.grid_a1a.code,
+        cw.grid_a1b.code,
+        cw.grid_b1a.code,
+    ]
+    assert [p.code for p in index.split([district], (120.80, 31.60, 120.81, 31.61), 15, 80)] == [
+        cw.grid_b1a.code
+    ]
+
+
+def test_a_view_over_part_of_a_full_grid_draws_the_markers_it_holds(login, cw, quick, monkeypatch):
+    monkeypatch.setattr(selectors_map, "MARKER_LIMIT", 2)
+    corner = report(cw, quick, photos=[], lon=120.701, lat=31.601)
+    for _ in range(2):
+        report(cw, quick, photos=[], lon=120.708, lat=31.608)
+    client = login(cw.town_operator)
+    assert answer(client, bbox=GRID_A1A_BOX, zoom=16)["mode"] == "clusters"
+    data = answer(client, bbox="120.7005,31.6005,120.703,31.603", zoom=18)
+    assert data["mode"] == "markers" and data["capped"] is False
+    assert [c["n"] for c in data["cases"]] == [corner.tracking_number]
+    data = answer(client, bbox="120.7005,31.6005,120.703,31.603", zoom=16)
+    assert data["mode"] == "markers" and [c["n"] for c in data["cases"]] == [corner.tracking_number]
