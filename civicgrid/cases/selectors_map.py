@@ -250,13 +250,20 @@ def map_view(
             clusters=[Cluster(p, found[p.id]) for p in places if found.get(p.id)],
             counted=exact,
         )
-    # Grids partly in view count more cases than the view holds: when only grids are counted and
-    # they hold at most COUNT_ROWS_LIMIT cases, the markers in the box are read to see.
+    # Grids partly in view count more cases than the view holds: when only grids are counted, they
+    # hold at most COUNT_ROWS_LIMIT cases and the share of their boxes in view suggests at most twice
+    # MARKER_LIMIT, the markers in the box are read to see.
     only_grids = bool(places) and all(p.level == "grid" for p in places)
     if (
         (found is not None and view.total <= MARKER_LIMIT)
         or zoom >= MARKER_ZOOM
-        or (only_grids and sum(bound.values()) <= COUNT_ROWS_LIMIT)
+        or (
+            only_grids
+            and found is not None
+            and sum(bound.values()) <= COUNT_ROWS_LIMIT
+            and sum(n * _share_in_view(index.places[pk].bbox, bbox) for pk, n in found.items())
+            <= 2 * MARKER_LIMIT
+        )
     ):
         grids = index.in_bbox("grid", bbox, areas)
         rows = _markers(cases, grids, bbox, now) if grids else []
@@ -273,6 +280,14 @@ def map_view(
         drawn = [p for p in places if p.has_outline]
     view.outlines = [(p, outline) for p in drawn[:OUTLINE_LIMIT] if (outline := index.outline(p, zoom))]
     return view
+
+
+def _share_in_view(box: BBox, view: BBox) -> float:
+    """Return the share of `box` within `view` (of their areas in degrees, fine for a guess)."""
+    width = min(box[2], view[2]) - max(box[0], view[0])
+    height = min(box[3], view[3]) - max(box[1], view[1])
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return max(width, 0.0) * max(height, 0.0) / area if area > 0 else 1.0
 
 
 def _group_counts(cases: QuerySet[Case], places: list[MapPlace]) -> dict[int, int]:
