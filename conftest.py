@@ -139,12 +139,14 @@ def _fresh_routing_index():
     """Drop the per-process routing index and category list around each test: each test has its own
     boundaries, and categories written by a test are rolled back (or flushed) after it."""
     from civicgrid.cases import categories
-    from civicgrid.places import routing
+    from civicgrid.places import mapindex, routing
 
     routing.invalidate()
+    mapindex.invalidate()
     categories.invalidate()
     yield
     routing.invalidate()
+    mapindex.invalidate()
     categories.invalidate()
 
 
@@ -162,3 +164,22 @@ def _english():
     """Run code outside requests (services, commands) in English too; requests follow their headers."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _case_counts_agree(request):
+    """After every test that used the database, the kept case counts must equal a recount.
+
+    Any path that writes a case's state, places or day without `civicgrid.cases.counts.move` fails
+    the test that took it. The database fixture is requested first, so this check runs before the
+    test's transaction is rolled back (or its tables flushed).
+    """
+    if "_django_db_helper" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from civicgrid.cases import counts
+
+    found = counts.differences()
+    assert not found, "kept case counts differ from a recount:\n" + "\n".join(map(str, found[:20]))

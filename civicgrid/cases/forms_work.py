@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -276,3 +277,34 @@ class BatchDispatchForm(forms.Form):
             place=d.get("appointment_place") or "",
             participants=d.get("participants") or "",
         )
+
+
+class MapViewportForm(forms.Form):
+    """The part of the map a browser shows: `bbox=west,south,east,north` (WGS-84) and its zoom.
+
+    A box reaching past ±180° or ±90° (a map zoomed far out) is cut to the world. Without a zoom,
+    the box is taken as VIEWPORT_PX pixels wide.
+    """
+
+    VIEWPORT_PX = 1024
+
+    bbox = forms.CharField(max_length=120)
+    zoom = forms.FloatField(min_value=0, max_value=22, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        box = data.get("bbox")
+        if data.get("zoom") is None and box:
+            width = max(box[2] - box[0], 1e-9)
+            data["zoom"] = min(22.0, max(0.0, math.log2(self.VIEWPORT_PX * 360 / (256 * width))))
+        return data
+
+    def clean_bbox(self) -> tuple[float, float, float, float]:
+        parts = (self.cleaned_data.get("bbox") or "").split(",")
+        try:
+            west, south, east, north = (float(p) for p in parts)
+        except ValueError:
+            raise forms.ValidationError(_("Give the box as west,south,east,north in degrees."))
+        if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
+            raise forms.ValidationError(_("Give the box as west,south,east,north in degrees."))
+        return (max(west, -180.0), max(south, -90.0), min(east, 180.0), min(north, 90.0))

@@ -322,6 +322,16 @@ class Case(models.Model):
             models.Index(
                 fields=["step_due_at"], name="case_overdue_idx", condition=models.Q(is_overdue=True)
             ),
+            # Partial: the few cases outside every grid, listed beside the map per region (a region's
+            # other indexes would read all its cases to find none). Routed reports never write them.
+            *(
+                models.Index(
+                    fields=[level, "state"],
+                    name=f"case_unrouted_{level}_idx",
+                    condition=models.Q(routed=False),
+                )
+                for level in ("village", "town", "district")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -336,6 +346,36 @@ class Case(models.Model):
 
 
 TERMINAL_STATES = frozenset({Case.State.REJECTED, Case.State.MERGED, Case.State.CLOSED})
+
+
+class CaseTally(models.Model):
+    """How many cases filed under one place on one day are in one state now: a count kept, not recounted.
+
+    A case is counted once per level of its places (grid, village, town, district) and once under
+    `EVERYWHERE`, so the count of a region, of some steps, over some days is one indexed sum. The
+    services move a case between tallies in the transaction that changes its state, places or day
+    (`civicgrid.cases.counts`); `manage.py case_counts --check/--repair` compares them with a recount.
+    Rows that fall to 0 stay.
+    """
+
+    # The id of a Place, or EVERYWHERE (0) for every case whatever its places. Not a foreign key:
+    # 0 is no place, and a tally is dropped with `case_counts --repair`, never through the place.
+    place_id = models.BigIntegerField()
+    state = models.CharField(max_length=20, choices=Case.State.choices)
+    # The case's local date of creation (TIME_ZONE).
+    day = models.DateField()
+    n = models.IntegerField(default=0)
+
+    pk = models.CompositePrimaryKey("place_id", "state", "day")
+
+    EVERYWHERE = 0
+
+    class Meta:
+        verbose_name = _("case tally")
+        verbose_name_plural = _("case tallies")
+
+    def __str__(self) -> str:
+        return f"{self.place_id} {self.state} {self.day}: {self.n}"
 
 
 class Satisfaction(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Reads for the staff work lists: who may open which list, counts by step, map data, agency tabs.
+"""Reads for the staff work lists: who may open which list, counts by step, agency tabs (the map: selectors_map).
 
 Everything starts from `cases.access.scope_cases` (directly or through `selectors.case_list`), so a list
 can only ever narrow what the user may see.
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -23,15 +22,12 @@ from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.roles import ADMIN_ROLES, Role
 from civicgrid.places import access as place_access
-from civicgrid.places.models import Boundary, Place
+from civicgrid.places.models import Place
 
 S = Case.State
 
 # Above this many places the area filter would be a wall of options; wider scopes list towns and villages.
 REGION_CHOICES_LIMIT = 500
-MAP_CASE_LIMIT = 2000
-MAP_GRID_LIMIT = 2000
-MAP_UNROUTED_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -198,82 +194,3 @@ def agency_tabs(
             ),
         ),
     ]
-
-
-# ---------------------------------------------------------------------------------------------
-# The map
-
-# The step a state belongs to on the map, and its marker colour (overdue markers are red).
-MAP_STEPS: list[tuple[str, Promise, str, tuple[str, ...]]] = [
-    ("verify", _("To verify"), "#1f5fbf", (S.REPORTED,)),
-    ("grid", _("In the grid"), "#2f8f6f", (S.ACCEPTED, S.GRID_HANDLING)),
-    ("village", _("At the village"), "#7b4fc4", (S.VILLAGE, S.VILLAGE_HANDLING)),
-    ("town", _("To dispatch"), "#e07b00", (S.TOWN,)),
-    ("agency", _("At an agency"), "#0e7490", (S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)),
-    ("check", _("To check"), "#8d5a2b", (S.CHECKING,)),
-    ("rate", _("To rate"), "#5b6b7f", (S.RESOLVED,)),
-]
-MAP_OVERDUE_COLOUR = "#c8372d"
-STEP_OF_STATE = {state: key for key, _label, _colour, states in MAP_STEPS for state in states}
-
-
-@dataclass
-class MapData:
-    cases: list[dict[str, Any]]
-    capped: bool
-    grids: list[Boundary]
-    grids_capped: bool
-    unrouted: list[Case]
-    unrouted_count: int
-
-
-def map_data(*, user, cases: QuerySet[Case], now: datetime | None = None) -> MapData:
-    """Return what the map draws: the routed cases of `cases` (capped), the grids, unrouted cases.
-
-    `cases` must come from `work_cases`/`case_list` for the same user, so it is already scoped.
-    """
-    now = now or timezone.now()
-    routed = cases.filter(routed=True).annotate(
-        late=ExpressionWrapper(overdue_q(now), output_field=BooleanField())
-    )
-    rows = list(
-        routed.values(
-            "tracking_number",
-            "state",
-            "priority",
-            "lon",
-            "lat",
-            "late",
-            "category__name",
-            "category__name_en",
-            "address",
-        )[: MAP_CASE_LIMIT + 1]
-    )
-    unrouted_qs = cases.filter(routed=False)
-    grids = grid_boundaries(user=user)
-    return MapData(
-        cases=rows[:MAP_CASE_LIMIT],
-        capped=len(rows) > MAP_CASE_LIMIT,
-        grids=grids[:MAP_GRID_LIMIT],
-        grids_capped=len(grids) > MAP_GRID_LIMIT,
-        unrouted=list(unrouted_qs[:MAP_UNROUTED_LIMIT]),
-        unrouted_count=unrouted_qs.count(),
-    )
-
-
-def grid_boundaries(*, user) -> list[Boundary]:
-    """Return the current boundaries of the grids within the user's region scopes (one more than the cap)."""
-    places = place_access.scope_places(user).filter(level=Place.Level.GRID)
-    if not user.is_superuser:
-        scopes = _region_scopes(user)
-        if not scopes:
-            return []
-        condition = Q()
-        for s in scopes:
-            condition |= Q(code__startswith=s.place.scope_prefix)
-        places = places.filter(condition)
-    return list(
-        Boundary.objects.filter(valid_to__isnull=True, place__in=places)
-        .select_related("place")
-        .order_by("place__code")[: MAP_GRID_LIMIT + 1]
-    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/", views_work.queue, name="queue"),
     path("work/centre/", views_work.centre, name="centre"),
     path("work/map/", views_work.case_map, name="map"),
+    path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),
     path("work/batch-dispatch/", views_work.batch_dispatch, name="batch_dispatch"),
     # One case (views_case)

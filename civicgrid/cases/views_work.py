@@ -13,20 +13,27 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import selectors, selectors_work, services
-from civicgrid.cases.forms_work import BatchDispatchForm, CaseFilterForm, SearchForm, agency_label
+from civicgrid.cases import selectors, selectors_map, selectors_work, services
+from civicgrid.cases.forms_work import (
+    BatchDispatchForm,
+    CaseFilterForm,
+    MapViewportForm,
+    SearchForm,
+    agency_label,
+)
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.workflow import STATES
@@ -360,57 +367,59 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 # The map of open cases over the grids
 
 
+def _map_filters(request: HttpRequest, user) -> tuple[CaseFilterForm, selectors_map.MapFilters]:
+    form = _filter_form(request, user, None)
+    filters, options = form.filters()
+    return form, selectors_map.MapFilters(filters, options.open_only, options.overdue_only)
+
+
 @login_required
 @require_GET
 def case_map(request: HttpRequest) -> HttpResponse:
-    """Draw the open cases in scope over the grid outlines; list the unrouted ones beside the map."""
+    """Show the map of the cases in scope (which asks `case_map_data` for its viewport as it moves)
+    and list the unrouted ones beside it."""
     user = request.user
     access = selectors_work.work_access(user)
     if not access.map:
         _deny()
     now = timezone.now()
-    form = _filter_form(request, user, None)
-    filters, options = form.filters()
-    cases = selectors_work.work_cases(
-        user=user, filters=filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
+    form, filters = _map_filters(request, user)
+    # Unrouted reports are a command-centre job; a grid worker's scope never holds one.
+    unrouted, unrouted_count = (
+        selectors_map.unrouted(user=user, filters=filters, now=now) if access.centre else ([], 0)
     )
-    data = selectors_work.map_data(user=user, cases=cases, now=now)
+    bounds = selectors_map.map_bounds(selectors_map.map_areas(user, filters.cases.region))
     case_url = reverse("cases:detail", args=["NUMBER"])
-    step_colours = {key: colour for key, _label, colour, _states in selectors_work.MAP_STEPS}
-    state_labels = dict(Case.State.choices)
-    geo = {
-        "cases": [
-            {
-                "n": row["tracking_number"],
-                "url": case_url.replace("NUMBER", row["tracking_number"]),
-                "state": str(state_labels.get(row["state"], row["state"])),
-                "step": selectors_work.STEP_OF_STATE.get(row["state"], ""),
-                "category": _category_name(row),
-                "address": row["address"],
-                "urgent": row["priority"] == Case.Priority.URGENT,
-                "late": bool(row["late"]),
-                "lon": row["lon"],
-                "lat": row["lat"],
-            }
-            for row in data.cases
-        ],
-        "grids": [_grid_feature(b) for b in data.grids],
-        "colours": {**step_colours, "late": selectors_work.MAP_OVERDUE_COLOUR},
-        "labels": {"overdue": _("Overdue"), "urgent": _("Urgent"), "open": _("Open the case")},
+    query = request.GET.urlencode()
+    config = {
+        "url": reverse("cases:map_data") + (f"?{query}" if query else ""),
+        "bounds": [round(v, 6) for v in bounds] if bounds else None,
+        "caseUrl": case_url,
+        "colours": {
+            **{key: colour for key, _label, colour, _states in selectors_map.MAP_STEPS},
+            "late": selectors_map.MAP_OVERDUE_COLOUR,
+        },
+        "steps": selectors_map.STEP_OF_STATE,
+        "states": {state: str(label) for state, label in Case.State.choices},
+        "labels": {
+            "overdue": _("Overdue"),
+            "urgent": _("Urgent"),
+            "open": _("Open the case"),
+            "loading": _("Loading the cases in view…"),
+            "failed": _("The cases could not be loaded. Move the map to try again."),
+            "zoomIn": _("Zoom in on %(name)s"),
+        },
     }
     context = {
         "form": form,
-        "geo": geo,
-        "data": data,
-        "unrouted": _decorate(data.unrouted, now),
-        # Unrouted reports are a command-centre job; a grid worker's scope never holds one.
+        "config": config,
+        "unrouted": _decorate(unrouted, now),
+        "unrouted_count": unrouted_count,
         "show_unrouted": access.centre,
-        "case_limit": selectors_work.MAP_CASE_LIMIT,
-        "grid_limit": selectors_work.MAP_GRID_LIMIT,
         "legend": [
-            {"label": label, "colour": colour} for _key, label, colour, _states in selectors_work.MAP_STEPS
+            {"label": label, "colour": colour} for _key, label, colour, _states in selectors_map.MAP_STEPS
         ],
-        "overdue_colour": selectors_work.MAP_OVERDUE_COLOUR,
+        "overdue_colour": selectors_map.MAP_OVERDUE_COLOUR,
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         "work_links": _work_links(access),
@@ -419,19 +428,104 @@ def case_map(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/work_map.html", context)
 
 
-def _category_name(row: dict) -> str:
-    if row["category__name_en"] and (get_language() or "").startswith("en"):
-        return row["category__name_en"]
-    return row["category__name"]
-
-
-def _grid_feature(boundary) -> dict:
-    place = boundary.place
-    return {
-        "type": "Feature",
-        "geometry": boundary.geometry,
-        "properties": {"code": place.code, "name": place.display_name, "url": place.get_absolute_url()},
+@login_required
+@require_GET
+def case_map_data(request: HttpRequest) -> JsonResponse:
+    """Answer what one viewport of the map shows (`selectors_map.map_view`): markers, or counts per
+    place when there are too many, and outlines. Takes the map page's filters and `bbox`, `zoom`."""
+    user = request.user
+    access = selectors_work.work_access(user)
+    if not access.map:
+        _deny()
+    viewport_form = MapViewportForm(request.GET)
+    if not viewport_form.is_valid():
+        return JsonResponse(
+            {
+                "message": _("Please correct the marked fields."),
+                "code": "invalid",
+                "extra": {"fields": {k: [str(e) for e in v] for k, v in viewport_form.errors.items()}},
+            },
+            status=400,
+        )
+    now = timezone.now()
+    _form, filters = _map_filters(request, user)
+    viewport = selectors_map.Viewport(viewport_form.cleaned_data["bbox"], viewport_form.cleaned_data["zoom"])
+    view = selectors_map.map_view(user=user, filters=filters, viewport=viewport, now=now)
+    english = (get_language() or "").startswith("en")
+    categories: dict[str, str] = {}
+    cases = []
+    for row in view.cases:
+        code = row["category__code"]
+        if code not in categories:
+            categories[code] = (english and row["category__name_en"]) or row["category__name"]
+        cases.append(
+            {
+                "n": row["tracking_number"],
+                "s": row["state"],
+                "c": code,
+                "a": row["address"][:MAP_ADDRESS_CHARS],
+                "u": int(row["priority"] == Case.Priority.URGENT),
+                "l": int(bool(row["late"])),
+                "x": round(row["lon"], 6),
+                "y": round(row["lat"], 6),
+            }
+        )
+    body = {
+        "mode": view.mode,
+        "total": view.total,
+        "capped": view.capped,
+        "uncounted": view.uncounted,
+        "level": view.level,
+        "status": _map_status(view),
+        "cases": cases,
+        "categories": categories,
+        "clusters": [
+            {
+                "name": c.place.display_name,
+                "n": c.count,
+                "x": round(c.place.center[0], 5),
+                "y": round(c.place.center[1], 5),
+                "b": [round(v, 5) for v in c.place.bbox],
+            }
+            for c in view.clusters
+        ],
+        "outlines": [
+            {"name": place.display_name, "level": place.level, "g": geometry}
+            for place, geometry in view.outlines
+        ],
     }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Characters of a case's address sent with its marker (the popup shows a line or two).
+MAP_ADDRESS_CHARS = 60
+
+
+def _map_status(view: selectors_map.MapView) -> str:
+    """Return what the map says about its viewport: how many cases, and whether to zoom in."""
+    n = number_format(view.total, force_grouping=True)
+    if view.uncounted:
+        return ngettext(
+            "Up to %(n)s case here: too many to count with these filters. Zoom in, or narrow the dates.",
+            "Up to %(n)s cases here: too many to count with these filters. Zoom in, or narrow the dates.",
+            view.total,
+        ) % {"n": n}
+    if view.mode == "clusters":
+        return ngettext(
+            "%(n)s case here: too many to draw one by one. Zoom in, or tap a circle.",
+            "%(n)s cases here: too many to draw one by one. Zoom in, or tap a circle.",
+            view.total,
+        ) % {"n": n}
+    if view.capped:
+        return _("%(n)s cases here; the first %(limit)s are drawn, the overdue and most urgent first.") % {
+            "n": n,
+            "limit": number_format(len(view.cases), force_grouping=True),
+        }
+    if not view.total:
+        return _("No case here with these filters.")
+    return ngettext("%(n)s case here", "%(n)s cases here", view.total) % {"n": n}
 
 
 # ---------------------------------------------------------------------------------------------

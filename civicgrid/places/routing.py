@@ -79,7 +79,8 @@ def _place_ref(place: Place) -> PlaceRef:
     return PlaceRef(id=place.pk, code=place.code, name=place.name, level=place.level)
 
 
-def _read_revision() -> tuple[int, datetime | None]:
+def read_revision() -> tuple[int, datetime | None]:
+    """Return the routing revision: it moves whenever a boundary does (the map index follows it too)."""
     # changed_at is part of the identity: a rolled-back transaction (every test) or a restored database can
     # reuse a revision number for different boundaries, but not the moment it was bumped.
     row = RoutingRevision.objects.filter(pk=1).values_list("revision", "changed_at").first()
@@ -139,7 +140,7 @@ def current_state() -> RoutingState:
             return state
         # The revision is read before the boundaries: boundaries newer than the revision only cause one more
         # rebuild later, while the reverse order could label old boundaries with a new revision for good.
-        revision = _read_revision()
+        revision = read_revision()
         if state is None or state.revision != revision:
             started = time.perf_counter()
             index = build_index()

@@ -1,13 +1,19 @@
-// The map of open cases for staff: grid outlines, one marker per case coloured by its step (red
-// when overdue), a popup linking to the case. Data comes from the page ({{ geo|json_script }});
-// with no tile URL configured everything is drawn on a plain background.
+// The map of cases for staff. The page carries no cases: the map asks the server for what its
+// viewport shows (config.url + bbox + zoom) whenever it stops moving, cancelling the previous
+// request. The answer is one marker per case (coloured by step, red when overdue, a popup linking to
+// the case) or, when the view holds too many, a count per area at its centre (tap to zoom in), and
+// the outlines of the grids or areas in view. With no tile URL everything is drawn on a plain
+// background.
 (function () {
   "use strict";
 
   var GRID_STYLE = { color: "#2f8f6f", weight: 1.5, opacity: 0.9, dashArray: "5 4", fillColor: "#2f8f6f", fillOpacity: 0.06 };
+  var AREA_STYLE = { color: "#2f8f6f", weight: 2, opacity: 0.8, dashArray: "6 4", fillColor: "#2f8f6f", fillOpacity: 0.04 };
   var FIT = { paddingTopLeft: [48, 24], paddingBottomRight: [24, 24], maxZoom: 17 };
-  // Above this many grids their names would cover the markers; they show on hover instead.
+  // Above this many outlines their names would cover the markers; none are written then.
   var MAX_PERMANENT_LABELS = 12;
+  // Wait this long after the map stops moving before asking (a drag or a double zoom asks once).
+  var DEBOUNCE_MS = 250;
 
   function text(tag, value, className) {
     var el = document.createElement(tag);
@@ -16,37 +22,52 @@
     return el;
   }
 
-  function popup(item, labels) {
+  function popup(item, config, categories) {
+    var labels = config.labels || {};
+    var url = config.caseUrl.replace("NUMBER", item.n);
     var box = document.createElement("div");
     box.className = "work-popup";
     var link = text("a", item.n, "work-popup__number");
-    link.href = item.url;
+    link.href = url;
     box.appendChild(link);
-    if (item.late) box.appendChild(text("span", labels.overdue || "", "badge badge-red"));
-    if (item.urgent) box.appendChild(text("span", labels.urgent || "", "badge badge-red"));
-    box.appendChild(text("div", item.category, "work-popup__category"));
-    box.appendChild(text("div", item.state, "work-popup__state"));
-    if (item.address) box.appendChild(text("div", item.address, "work-popup__address"));
+    if (item.l) box.appendChild(text("span", labels.overdue || "", "badge badge-red"));
+    if (item.u) box.appendChild(text("span", labels.urgent || "", "badge badge-red"));
+    box.appendChild(text("div", categories[item.c] || item.c, "work-popup__category"));
+    box.appendChild(text("div", (config.states || {})[item.s] || item.s, "work-popup__state"));
+    if (item.a) box.appendChild(text("div", item.a, "work-popup__address"));
     var open = text("a", (labels.open || "") + " ›", "work-popup__open");
-    open.href = item.url;
+    open.href = url;
     box.appendChild(open);
     return box;
   }
 
+  function clusterIcon(cluster) {
+    // A cluster not counted (too many cases to count with the filters) shows where, not how many.
+    var counted = typeof cluster.n === "number";
+    var size = !counted ? "s" : cluster.n < 100 ? "s" : cluster.n < 10000 ? "m" : "l";
+    var el = document.createElement("span");
+    el.className = "work-cluster__count";
+    el.textContent = counted ? cluster.n.toLocaleString() : "…";
+    var px = { s: 36, m: 46, l: 58 }[size];
+    return L.divIcon({ className: "work-cluster work-cluster--" + size, html: el, iconSize: [px, px] });
+  }
+
   function draw(container) {
     if (typeof L === "undefined") return;
-    var source = document.getElementById(container.dataset.geo);
+    var source = document.getElementById(container.dataset.config);
     if (!source) return;
-    var data = JSON.parse(source.textContent);
+    var config = JSON.parse(source.textContent);
+    var labels = config.labels || {};
+    var colours = config.colours || {};
+    var steps = config.steps || {};
+    var status = container.parentNode.querySelector("[data-map-status]");
     var tileUrl = container.dataset.tileUrl || "";
-    var colours = data.colours || {};
-    var labels = data.labels || {};
 
     var map = L.map(container, {
       attributionControl: Boolean(tileUrl),
       zoomSnap: 0.25,
       scrollWheelZoom: false,
-      // Thousands of markers draw far faster on one canvas than as SVG elements.
+      // Hundreds of markers draw far faster on one canvas than as SVG elements.
       preferCanvas: true,
       tap: false
     });
@@ -54,66 +75,155 @@
       container.classList.add("map--tiles");
       L.tileLayer(tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
     }
+    var outlines = L.layerGroup();
+    var cases = L.layerGroup();
 
-    // The canvas renderer needs a view before anything is added: collect the layers and their
-    // bounds first, set the view, then add them.
-    var bounds = L.latLngBounds([]);
-    var layers = [];
-    var grids = data.grids || [];
-    var permanent = grids.length <= MAX_PERMANENT_LABELS;
-    grids.forEach(function (feature) {
-      var layer = L.geoJSON(feature, { style: GRID_STYLE, interactive: false });
-      layer.label = (feature.properties || {}).name || (feature.properties || {}).code || "";
-      bounds.extend(layer.getBounds());
-      layers.push(layer);
-    });
+    function say(message, state) {
+      if (!status) return;
+      status.textContent = message;
+      status.dataset.state = state;
+    }
 
-    var cases = data.cases || [];
-    var markers = cases
-      .slice()
-      // Overdue markers last, so they are drawn on top.
-      .sort(function (a, b) {
-        return (a.late ? 1 : 0) - (b.late ? 1 : 0);
-      })
-      .map(function (item) {
-        var marker = L.circleMarker([item.lat, item.lon], {
-          radius: item.late || item.urgent ? 9 : 7,
-          color: "#ffffff",
-          weight: 2,
-          fillColor: item.late ? colours.late : colours[item.step] || "#1f5fbf",
-          fillOpacity: 0.95
-        });
-        marker.bindPopup(popup(item, labels));
-        bounds.extend(marker.getLatLng());
-        return marker;
+    function render(data) {
+      outlines.clearLayers();
+      cases.clearLayers();
+      var shapes = data.outlines || [];
+      var named = shapes.length <= MAX_PERMANENT_LABELS;
+      shapes.forEach(function (item) {
+        var layer = L.geoJSON(
+          { type: "Feature", geometry: item.g, properties: {} },
+          { style: item.level === "grid" ? GRID_STYLE : AREA_STYLE, interactive: false }
+        );
+        outlines.addLayer(layer);
+        if (named && item.name) {
+          // Under the outline's top edge rather than at its centre, where it would hide the markers.
+          var box = layer.getBounds();
+          outlines.addLayer(
+            L.tooltip({ permanent: true, direction: "bottom", offset: [0, 2], className: "map-label" })
+              .setLatLng([box.getNorth(), box.getCenter().lng])
+              .setContent(item.name)
+          );
+        }
       });
+      var categories = data.categories || {};
+      (data.cases || [])
+        .slice()
+        // Overdue markers last, so they are drawn on top.
+        .sort(function (a, b) {
+          return a.l - b.l;
+        })
+        .forEach(function (item) {
+          var marker = L.circleMarker([item.y, item.x], {
+            radius: item.l || item.u ? 9 : 7,
+            color: "#ffffff",
+            weight: 2,
+            fillColor: item.l ? colours.late : colours[steps[item.s]] || "#1f5fbf",
+            fillOpacity: 0.95
+          });
+          marker.bindPopup(popup(item, config, categories));
+          cases.addLayer(marker);
+        });
+      (data.clusters || []).forEach(function (cluster) {
+        var name = (labels.zoomIn || "%(name)s").replace("%(name)s", cluster.name);
+        var marker = L.marker([cluster.y, cluster.x], {
+          icon: clusterIcon(cluster),
+          title: name,
+          alt: name,
+          riseOnHover: true
+        });
+        marker.on("click", function () {
+          var before = map.getZoom();
+          var b = cluster.b;
+          map.fitBounds(
+            [
+              [b[1], b[0]],
+              [b[3], b[2]]
+            ],
+            FIT
+          );
+          // The area already fills the view: go closer around its centre instead.
+          if (map.getZoom() <= before) map.setView([cluster.y, cluster.x], Math.min(before + 2, 19));
+        });
+        cases.addLayer(marker);
+      });
+      container.dataset.mode = data.mode;
+      container.dataset.markers = String((data.cases || []).length);
+      container.dataset.clusters = String((data.clusters || []).length);
+      container.dataset.ready = "1";
+      say(data.status || "", data.mode === "clusters" || data.capped || data.uncounted ? "many" : "ok");
+    }
+
+    var pending = null;
+    var timer = null;
+
+    function load() {
+      if (pending) pending.abort();
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      pending = controller;
+      var b = map.getBounds();
+      var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (v) {
+          return v.toFixed(5);
+        })
+        .join(",");
+      var url =
+        config.url + (config.url.indexOf("?") < 0 ? "?" : "&") + "bbox=" + box + "&zoom=" + map.getZoom();
+      container.dataset.loading = "1";
+      say(labels.loading || "", "loading");
+      fetch(url, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          if (pending !== controller) return;
+          pending = null;
+          delete container.dataset.loading;
+          render(data);
+        })
+        .catch(function (error) {
+          if (error && error.name === "AbortError") return;
+          if (pending !== controller) return;
+          pending = null;
+          delete container.dataset.loading;
+          say(labels.failed || "", "failed");
+        });
+    }
+
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(load, DEBOUNCE_MS);
+    }
 
     function fit() {
-      if (bounds.isValid()) map.fitBounds(bounds, FIT);
-      else map.setView([35, 105], 4);
-    }
-    fit();
-    layers.forEach(function (layer) {
-      layer.addTo(map);
-      if (permanent && layer.label) {
-        // Under the grid's top edge rather than at its centre, where it would hide the markers.
-        var box = layer.getBounds();
-        L.tooltip({ permanent: true, direction: "bottom", offset: [0, 2], className: "map-label" })
-          .setLatLng([box.getNorth(), box.getCenter().lng])
-          .setContent(layer.label)
-          .addTo(map);
+      var b = config.bounds;
+      if (b) {
+        map.fitBounds(
+          [
+            [b[1], b[0]],
+            [b[3], b[2]]
+          ],
+          FIT
+        );
+      } else {
+        map.setView([35, 105], 4);
       }
-    });
-    markers.forEach(function (marker) {
-      marker.addTo(map);
-    });
+    }
+
+    fit();
+    outlines.addTo(map);
+    cases.addTo(map);
+    map.on("moveend", schedule);
+    schedule();
     // The page may lay out after the map is created (fonts, a sticky header); re-measure once.
     window.setTimeout(function () {
       map.invalidateSize();
       fit();
     }, 150);
-    container.dataset.markers = String(cases.length);
-    container.dataset.ready = "1";
   }
 
   function init() {

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from civicgrid.accounts.services import agency_create
-from civicgrid.cases import seed, services
+from civicgrid.cases import seed, selectors_map, services
 from civicgrid.cases.models import Case, Category
 from conftest import PASSWORD
 
@@ -150,7 +150,9 @@ def test_the_grid_worker_works_the_queue_on_a_phone(browser, live_server, busy_w
     assert errors == [], f"JavaScript errors: {errors}"
 
 
-def test_the_town_operator_uses_the_centre_and_the_map(browser, live_server, busy_world, screenshots):
+def test_the_town_operator_uses_the_centre_and_the_map(
+    browser, live_server, busy_world, screenshots, monkeypatch
+):
     world = busy_world
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN", device_scale_factor=1)
     context.set_default_timeout(10_000)
@@ -193,8 +195,23 @@ def test_the_town_operator_uses_the_centre_and_the_map(browser, live_server, bus
         markers = int(page.locator("[data-work-map]").get_attribute("data-markers"))
         assert markers == 11  # every open routed case of town A; not town B's, not the unrouted one
         assert page.locator(".work-unrouted .link-row").count() == 1
+        assert "11" in page.locator("[data-map-status]").inner_text()
         page.wait_for_timeout(300)
         shoot(page, screenshots, "map-1280")
+
+        # More cases in view than the map draws one by one: a count per grid, which zooms in when tapped.
+        monkeypatch.setattr(selectors_map, "MARKER_LIMIT", 4)
+        page.goto(f"{live_server.url}/cases/work/map/")
+        page.locator("[data-work-map][data-mode='clusters']").wait_for()
+        cluster = page.locator(".work-cluster").first
+        assert cluster.inner_text() == "11"
+        assert page.locator("[data-map-status][data-state='many']").count() == 1
+        page.wait_for_timeout(300)
+        shoot(page, screenshots, "map-clusters-1280")
+        with page.expect_response(lambda r: "/cases/work/map/data/" in r.url):
+            cluster.click()
+        page.locator("[data-work-map]:not([data-loading])").wait_for()
+        monkeypatch.undo()
 
         page.set_viewport_size(PHONE)
         page.goto(f"{live_server.url}/cases/work/centre/?queue=dispatch")

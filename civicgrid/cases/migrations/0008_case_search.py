@@ -74,7 +74,7 @@ class RunSQLPerVendor(migrations.RunSQL):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_category_revision_request_fingerprint'),
+        ('cases', '0007_list_indexes'),
     ]
 
     operations = [

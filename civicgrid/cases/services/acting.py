@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import selectors
+from civicgrid.cases import counts, selectors
 from civicgrid.cases.models import TERMINAL_STATES, Appointment, Case, CaseEvent, Satisfaction
 from civicgrid.cases.services.notifying import notify_after
 from civicgrid.cases.services.photos import _photos_save, photos_clean
@@ -127,6 +127,8 @@ def case_act(
     now = timezone.now()
     out = outcome(t, case, given, now)
     by_reporter = actor is not None and actor.pk == case.reporter_id
+    # The row as read: the compare-and-set below makes sure it is still the one changed.
+    counted = counts.where(case)
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, state=case.state, version=case.version).update(
             version=F("version") + 1, updated_at=now, **out.changes
@@ -162,6 +164,8 @@ def case_act(
         old_state = case.state
         case.refresh_from_db()
         notify_after(case, t, old_state, event)
+        # The state, and for an unrouted case its grid, may have changed; last, like intake's.
+        counts.move(counted, counts.where(case))
     return case
 
 

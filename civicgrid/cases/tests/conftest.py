@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from civicgrid.accounts.services import agency_create, role_assign, user_create
-from civicgrid.cases import services
+from civicgrid.cases import counts, services
 from civicgrid.cases.models import Case, Category
 from conftest import PASSWORD
 
@@ -55,6 +55,15 @@ def report(world, category, *, reporter=None, lon=120.705, lat=31.605, **kw) -> 
         photos=kw.pop("photos", [jpeg()]),
         **kw,
     ).case
+
+
+def backdate(case: Case, **delta) -> Case:
+    """Move a case's report back in time, and its tallies with it (a case's day is where it is counted)."""
+    before = counts.where(case)
+    Case.objects.filter(pk=case.pk).update(created_at=case.created_at - timedelta(**delta))
+    case.refresh_from_db()
+    counts.move(before, counts.where(case))
+    return case
 
 
 # The actions that take a fresh case to each state, by whom (attribute of the world).

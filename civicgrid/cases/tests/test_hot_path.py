@@ -222,7 +222,8 @@ def test_intake_statement_count(world, category, n_owners, settings):
             idempotency_key="key-statement-count",
         )
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
-    # counter, case (insert first: no key look-up), event, and the queue's notifications (found and
-    # written in one)
-    assert len(statements) == 4, statements
+    # counter, case (insert first: no key look-up), event, the queue's notifications (found and
+    # written in one), and the case's tallies (one upsert of its five rows, last)
+    assert len(statements) == 5, statements
+    assert statements[-1].startswith('INSERT INTO "cases_casetally"'), statements[-1]
     assert Notification.objects.filter(case__idempotency_key="anon:key-statement-count").count() == n_owners

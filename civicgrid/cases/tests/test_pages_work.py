@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 
@@ -16,12 +15,15 @@ from django.utils import timezone
 from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.cases import selectors_work, services
 from civicgrid.cases.models import Appointment, Case, CaseEvent, Category
-from civicgrid.cases.tests.conftest import PATHS, report, walk
+from civicgrid.cases.tests.conftest import PATHS, backdate, report, walk
 from conftest import PASSWORD
 
 QUEUE = reverse("cases:queue")
 CENTRE = reverse("cases:centre")
 MAP = reverse("cases:map")
+MAP_DATA = reverse("cases:map_data")
+# West, south, east, north: both towns' grids and the land between them.
+WORLD_BOX = "120.69,31.59,120.82,31.62"
 AGENCY = reverse("cases:agency_inbox")
 BATCH = reverse("cases:batch_dispatch")
 PAGES = {"queue": QUEUE, "centre": CENTRE, "map": MAP, "agency": AGENCY}
@@ -30,10 +32,11 @@ TOWN_B = {"lon": 120.805, "lat": 31.605}
 STAFF_ONLY = "This page is for staff"
 
 
-def geo_data(response) -> dict:
-    match = re.search(r'<script id="case-geo" type="application/json">(.*?)</script>', response.text, re.S)
-    assert match, "the map page carries no map data"
-    return json.loads(match.group(1))
+def map_answer(client, **params) -> dict:
+    """Return what the map's data endpoint answers for a view of the whole test world at grid zoom."""
+    response = client.get(MAP_DATA, {"bbox": WORLD_BOX, "zoom": 15, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
 def numbers(response) -> set[str]:
@@ -207,9 +210,11 @@ def test_it_denies_outsider(login, cw, category, b_operator):
     assert numbers(queue) == {town_b.tracking_number}
     assert outsider.get(CENTRE).status_code == 403
     assert outsider.get(AGENCY).status_code == 403
-    geo = geo_data(outsider.get(MAP))
+    assert outsider.get(MAP).status_code == 200
+    geo = map_answer(outsider)
     assert {c["n"] for c in geo["cases"]} == {town_b.tracking_number}
-    assert {g["properties"]["code"] for g in geo["grids"]} == {cw.grid_b1a.code}
+    assert {o["name"] for o in geo["outlines"]} == {cw.grid_b1a.name}
+    assert map_answer(outsider, zoom=11)["total"] == 1
 
     # Town B's command centre: filtering by town A's places or searching its numbers finds nothing.
     centre = login(b_operator)
@@ -224,8 +229,8 @@ def test_it_denies_outsider(login, cw, category, b_operator):
     whole = centre.get(CENTRE)
     assert numbers(whole) == {town_b.tracking_number}
     assert sum(s.count for s in whole.context["steps"]) == 1
-    geo = geo_data(centre.get(MAP))
-    assert {c["n"] for c in geo["cases"]} == {town_b.tracking_number}
+    assert {c["n"] for c in map_answer(centre)["cases"]} == {town_b.tracking_number}
+    assert {c["n"] for c in map_answer(centre, region=cw.town_a.code)["cases"]} == set()
 
 
 # --- The command centre -------------------------------------------------------------------------
@@ -276,7 +281,7 @@ def test_the_centre_filters_by_step_category_area_source_dates_and_overdue(login
         external_ref="GD2026112900042",
     ).case
     Case.objects.filter(pk=other.pk).update(is_overdue=True)
-    Case.objects.filter(pk=hotline.pk).update(created_at=timezone.now() - timedelta(days=10))
+    backdate(hotline, days=10)
     client = login(cw.town_operator)
 
     def found(**params) -> set[str]:
@@ -525,63 +530,6 @@ def test_batch_dispatch_goes_back_only_to_a_local_page(login, cw, category):
     assert f"{CENTRE}?queue=dispatch" in response.text
 
 
-# --- The map --------------------------------------------------------------------------------------
-
-
-def test_the_map_embeds_only_scoped_cases_and_grids(login, cw, category, settings):
-    settings.MAP_TILE_URL = ""
-    a = report(cw, category)
-    late = make(cw, category, "town")
-    Case.objects.filter(pk=late.pk).update(is_overdue=True)
-    closed = make(cw, category, "closed")
-    b = report(cw, category, **TOWN_B)
-    outside = report(cw, category, lon=120.73, lat=31.605, address="两镇交界")
-    response = login(cw.town_operator).get(MAP)
-    assert response.status_code == 200
-    geo = geo_data(response)
-    by_number = {c["n"]: c for c in geo["cases"]}
-    assert set(by_number) == {a.tracking_number, late.tracking_number}
-    assert by_number[late.tracking_number]["late"] is True
-    assert by_number[late.tracking_number]["step"] == "town"
-    assert by_number[a.tracking_number]["step"] == "verify"
-    assert by_number[a.tracking_number]["url"] == reverse("cases:detail", args=[a.tracking_number])
-    assert {g["properties"]["code"] for g in geo["grids"]} == {cw.grid_a1a.code, cw.grid_a1b.code}
-    assert b.tracking_number not in response.text
-    assert closed.tracking_number not in response.text
-    # The unrouted report is listed beside the map, not drawn on it.
-    assert outside.tracking_number in response.text
-    assert response.context["data"].unrouted_count == 1
-    assert 'data-tile-url=""' in response.text
-
-
-def test_the_grid_workers_map_holds_their_grid(login, cw, category):
-    a = report(cw, category)
-    report(cw, category, lon=120.715, lat=31.605)  # grid A1b
-    geo = geo_data(login(cw.grid_worker).get(MAP))
-    assert {c["n"] for c in geo["cases"]} == {a.tracking_number}
-    assert {g["properties"]["code"] for g in geo["grids"]} == {cw.grid_a1a.code}
-
-
-def test_the_map_filters_by_step_and_overdue(login, cw, category):
-    reported = report(cw, category)
-    late = make(cw, category, "town")
-    Case.objects.filter(pk=late.pk).update(step_due_at=timezone.now() - timedelta(hours=1))
-    client = login(cw.town_operator)
-    assert {c["n"] for c in geo_data(client.get(MAP, {"state": "reported"}))["cases"]} == {
-        reported.tracking_number
-    }
-    assert {c["n"] for c in geo_data(client.get(MAP, {"overdue": "on"}))["cases"]} == {late.tracking_number}
-
-
-def test_the_map_says_when_it_is_capped(login, cw, quick, monkeypatch):
-    monkeypatch.setattr(selectors_work, "MAP_CASE_LIMIT", 2)
-    for _ in range(3):
-        report(cw, quick, photos=[])
-    response = login(cw.town_operator).get(MAP)
-    assert len(geo_data(response)["cases"]) == 2
-    assert "Only the first 2 cases are drawn" in response.text
-
-
 # --- The agency inbox ---------------------------------------------------------------------------
 
 
@@ -670,16 +618,6 @@ def test_the_agency_inbox_reads_the_same_number_of_queries_for_5_and_20_cases(lo
     many = count_queries(client, AGENCY)
     assert few == many
     assert many <= 14
-
-
-def test_the_map_reads_the_same_number_of_queries_for_5_and_20_cases(login, cw, quick):
-    client = login(cw.town_operator)
-    for _ in range(5):
-        report(cw, quick, photos=[])
-    few = count_queries(client, MAP)
-    for _ in range(15):
-        report(cw, quick, photos=[])
-    assert count_queries(client, MAP) == few
 
 
 def test_due_status_ignores_steps_without_a_deadline(cw, category):

@@ -235,7 +235,7 @@ def test_concurrent_callers_build_the_index_once(settings, monkeypatch):
         return routing.RoutingIndex([("329981001001001", shapely.box(120.70, 31.60, 120.71, 31.61))])
 
     monkeypatch.setattr(routing, "build_index", slow_build)
-    monkeypatch.setattr(routing, "_read_revision", lambda: (42, None))
+    monkeypatch.setattr(routing, "read_revision", lambda: (42, None))
     indexes = []
     threads = [
         threading.Thread(target=lambda: indexes.append(routing.current_state().index)) for _ in range(8)
