@@ -992,6 +992,9 @@ class _Generator:
         recent = self.recent[grid.id]
         merge_target = next((r for r in reversed(recent) if r[2] == cat.id and ts - r[3] < 3 * 86400), None)
         actions, target = self.plan(age_days, cat, merge_target is not None)
+        if self.now - ts < 600:
+            # Reported in the last minutes: nobody has looked at it yet.
+            actions, target = [], S.REPORTED
         # Times of the steps: drawn, then squeezed into the time there is (an open case's steps all
         # happened before now; a resolved case waits at most the rating window).
         delays = []
@@ -1012,7 +1015,7 @@ class _Generator:
             actions[-1] = "rate"
             delays[-1] = max(60, int(3600 * 10 * math.exp(rng.gauss(0, 1))))
             total = sum(delays)
-        if total > room:
+        if actions and total > room:
             squeeze = max(room, 60 * len(delays)) / total
             delays = [max(1, int(d * squeeze)) for d in delays]
         elif target == S.RESOLVED and total < room - 6 * 86400:

@@ -204,3 +204,16 @@ def test_it_refuses_without_the_demo_and_a_second_time(db):
     run(count=20, days=5)
     with pytest.raises(CommandError, match=generate.GEN_PREFIX):
         run(count=20, days=5)
+
+
+def test_reports_of_the_last_minutes_wait_to_be_verified(db):
+    call_command("load_demo", stdout=StringIO())
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    now = midnight + timedelta(minutes=5)
+    result = generate.generate_cases(generate.GenerateOptions(count=60, days=1, now=now))
+    assert result.cases == 60
+    cases = Case.objects.filter(pk__gte=result.first_id)
+    assert cases.filter(created_at__gte=midnight).count() > 20
+    assert set(cases.filter(created_at__gte=midnight).values_list("state", flat=True)) == {
+        Case.State.REPORTED
+    }
