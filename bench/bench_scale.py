@@ -356,7 +356,8 @@ class Database:
         """Run one statement written with `?` placeholders; return its rows."""
         if self.kind != "sqlite":
             sql = sql.replace("?", "%s")
-        cursor = self.connection().execute(sql, params)
+        # No parameters: None, so that a literal % (LIKE '%井盖%') is not read as a placeholder.
+        cursor = self.connection().execute(sql, list(params) or None)
         return cursor.fetchall() if cursor.description else []
 
     def explain(self, sql: str, params: Sequence[Any]) -> list[str]:
@@ -1000,7 +1001,7 @@ def print_report(report: Report, args) -> bool:
         print(
             f"{pad(r.row.label, 47)} {r.row.persona:<8} {fmt_ms(r.median()):>7} {fmt_ms(r.p95()):>7} │ "
             f"{fmt_ms(statistics.median(r.naive_ms) if r.naive_ms else math.nan):>9} "
-            f"{fmt_ms(percentile(r.naive_ms, 0.95)):>7} │ {kb:>6.0f} {fmt_ms(sql_n):>4} {fmt_ms(sql_ms):>7}  {verdict}"
+            f"{fmt_ms(percentile(r.naive_ms, 0.95)):>7} │ {kb:>6.0f} {sql_n:>4.0f} {fmt_ms(sql_ms):>7}  {verdict}"
         )
     print(
         f"(ms; {args.requests} requests per row at most, within {args.row_seconds:g} s; kB: the map's JSON for map "

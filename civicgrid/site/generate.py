@@ -990,7 +990,15 @@ class _Generator:
 
         age_days = (self.now - ts) / 86400
         recent = self.recent[grid.id]
-        merge_target = next((r for r in reversed(recent) if r[2] == cat.id and ts - r[3] < 3 * 86400), None)
+        # A duplicate is merged into an earlier report of the same kind in the grid, still open then.
+        merge_target = next(
+            (
+                r
+                for r in reversed(recent)
+                if r[2] == cat.id and ts - r[3] < 3 * 86400 and r[4] > ts + 2 * 86400
+            ),
+            None,
+        )
         actions, target = self.plan(age_days, cat, merge_target is not None)
         if self.now - ts < 600:
             # Reported in the last minutes: nobody has looked at it yet.
@@ -1162,7 +1170,7 @@ class _Generator:
         else:
             self.result.open_cases += 1
         if state != S.MERGED:
-            recent.append((case_id, tracking, cat.id, ts))
+            recent.append((case_id, tracking, cat.id, ts, at if STATES[state].terminal else math.inf))
         fmt = clock.fmt
         values = {
             "id": case_id, "tracking_number": tracking, "source": source, "category_id": cat.id,

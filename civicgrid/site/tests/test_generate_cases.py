@@ -80,6 +80,12 @@ def test_states_deadlines_and_fields_follow_the_workflow(generated):
             assert case.closed_at is not None and case.resolved_at is not None
         if case.state == Case.State.MERGED:
             assert case.merged_into_id is not None and case.merged_into_id < case.pk
+            # Merged into a case that was still open then.
+            merged_at = CaseEvent.objects.get(case=case, action="merge").at
+            ended = CaseEvent.objects.filter(
+                case_id=case.merged_into_id, to_state__in=TERMINAL_STATES
+            ).first()
+            assert ended is None or ended.at > merged_at
         else:
             assert case.merged_into_id is None
         if case.state in (Case.State.DISPATCHED, Case.State.IN_PROGRESS, Case.State.SUSPENDED):
