@@ -1026,9 +1026,11 @@ def print_report(report: Report, args) -> bool:
                     print(f"      … {len(plan) - 25} more plan lines")
     if report.failure:
         print(f"\n  STOPPED: {report.failure}")
-    failed = [r for r in report.results if r.failures]
+    measured = [r for r in report.results if r.status != "skipped"]
+    failed = [r for r in measured if r.failures]
     print(
-        f"\n{db.label}: {len(report.results) - len(failed)} rows met the targets, {len(failed)} missed them."
+        f"\n{db.label}: {len(measured) - len(failed)} rows met the targets, {len(failed)} missed them, "
+        f"{len(report.results) - len(measured)} skipped."
     )
     return ok
 
