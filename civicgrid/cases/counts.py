@@ -256,6 +256,9 @@ def total_for(
         place = Place.objects.filter(code=region).only("pk", "code", "level").first()
         if place is None:
             return 0
+        if place.level not in COUNTED_LEVELS:
+            # A city is no tally's place (its districts are): let the list count its cases.
+            return None
     places = scope_places(user, place)
     if places is None:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import access, categories, search
+from civicgrid.cases import access, categories, counts, search
 from civicgrid.cases.models import Case, Category, Notification
 from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
@@ -84,6 +84,8 @@ class CaseFilters:
     lead_agencies: tuple[int, ...] = ()
     co_agencies: tuple[int, ...] = ()
 
+
+_FILTER_FIELDS = frozenset(f.name for f in fields(CaseFilters)) - {"now"}
 
 # The two orders of case lists (`list_order`), each with its keyset (`civicgrid.lib.keyset`).
 # Open cases, the most urgent first: overdue, then by step deadline (none last), then newest. A set
@@ -242,9 +244,33 @@ def list_total(*, user, filters: CaseFilters) -> Total:
     The one place every list total (headers, tabs, the API's `count`) comes from: counting every
     matching case of a big scope grows with the table, a capped count reads at most the cap's rows.
     """
+    kept = _kept_total(user, filters)
+    if kept is not None:
+        return Total(kept)
     qs = case_list(user=user, filters=filters).order_by().values("pk")
     found = qs[: LIST_TOTAL_CAP + 1].count()
     return Total(min(found, LIST_TOTAL_CAP), found <= LIST_TOTAL_CAP)
+
+
+# The filters the kept counts (`civicgrid.cases.counts`, per place, state and day) answer exactly.
+_KEPT_FILTERS = frozenset({"region", "state", "states", "open_only", "date_from", "date_to"})
+
+
+def _kept_total(user, f: CaseFilters) -> int | None:
+    """Return the exact total of a list filtered by area, steps and dates only, from the kept counts
+    (one indexed sum, however many cases match); None when other filters are set or the kept counts
+    cannot say (agency staff, a person's own reports)."""
+    default = CaseFilters()
+    if any(getattr(f, name) != getattr(default, name) for name in _FILTER_FIELDS - _KEPT_FILTERS):
+        return None
+    states: set[str] | None = None
+    if f.state:
+        states = {f.state}
+    if f.states:
+        states = set(f.states) if states is None else states & set(f.states)
+    if f.open_only:
+        states = set(OPEN_STATES) if states is None else states & set(OPEN_STATES)
+    return counts.total_for(user, region=f.region, states=states, day_from=f.date_from, day_to=f.date_to)
 
 
 def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:

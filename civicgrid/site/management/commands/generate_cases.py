@@ -79,5 +79,3 @@ class Command(BaseCommand):
             _("Time spent: %(parts)s.")
             % {"parts": ", ".join(f"{name} {seconds:.0f} s" for name, seconds in result.timings.items())}
         )
-        # Last: whatever a bulk load must refresh (kept counts, the search index).
-        generate.after_bulk_load(self.stdout)
