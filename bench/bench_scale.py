@@ -114,9 +114,11 @@ ROWS = [
     Row("town.map", "town", "case map, town (open)", "/cases/work/map/", map=True, naive=("town_markers",)),
     Row("city.map.all", "city", "case map, city, every step", "/cases/work/map/?state=all", map=True,
         naive=("city_markers_all",)),
-    # The map's viewport endpoint (to come): the town's bounding box.
-    Row("town.map.viewport", "town", "map viewport JSON, town bbox", "/cases/work/map/cases.json?bbox={town_bbox}",
+    # The map's viewport endpoint: what the page asks for the town's box, and the whole city's.
+    Row("town.map.viewport", "town", "map viewport JSON, town bbox", "/cases/work/map/data/?bbox={town_bbox}",
         map=True, optional=True, naive=("town_markers",)),
+    Row("city.map.viewport.all", "city", "map viewport JSON, city, every step",
+        "/cases/work/map/data/?state=all&bbox={city_bbox}", map=True, optional=True, naive=("city_markers_all",)),
     Row("api.town", "town", "GET /api/v1/cases town, no filter", API, naive=("town_all_count", "api_town_page")),
     Row("api.town.deep", "town", "GET /api/v1/cases town, deep", API, deep="offset",
         first="api.town", naive=("town_all_count", "api_town_offset")),
@@ -619,6 +621,11 @@ def discover(db: Database) -> Context:
         "SELECT min_lon, min_lat, max_lon, max_lat FROM places_boundary WHERE place_id = ? AND valid_to IS NULL",
         [town_id],
     )[0]
+    city_box = q(
+        "SELECT min(min_lon), min(min_lat), max(max_lon), max(max_lat) FROM places_boundary"
+        " WHERE valid_to IS NULL",
+        [],
+    )[0]
     values = {
         "open": OPEN,
         "order": ORDER,
@@ -632,6 +639,7 @@ def discover(db: Database) -> Context:
         "old_number": old_number,
         "category_ids": ", ".join(str(i) for i in category_ids),
         "town_bbox": ",".join(f"{v:.5f}" for v in box),
+        "city_bbox": ",".join(f"{v:.5f}" for v in city_box),
         "town_user": users[PERSONAS["town"]],
         "grid_user": users[PERSONAS["grid"]],
     }
