@@ -230,7 +230,7 @@ NAIVE = {
 # refresh (kept counts, the search index). Adjust when the commands land.
 AFTER_MIGRATE = [
     ("case_counts", ["--repair"]),
-    ("search_index", ["--rebuild"]),
+    ("case_search", ["--rebuild"]),
 ]
 
 # Targets (issue 8).

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -196,6 +197,7 @@ OPEN_BY_AGE = (
     (math.inf, {S.GRID_HANDLING: 6, S.VILLAGE_HANDLING: 18, S.IN_PROGRESS: 50, S.SUSPENDED: 16,
                 S.CHECKING: 4, S.RESOLVED: 6}),
 )  # fmt: skip
+OPEN_CUM = [(limit, list(w), list(itertools.accumulate(w.values()))) for limit, w in OPEN_BY_AGE]
 # Routes to the end, by who handles the case (the 'grid' route also has a reopened variant).
 ROUTES = {
     "grid": ("accept", "handle_in_grid", "resolve"),
@@ -210,6 +212,9 @@ ROUTES = {
         "pass_check",
     ),
 }
+# How often each route is taken (an agency route without a default agency mostly goes to the village).
+ROUTE_NAMES = ("grid", "village", "agency")
+ROUTE_CUM_WEIGHTS = (40, 62, 100)
 # Hours between one step and the next, by the action taken: (median, spread as a log-normal sigma);
 # for "sign" and "resolve" the median is that share of the category's response or resolution time,
 # so about 5 % of those steps run late, as about 1-3 % of the fixed-window steps do.
@@ -237,6 +242,9 @@ class GenerateOptions:
     batch: int = DEFAULT_BATCH
     # The end of the window (default: now); tests pin it.
     now: datetime | None = None
+    # Drop the tables' secondary (non-unique) indexes for the load and build them afterwards;
+    # None: when loading 100,000 cases or more.
+    rebuild_indexes: bool | None = None
 
 
 @dataclass
@@ -316,15 +324,22 @@ class _Staff:
     def __init__(self) -> None:
         self.at: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.agency: dict[int, list[int]] = defaultdict(list)
+        self.grids: dict[int, list[int]] = {}
 
     def add(self, role: str, place_id: int | None, agency_id: int | None, user_id: int) -> None:
         if role == Role.AGENCY_STAFF and agency_id:
             self.agency[agency_id].append(user_id)
         elif place_id:
             self.at[(role, place_id)].append(user_id)
+        self.grids.clear()
 
     def grid(self, grid_id: int) -> list[int]:
-        return sorted({u for r in GRID_ROLES for u in self.at.get((r, grid_id), ())})
+        found = self.grids.get(grid_id)
+        if found is None:
+            found = self.grids[grid_id] = sorted(
+                {u for r in GRID_ROLES for u in self.at.get((r, grid_id), ())}
+            )
+        return found
 
     def role(self, role: str, place_id: int) -> list[int]:
         return self.at.get((role, place_id), [])
@@ -603,6 +618,15 @@ class _Generator:
         self.result = GenerateResult()
         self.vendor = writer.vendor
         self.text_cache: dict[tuple, str] = {}
+        self.params_cache: dict[tuple, str] = {}
+        # Settings read once (each read of `settings` goes through a lazy object).
+        self.windows = {
+            "verify": settings.CASE_VERIFY_HOURS,
+            "decide": settings.CASE_DECIDE_HOURS,
+            "dispatch": settings.CASE_DISPATCH_HOURS,
+            "check": settings.CASE_CHECK_HOURS,
+        }
+        self.rating_days = settings.CASE_RATING_DAYS
 
     # --- setup ----------------------------------------------------------------------------------
 
@@ -812,20 +836,15 @@ class _Generator:
 
     def step_due(self, c: dict, state: str, urgent: bool, at: int) -> int | None:
         kind = STATES[state].deadline
-        windows = {
-            "verify": settings.CASE_VERIFY_HOURS,
-            "decide": settings.CASE_DECIDE_HOURS,
-            "dispatch": settings.CASE_DISPATCH_HOURS,
-            "check": settings.CASE_CHECK_HOURS,
-        }
-        if kind in windows:
-            return at + 3600 * (min(windows[kind], 2) if urgent else windows[kind])
+        hours = self.windows.get(kind)
+        if hours is not None:
+            return at + 3600 * (min(hours, 2) if urgent else hours)
         if kind == "response":
             return c["response_due_at"]
         if kind == "resolution":
             return c["resolution_due_at"]
         if kind == "rating":
-            return at + 86400 * settings.CASE_RATING_DAYS
+            return at + 86400 * self.rating_days
         return None
 
     # --- one case ---------------------------------------------------------------------------------
@@ -834,7 +853,7 @@ class _Generator:
         """Return the actions after the report and, for an open case, the state it stops in."""
         rng = self.rng
         p_open = 0.9 * math.exp(-age_days / 7) + 0.012 * math.exp(-age_days / 150)
-        route = rng.choices(("grid", "village", "agency"), (40, 22, 38))[0]
+        route = rng.choices(ROUTE_NAMES, cum_weights=ROUTE_CUM_WEIGHTS)[0]
         if route == "agency" and cat.default_agency_id is None and rng.random() < 0.7:
             route = "village"
         actions = list(ROUTES[route])
@@ -867,8 +886,8 @@ class _Generator:
                 actions += ["rate:unsatisfied", "resolve"]
             actions.append("rate" if rng.random() < 0.6 else "auto_close")
             return actions, None
-        weights = next(w for limit, w in OPEN_BY_AGE if age_days < limit)
-        target = rng.choices(list(weights), list(weights.values()))[0]
+        states, cum_weights = next((s, w) for limit, s, w in OPEN_CUM if age_days < limit)
+        target = rng.choices(states, cum_weights=cum_weights)[0]
         if target == S.REPORTED:
             return [], S.REPORTED
         if target == S.SUSPENDED:
@@ -1247,9 +1266,14 @@ class _Generator:
         users = [u for u in dict.fromkeys(users) if u != exclude]
         if not users:
             return
-        key = (message, *sorted((k, v) for k, v in params.items() if k != "number"))
+        # Every caller puts the number first.
+        key = (message, *list(params.items())[1:])
         text = self.text(message, params, key)
-        stored = json.dumps(params)
+        # json.dumps(params), with the number first: the rest's JSON is the same for many notifications.
+        rest = self.params_cache.get(key)
+        if rest is None:
+            rest = self.params_cache[key] = json.dumps({k: v for k, v in params.items() if k != "number"})[1:]
+        stored = f'{{"number": "{params["number"]}"' + (", " + rest if rest != "}" else "}")
         age = self.now - at
         for user in users:
             if age > 3 * 86400:
@@ -1484,15 +1508,24 @@ def generate_cases(
         raise ApplicationError(_("Give a number of days of at least 1."), code="invalid")
     writer = _Writer()
     generator = _Generator(options, writer, progress or (lambda n: None))
+    rebuild = options.rebuild_indexes if options.rebuild_indexes is not None else options.count >= 100_000
     # Outside a transaction (a real load) the search index goes while the rows are written and is
-    # built again once, far faster than row by row; inside one (a test) it is kept as it goes.
+    # built again once, far faster than row by row (after a failure: `case_search --rebuild`);
+    # inside one (a test) it is kept as it goes.
     bulk = not connection.in_atomic_block
     with _LoadSettings():
         with transaction.atomic():
             generator.load()
         if bulk:
             search.drop()
-        result = generator.run()
+        dropped = _drop_indexes() if rebuild else []
+        try:
+            result = generator.run()
+        finally:
+            finished = time.perf_counter()
+            # Even after a failure: a half-loaded database keeps its indexes.
+            _create_indexes(dropped)
+        generator.timings["indexes"] = time.perf_counter() - finished
         finished = time.perf_counter()
         _finish(result)
     timings = {**generator.timings, "finish": time.perf_counter() - finished}
@@ -1506,3 +1539,47 @@ def generate_cases(
         timings["search index"] = time.perf_counter() - started
     result.timings = timings
     return result
+
+
+# The tables a load writes most rows to: their secondary indexes are built once, after the load.
+BULK_TABLES = (Case, CaseEvent, Notification, CasePhoto)
+
+
+def _drop_indexes() -> list[str]:
+    """Drop the non-unique indexes of BULK_TABLES (whoever defined them); return how to create them again.
+
+    Unique indexes and constraints stay: they still check what is written.
+    """
+    tables = [m._meta.db_table for m in BULK_TABLES]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s) AND NOT i.indisunique "
+                "AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+                [tables],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+                f"AND tbl_name IN ({marks}) AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                tables,
+            )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {name if connection.vendor == 'postgresql' else quote(name)}")
+    return [definition for _name, definition in found]
+
+
+def _create_indexes(definitions: list[str]) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and definitions:
+            if connection.in_atomic_block:
+                # PostgreSQL builds no index on a table with deferred checks pending: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            else:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+        for definition in definitions:
+            cursor.execute(definition)

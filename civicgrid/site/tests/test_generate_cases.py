@@ -40,11 +40,33 @@ def run(count: int = COUNT, days: int = 60, **kwargs) -> str:
 DEMO_LAST = {"id": 0}
 
 
+def index_names() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        tables = [m._meta.db_table for m in generate.BULK_TABLES]
+        return {
+            name
+            for table in tables
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+            if info["index"]
+        }
+
+
 @pytest.fixture
 def generated(db) -> str:
     call_command("load_demo", stdout=StringIO())
     DEMO_LAST["id"] = Case.objects.order_by("pk").last().pk
     return run(batch=70)
+
+
+def test_a_large_load_builds_the_indexes_afterwards_and_keeps_them_all(db):
+    call_command("load_demo", stdout=StringIO())
+    before = index_names()
+    result = generate.generate_cases(generate.GenerateOptions(count=100, days=20, rebuild_indexes=True))
+    assert result.timings["indexes"] >= 0
+    assert index_names() == before
+    assert Case.objects.filter(pk__gte=result.first_id).count() == 100
 
 
 def generated_cases():
