@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from civicgrid.cases import search
+from civicgrid.cases import counts, search
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.selectors import CaseFilters, case_list
 from civicgrid.cases.tests.conftest import report
@@ -49,6 +49,8 @@ def add(world, description: str = "", address: str = "", *, indexed: bool = True
         town=world.town_a,
         **fields,
     )
+    # Counted like every case (the suite compares the kept counts with a recount after each test).
+    counts.move(None, counts.where(case))
     if indexed:
         search.flush()
     return case
@@ -226,6 +228,7 @@ def test_edits_of_the_description_and_address_are_searched_as_they_read_now(worl
     case.save()
     assert found("中山") == {case.pk}
     assert found("路灯") == {case.pk}
+    counts.move(counts.where(case), None)
     case.delete()
     assert found("路灯") == set()
     assert search.check().ok
@@ -320,11 +323,12 @@ def test_sqlite_probes_many_candidates_from_the_scopes_cases(world):
     add(world, "井盖", "")
     with patch.object(search, "SQLITE_FEW", 0):
         shown = plan(search.filter_cases(Case.objects.filter(town=world.town_a), "井盖"))
-    assert "case_town_state_idx" in shown and "case_search VIRTUAL TABLE" in shown
+    # One of the town's indexes, (town, state) or (town, id): never the whole table.
+    assert "INDEX case_town_" in shown and "case_search VIRTUAL TABLE" in shown
     assert "SCAN cases_case" not in shown
     # One character goes this way at once.
     shown = plan(search.filter_cases(Case.objects.filter(town=world.town_a), "井"))
-    assert "case_town_state_idx" in shown and "case_search VIRTUAL TABLE" in shown
+    assert "INDEX case_town_" in shown and "case_search VIRTUAL TABLE" in shown
 
 
 def test_a_tracking_number_reads_its_unique_index(world):
