@@ -8,8 +8,8 @@ from civicgrid.cases import search
 
 class Command(BaseCommand):
     help = (
-        "Check the case search index (--check), rebuild it from the cases after a bulk load (--rebuild), "
-        "or drop it before one (--drop)."
+        "Check the case search index (--check), rebuild it from the cases after a bulk load (--rebuild; "
+        "intake waits while it runs, about 1-2 minutes per million cases), or drop it before one (--drop)."
     )
 
     def add_arguments(self, parser):
