@@ -256,12 +256,19 @@ def list_total(*, user, filters: CaseFilters) -> Total:
 _KEPT_FILTERS = frozenset({"region", "state", "states", "open_only", "date_from", "date_to"})
 
 
+def kept_counts_answer(f: CaseFilters) -> bool:
+    """Return whether the kept counts answer a list with these filters exactly: area, steps and
+    dates only (any other filter set, a field added to CaseFilters too, means counting the cases).
+    Used by list totals and the map's clusters."""
+    default = CaseFilters()
+    return all(getattr(f, name) == getattr(default, name) for name in _FILTER_FIELDS - _KEPT_FILTERS)
+
+
 def _kept_total(user, f: CaseFilters) -> int | None:
     """Return the exact total of a list filtered by area, steps and dates only, from the kept counts
     (one indexed sum, however many cases match); None when other filters are set or the kept counts
     cannot say (agency staff, a person's own reports)."""
-    default = CaseFilters()
-    if any(getattr(f, name) != getattr(default, name) for name in _FILTER_FIELDS - _KEPT_FILTERS):
+    if not kept_counts_answer(f):
         return None
     states: set[str] | None = None
     if f.state:

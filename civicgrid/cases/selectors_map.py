@@ -14,7 +14,7 @@ are in their lists but not on this map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -146,10 +146,6 @@ def map_bounds(areas: list[MapPlace] | None) -> BBox | None:
     )
 
 
-# The filters the kept counts answer: the rest need the cases counted.
-TALLY_FILTERS = frozenset({"region", "state", "date_from", "date_to"})
-
-
 @dataclass(frozen=True)
 class MapFilters:
     """The work list's filters (`CaseFilters`), open cases only or every step, overdue only or not."""
@@ -165,14 +161,8 @@ class MapFilters:
         return [self.cases.state] if self.cases.state else None
 
     def kept_counts_answer(self) -> bool:
-        """Return whether the kept counts answer these filters exactly: area, step and dates only
-        (any other filter set, a field added to CaseFilters too, means counting the cases)."""
-        default = CaseFilters()
-        return not self.overdue_only and all(
-            getattr(self.cases, f.name) == getattr(default, f.name)
-            for f in fields(CaseFilters)
-            if f.name not in TALLY_FILTERS
-        )
+        """Return whether the kept counts answer these filters exactly (`selectors.kept_counts_answer`)."""
+        return not self.overdue_only and selectors.kept_counts_answer(self.cases)
 
 
 def map_cases(*, user, filters: MapFilters, now: datetime) -> QuerySet[Case]:
