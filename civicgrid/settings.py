@@ -124,6 +124,8 @@ DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'civicgrid
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's SQLite backend plus a kernel writer lock (civicgrid/lib/sqlite3/base.py).
+    _db["ENGINE"] = "civicgrid.lib.sqlite3"
     _db["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait on the busy
         # timeout instead of failing with "database is locked" on lock upgrade.

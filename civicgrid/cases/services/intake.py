@@ -50,8 +50,8 @@ RATE_WINDOW = 3600
 def _next_tracking_number(now: datetime) -> str:
     """Return the next readable tracking number of the day: 20261129-0042.
 
-    The day's counter is incremented by one UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL) inside
-    the caller's transaction, so two intakes never get the same number.
+    The day's counter is incremented by one UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL), so two
+    intakes never get the same number.
     """
     day = timezone.localdate(now)
     number = _bump_counter(day)
@@ -292,9 +292,16 @@ def case_create(
         note="",
         data={**(event_data or {}), "routed": location.routed, "crs": crs},
     )
+    # On PostgreSQL the day's counter row stays locked from its UPDATE to the end of the transaction,
+    # so drawn inside, every report of the day would wait for the one before it to commit (measured:
+    # 3.9 ms of each intake's 17 under the bench's 16 clients). It is drawn in its own statement
+    # first: numbers stay unique and increasing, and a report that then fails (a retry refused by
+    # its key) leaves a gap. On SQLite a writer holds the whole database anyway: drawn inside.
+    early = connection.vendor == "postgresql" and not connection.in_atomic_block
+    number = _next_tracking_number(now) if early else None
     try:
         with transaction.atomic():
-            case.tracking_number = _next_tracking_number(now)
+            case.tracking_number = number or _next_tracking_number(now)
             # Insert first: the unique key (or order number) refuses a second case for one request.
             case.save(force_insert=True)
             event.case = case
