@@ -114,7 +114,7 @@ class Database:
     def drop(self) -> None:
         self.close()
         if self.path is not None:
-            for suffix in ("", "-wal", "-shm", "-journal"):
+            for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             return
         import psycopg

@@ -329,7 +329,7 @@ class Database:
     def drop(self) -> None:
         self.close()
         if self.kind == "sqlite":
-            for suffix in ("", "-wal", "-shm", "-journal"):
+            for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         else:
             self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")

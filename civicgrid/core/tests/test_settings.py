@@ -71,6 +71,15 @@ def test_it_runs_sqlite_in_wal_mode():
         assert cursor.fetchone()[0] >= 5000
 
 
+@pytest.mark.django_db
+def test_it_turns_postgresql_jit_off():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def redis_reachable() -> bool:
     import redis
 

@@ -15,10 +15,21 @@ from __future__ import annotations
 import fcntl
 import os
 
-from django.db.backends.sqlite3 import base
+from contextlib import suppress
+
+from django.db.backends.sqlite3 import base, creation
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name, verbosity):
+        super()._destroy_test_db(test_database_name, verbosity)
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            with suppress(FileNotFoundError):
+                os.remove(f"{test_database_name}-writer.lock")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
     _writer_fd: int | None = None
     _writer_held = False
 
