@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-
 from contextlib import suppress
 
 from django.db.backends.sqlite3 import base, creation
