@@ -358,8 +358,10 @@ class Database:
         """Run one statement written with `?` placeholders; return its rows."""
         if self.kind != "sqlite":
             sql = sql.replace("?", "%s")
-        # No parameters: None, so that a literal % (LIKE '%井盖%') is not read as a placeholder.
-        cursor = self.connection().execute(sql, list(params) or None)
+        # No parameters: None for psycopg, so that a literal % (LIKE '%井盖%') is not read as a
+        # placeholder (sqlite3 refuses None; it has no % placeholders).
+        args = list(params) if self.kind == "sqlite" else list(params) or None
+        cursor = self.connection().execute(sql, args)
         return cursor.fetchall() if cursor.description else []
 
     def explain(self, sql: str, params: Sequence[Any]) -> list[str]:

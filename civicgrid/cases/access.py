@@ -184,10 +184,27 @@ def scope_cases(user, qs: QuerySet[Case] | None = None, *, listing: bool = False
     """
     if qs is None:
         qs = Case.objects.all()
-    if is_root(user):
+    parts = scope_parts(user, listing=listing)
+    if parts is None:
         return qs
-    if not is_signed_in(user):
+    if not parts:
         return qs.none()
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return qs.filter(condition)
+
+
+def scope_parts(user, *, listing: bool = False, drive: bool = False) -> list[Q] | None:
+    """Return the parts of `scope_cases`' condition, each one indexed column (a region's, the lead
+    agency, the co-handled ids, the reporter), the co-handled part last: None for every case (root),
+    [] for none. A capped count counts each part through its own index (`selectors.list_total`),
+    where the OR of them all would be read row by row; `drive` as in `co_handled`.
+    """
+    if is_root(user):
+        return None
+    if not is_signed_in(user):
+        return []
     agency_ids: set[int] = set()
     by_field: dict[str, set[int]] = {}
     for s in scopes(user):
@@ -199,14 +216,11 @@ def scope_cases(user, qs: QuerySet[Case] | None = None, *, listing: bool = False
             elif s.place.level in _CASE_FIELD_BY_LEVEL:
                 by_field.setdefault(_CASE_FIELD_BY_LEVEL[s.place.level], set()).add(s.place.pk)
     parts = [_in(name, ids) for name, ids in by_field.items() if ids]
-    if agency_ids:
-        parts += [_in("lead_agency_id", agency_ids), co_handled(agency_ids)]
     if not listing or not (by_field or agency_ids):
         parts.insert(0, Q(reporter_id=user.pk))
-    condition = parts[0]
-    for part in parts[1:]:
-        condition |= part
-    return qs.filter(condition)
+    if agency_ids:
+        parts += [_in("lead_agency_id", agency_ids), co_handled(agency_ids, drive=drive)]
+    return parts
 
 
 def reported_by(user, qs: QuerySet[Case] | None = None) -> QuerySet[Case]:

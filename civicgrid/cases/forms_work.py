@@ -16,6 +16,7 @@ from civicgrid.cases.models import TERMINAL_STATES, Case, Category
 from civicgrid.cases.selectors import CaseFilters, Queue
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import OPEN_STATES
+from civicgrid.core.widgets import QuickSelect
 from civicgrid.places.models import Place
 
 CATEGORY_RE = re.compile(r"^[A-Z][0-9]{2}([0-9]{2})?$")
@@ -54,14 +55,17 @@ class CaseFilterForm(forms.Form):
             }
         ),
     )
-    queue = forms.ChoiceField(label=_("Queue"), required=False)
-    state = forms.ChoiceField(label=_("Step"), required=False)
-    category = forms.CharField(label=_("Category"), required=False, max_length=10, widget=forms.Select)
+    queue = forms.ChoiceField(label=_("Queue"), required=False, widget=QuickSelect)
+    state = forms.ChoiceField(label=_("Step"), required=False, widget=QuickSelect)
+    category = forms.CharField(label=_("Category"), required=False, max_length=10, widget=QuickSelect)
     region = forms.CharField(
-        label=pgettext_lazy("where a case is", "Area"), required=False, max_length=15, widget=forms.Select
+        label=pgettext_lazy("where a case is", "Area"), required=False, max_length=15, widget=QuickSelect
     )
     source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", _("Any source")), *Case.Source.choices]
+        label=_("Source"),
+        required=False,
+        choices=[("", _("Any source")), *Case.Source.choices],
+        widget=QuickSelect,
     )
     date_from = forms.DateField(
         label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -164,6 +167,11 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """
     f = filters or CaseFilters()
     qs = access.reported_by(user) if f.mine else access.scope_cases(user, listing=True)
+    return _narrowed(user, qs, f)
+
+
+def _narrowed(user, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    """Return `case_list`'s cases of `qs` (the user's scope, or a part of it)."""
     if f.queue:
         queue = QUEUE_BY_KEY.get(f.queue)
         if queue is None:
@@ -225,8 +233,10 @@ def case_page(
 ) -> keyset.Page:
     """Return one page of `case_list`: after `cursor` (keyset), or at `offset` for older links.
 
-    A deep page by cursor costs what the first page costs. Raises `keyset.InvalidCursor` for a cursor
-    that is not one of this list's order (the API answers 400; pages show the first page).
+    A deep page by cursor costs what the first page costs; a scope of several parts (an agency's lead
+    and co-handled cases) is read part by part and merged (`keyset.merged_page_after`). Raises
+    `keyset.InvalidCursor` for a cursor that is not one of this list's order (the API answers 400;
+    pages show the first page).
     """
     qs = case_list(user=user, filters=filters)
     order = list_order(filters)
@@ -234,6 +244,11 @@ def case_page(
     if order is URGENCY:
         qs, fetch = qs.select_related(None), _joined_page
     if cursor or not offset:
+        parts = list(_disjoint_lists(user, filters))
+        if len(parts) > 1:
+            if order is URGENCY:
+                parts = [part.select_related(None) for part in parts]
+            return keyset.merged_page_after(parts, order, cursor, size, fetch=fetch)
         return keyset.page_after(qs, order, cursor, size, fetch=fetch)
     return keyset.page_at(qs, order, offset, size, fetch=fetch)
 
@@ -244,12 +259,68 @@ def list_total(*, user, filters: CaseFilters) -> Total:
     The one place every list total (headers, tabs, the API's `count`) comes from: counting every
     matching case of a big scope grows with the table, a capped count reads at most the cap's rows.
     """
-    kept = _kept_total(user, filters)
-    if kept is not None:
-        return Total(kept)
-    qs = case_list(user=user, filters=filters).order_by().values("pk")
-    found = qs[: LIST_TOTAL_CAP + 1].count()
-    return Total(min(found, LIST_TOTAL_CAP), found <= LIST_TOTAL_CAP)
+    return list_totals(user=user, filters=[filters])[0]
+
+
+def list_totals(*, user, filters: Sequence[CaseFilters]) -> list[Total]:
+    """Return `list_total` of several lists (a user's queues) with one statement for them all.
+
+    Each list is answered by the kept counts where they can (`kept_counts_answer`), else counted up
+    to the cap, part by part of the user's scope (`_disjoint_lists`); the capped counts of every list
+    are read in one statement, one round trip instead of one per list.
+    """
+    totals: list[Total | None] = [None] * len(filters)
+    pending: list[tuple[int, list[QuerySet[Case]]]] = []
+    for i, f in enumerate(filters):
+        kept = _kept_total(user, f)
+        if kept is not None:
+            totals[i] = Total(kept)
+        else:
+            pending.append((i, list(_disjoint_lists(user, f))))
+    found = iter(_capped_counts([qs for _i, parts in pending for qs in parts], LIST_TOTAL_CAP + 1))
+    for i, parts in pending:
+        n = sum(next(found) for _part in parts)
+        totals[i] = Total(min(n, LIST_TOTAL_CAP), n <= LIST_TOTAL_CAP)
+    return [t for t in totals if t is not None]
+
+
+def _capped_counts(querysets: list[QuerySet[Case]], limit: int) -> list[int]:
+    """Return how many rows each queryset has, up to `limit` each, in one statement."""
+    selects: list[str] = []
+    params: list = []
+    for qs in querysets:
+        try:
+            sql, qs_params = qs.order_by().values("pk")[:limit].query.sql_with_params()
+        except EmptyResultSet:
+            selects.append("0")
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{len(selects)})")  # noqa: S608 - compiled
+        params.extend(qs_params)
+    if not selects:
+        return []
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return [int(n) for n in cursor.fetchone()]
+
+
+def _disjoint_lists(user, f: CaseFilters) -> Iterator[QuerySet[Case]]:
+    """Yield `case_list` in disjoint parts, one per part of the user's scope (`access.scope_parts`).
+
+    A scope of several parts (an agency's lead cases OR the cases it co-handles) makes the capped
+    count read the table in id order until it has found the cap (on PostgreSQL a sequential scan): a
+    busy agency reaches it early, a quiet one would read every case. Each part alone (a part without
+    the ones before it) is read through its own index, and the parts' counts add up.
+    """
+    # A queue or an agency filter already narrows to one agency's lead or co-handled cases by index.
+    narrowed = f.mine or f.queue or f.agency or f.lead_agencies or f.co_agencies
+    parts = None if narrowed else access.scope_parts(user, listing=True, drive=True)
+    if not parts or len(parts) == 1:
+        yield case_list(user=user, filters=f)
+        return
+    qs = Case.objects.all()
+    for part in parts:
+        yield _narrowed(user, qs.filter(part), f)
+        qs = qs.exclude(part)
 
 
 # The filters the kept counts (`civicgrid.cases.counts`, per place, state and day) answer exactly.
@@ -309,13 +380,11 @@ def _queue_filter(user, qs: QuerySet[Case], queue: Queue) -> QuerySet[Case]:
 
 
 def queues_for(user) -> list[tuple[Queue, Total]]:
-    """Return the queues that are the user's work, with their totals (`list_total`, one query each)."""
+    """Return the queues that are the user's work, with their totals (`list_totals`: one statement)."""
     kinds = work_kinds(user)
-    return [
-        (queue, list_total(user=user, filters=CaseFilters(queue=queue.key)))
-        for queue in QUEUES
-        if queue.kinds & kinds
-    ]
+    queues = [queue for queue in QUEUES if queue.kinds & kinds]
+    totals = list_totals(user=user, filters=[CaseFilters(queue=queue.key) for queue in queues])
+    return list(zip(queues, totals, strict=True))
 
 
 def case_get_for_user(*, user, tracking_number: str) -> Case:

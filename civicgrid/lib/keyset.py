@@ -11,8 +11,10 @@ Pure: no models. Used by the case lists (`cases.selectors`) and notifications.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cmp_to_key
 from typing import Any
 
 from django.db.models import F, OrderBy, Q
@@ -113,6 +115,17 @@ class Order:
     def values_of(self, row: Any) -> tuple[Any, ...]:
         return tuple(getattr(row, c.name) for c in self.columns)
 
+    def compare(self, a: Any, b: Any) -> int:
+        """Compare two rows in this order (-1: `a` first), as the database sorts them (NULLs last)."""
+        for column, x, y in zip(self.columns, self.values_of(a), self.values_of(b), strict=True):
+            if x == y:
+                continue
+            if x is None or y is None:
+                return 1 if x is None else -1
+            first = (x > y) if column.descending else (x < y)
+            return -1 if first else 1
+        return 0
+
     def cursor_of(self, row: Any) -> str:
         """Return the cursor just past `row` (a model instance of the list)."""
         return ".".join(
@@ -168,6 +181,28 @@ def page_after(qs, order: Order, cursor: str = "", size: int = 20, *, fetch=list
     if cursor:
         qs = qs.filter(order.after(order.parse(cursor)))
     rows = fetch(qs[: size + 1])
+    next_cursor = order.cursor_of(rows[size - 1]) if len(rows) > size else ""
+    return Page(rows[:size], next_cursor)
+
+
+def merged_page_after(
+    querysets: Sequence[Any], order: Order, cursor: str = "", size: int = 20, *, fetch=list
+) -> Page:
+    """Return the page after `cursor` of the union of disjoint querysets, each in `order`.
+
+    Each is read after the cursor up to one row more than `size` (one query each, through its own
+    index), and the rows are merged in order: the page of an OR of conditions that no single index
+    serves in order (an agency's lead cases or its co-handled ones) costs what its parts' first pages
+    cost, where the OR would be read row by row until the page is full.
+    """
+    values = order.parse(cursor) if cursor else None
+    rows: list[Any] = []
+    for qs in querysets:
+        if values is not None:
+            qs = qs.filter(order.after(values))
+        rows.extend(fetch(qs[: size + 1]))
+    rows.sort(key=cmp_to_key(order.compare))
+    rows = rows[: size + 1]
     next_cursor = order.cursor_of(rows[size - 1]) if len(rows) > size else ""
     return Page(rows[:size], next_cursor)
 

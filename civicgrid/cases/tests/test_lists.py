@@ -326,6 +326,58 @@ def test_the_agency_scope_needs_no_distinct_and_lists_a_case_once(cw, category):
     assert not selectors.case_list(user=cw.outsider).exists()
 
 
+def test_an_agency_total_counts_its_lead_and_co_handled_cases_apart(cw, category, monkeypatch):
+    """A quiet agency's capped count must not read the table in id order looking for the cap: each
+    part of its scope is counted through its own index, without the parts before it."""
+    cases = [walk(cw, report(cw, category), PATHS["town"]) for _ in range(3)]
+    for case, (lead, co) in zip(
+        cases, [(cw.agency, []), (cw.agency, [cw.agency_b]), (cw.agency_b, [cw.agency])], strict=True
+    ):
+        services.case_act(case=case, action="dispatch", actor=cw.town_operator, agency=lead, co_agencies=co)
+    with CaptureQueriesContext(connection) as captured:
+        total = selectors.list_total(user=cw.agency_staff, filters=CaseFilters())
+    assert (total, total.exact) == (3, True)
+    counted = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    assert len(counted) == 1 and counted[0].upper().count("COUNT(") == 2
+    assert " OR " not in counted[0].upper()
+    assert selectors.list_total(user=cw.agency_b_staff, filters=CaseFilters()) == 2
+    assert selectors.list_total(user=cw.agency_staff, filters=CaseFilters(state=cases[0].state)) == 3
+    monkeypatch.setattr(selectors, "LIST_TOTAL_CAP", 1)
+    total = selectors.list_total(user=cw.agency_staff, filters=CaseFilters())
+    assert (total, total.exact) == (1, False)
+
+
+def test_an_agency_list_is_read_part_by_part_and_merged_in_its_order(cw, category):
+    """Lead and co-handled cases, each part through its own index, merged: the same cases in the same
+    order as the one query of the OR, page after page, for both orders."""
+    cases = [walk(cw, report(cw, category), PATHS["town"]) for _ in range(5)]
+    plans = [
+        (cw.agency, []),
+        (cw.agency_b, [cw.agency]),
+        (cw.agency, [cw.agency_b]),
+        (cw.agency_b, [cw.agency]),
+        None,
+    ]
+    for case, plan in zip(cases, plans, strict=True):
+        if plan:
+            services.case_act(
+                case=case, action="dispatch", actor=cw.town_operator, agency=plan[0], co_agencies=plan[1]
+            )
+    Case.objects.filter(pk=cases[1].pk).update(is_overdue=True)  # first in the urgency order
+    for filters in (CaseFilters(), CaseFilters(open_only=True)):
+        expected = [c.pk for c in selectors.case_list(user=cw.agency_staff, filters=filters)]
+        assert len(expected) == 4
+        with CaptureQueriesContext(connection) as captured:
+            page = selectors.case_page(user=cw.agency_staff, filters=filters, size=3)
+        # The first page's statements: no OR (a later page's cursor condition has its own).
+        assert captured and all(" OR " not in q["sql"] for q in captured)
+        seen = [c.pk for c in page.items]
+        while page.next_cursor:
+            page = selectors.case_page(user=cw.agency_staff, filters=filters, cursor=page.next_cursor, size=3)
+            seen += [c.pk for c in page.items]
+        assert seen == expected
+
+
 def test_the_category_filter_uses_the_ids_of_its_family_retired_classes_too(cw, category, quick):
     pothole = report(cw, category)
     other = report(cw, quick, photos=[])
