@@ -307,6 +307,13 @@ class Case(models.Model):
                 name="case_agency_state_idx",
                 condition=models.Q(lead_agency__isnull=False),
             ),
+            # An agency's lead cases newest first (`selectors.case_page` reads them apart from the
+            # co-handled ones): in id order, where the (agency, state) index makes SQLite sort all of them.
+            models.Index(
+                fields=["lead_agency", "id"],
+                name="case_agency_id_idx",
+                condition=models.Q(lead_agency__isnull=False),
+            ),
             models.Index(
                 fields=["reporter"], name="case_reporter_idx", condition=models.Q(reporter__isnull=False)
             ),

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 
 from django.db import connections, transaction
@@ -233,6 +234,13 @@ def _pg_condition(text: str) -> Q:
 # SQLite looks up to this many candidates up one by one (the cost grows with them); more, and the
 # scope's own cases are each probed in the candidates' list (the cost grows with the scope).
 SQLITE_FEW = 10_000
+# Texts found in more than SQLITE_FEW cases, remembered for a while per process: a list asks for its
+# page and then its total, and fetching 10,001 candidate ids again only to learn it has many costs
+# more than either. Only a plan is remembered (the probe finds the cases whatever their number), so a
+# stale entry changes no result.
+_MANY: dict[tuple[str, str, str], float] = {}
+_MANY_SECONDS = 300
+_MANY_KEPT = 1000
 # SQLite uses a partial index only when the query repeats its condition.
 _BY_REF = "SELECT id FROM cases_case WHERE external_ref = %s AND external_ref <> ''"
 
@@ -264,12 +272,17 @@ def _sqlite_filter(qs: QuerySet, text: str) -> QuerySet:
         f" UNION ALL SELECT id FROM cases_case WHERE id > {_MARK} UNION ALL {_BY_REF}"
     )
     params = (query, text)
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT {SQLITE_FEW + 1}", params)
-        ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) <= SQLITE_FEW:
-        listed = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
-        return _by_id(qs, listed, recheck)
+    key = (qs.db, query, text)
+    if _MANY.get(key, 0) < time.monotonic():
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT {SQLITE_FEW + 1}", params)
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= SQLITE_FEW:
+            listed = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+            return _by_id(qs, listed, recheck)
+        if len(_MANY) >= _MANY_KEPT:
+            _MANY.clear()
+        _MANY[key] = time.monotonic() + _MANY_SECONDS
     probed = In(ExpressionWrapper(F("pk") + 0, output_field=BigIntegerField()), RawSQL(sql, params))  # noqa: S611
     return qs.filter(probed).filter(recheck)
 

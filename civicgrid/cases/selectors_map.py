@@ -327,9 +327,9 @@ def _markers(cases: QuerySet[Case], grids: list[MapPlace], bbox: BBox, now: date
     return list(qs.values(*MARKER_FIELDS)[: MARKER_LIMIT + 1])
 
 
-def unrouted(*, user, filters: MapFilters, now: datetime | None = None) -> tuple[list[Case], int]:
+def unrouted(*, user, filters: MapFilters, now: datetime | None = None) -> tuple[list[Case], selectors.Total]:
     """Return the first UNROUTED_LIMIT filtered cases outside every grid of the user's areas (listed
-    beside the map), and how many there are.
+    beside the map), and how many there are (up to LIST_TOTAL_CAP, "1,000+" beyond).
 
     The areas' own condition (`town_id = …`) beside the scope's lets both databases read the partial
     `case_unrouted_*_idx` indexes (SQLite would otherwise walk the scope's OR over all its cases).
@@ -351,5 +351,9 @@ def unrouted(*, user, filters: MapFilters, now: datetime | None = None) -> tuple
     # the area's cases (375,000 for a town: 340 ms), unless the query names both columns of the partial
     # index (the states, in full if no step is chosen) and its order cannot come from another index:
     # newest first by an expression, a sort of the few unrouted rows. PostgreSQL plans it the same way.
-    qs = qs.filter(state__in=ALL_STATES)
-    return list(qs.order_by((F("pk") + 0).desc())[:UNROUTED_LIMIT]), qs.count()
+    # The count is capped and read in the same order, or SQLite counts through the (area, state)
+    # index, every case of the area.
+    qs = qs.filter(state__in=ALL_STATES).order_by((F("pk") + 0).desc())
+    found = qs.values("pk")[: selectors.LIST_TOTAL_CAP + 1].count()
+    total = selectors.Total(min(found, selectors.LIST_TOTAL_CAP), found <= selectors.LIST_TOTAL_CAP)
+    return list(qs[:UNROUTED_LIMIT]), total
