@@ -131,9 +131,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # timeout instead of failing with "database is locked" on lock upgrade.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+        # A 32 MB page cache per connection and reads through mmap (256 MB of the file): a list that
+        # reads a search's candidates (95,000 ids for 井盖 at 1M cases) keeps them in memory.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-            "PRAGMA busy_timeout=20000;"
+            "PRAGMA busy_timeout=20000; PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456;"
         ),
     }
     _db["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}

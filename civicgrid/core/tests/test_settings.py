@@ -69,6 +69,10 @@ def test_it_runs_sqlite_in_wal_mode():
         assert cursor.fetchone()[0].lower() == "wal"
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -32000
+        cursor.execute("PRAGMA mmap_size")
+        assert cursor.fetchone()[0] == 268435456
 
 
 @pytest.mark.django_db
