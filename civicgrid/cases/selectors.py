@@ -126,6 +126,12 @@ class Total(int):
     def __str__(self) -> str:
         return self.shown if self.exact else f"{self.shown}+"
 
+    @classmethod
+    def capped(cls, found: int, cap: int | None = None) -> Total:
+        """Return the total of a count read up to `cap` + 1 rows: exact up to the cap, else the cap."""
+        cap = LIST_TOTAL_CAP if cap is None else cap
+        return cls(min(found, cap), found <= cap)
+
     @property
     def n(self) -> int:
         return int(self)
@@ -238,19 +244,20 @@ def case_page(
     `keyset.InvalidCursor` for a cursor that is not one of this list's order (the API answers 400;
     pages show the first page).
     """
-    qs = case_list(user=user, filters=filters)
     order = list_order(filters)
+    parts = (
+        list(_disjoint_lists(user, filters))
+        if cursor or not offset
+        else [case_list(user=user, filters=filters)]
+    )
     fetch = list
     if order is URGENCY:
-        qs, fetch = qs.select_related(None), _joined_page
+        parts, fetch = [part.select_related(None) for part in parts], _joined_page
+    if len(parts) > 1:
+        return keyset.merged_page_after(parts, order, cursor, size, fetch=fetch)
     if cursor or not offset:
-        parts = list(_disjoint_lists(user, filters))
-        if len(parts) > 1:
-            if order is URGENCY:
-                parts = [part.select_related(None) for part in parts]
-            return keyset.merged_page_after(parts, order, cursor, size, fetch=fetch)
-        return keyset.page_after(qs, order, cursor, size, fetch=fetch)
-    return keyset.page_at(qs, order, offset, size, fetch=fetch)
+        return keyset.page_after(parts[0], order, cursor, size, fetch=fetch)
+    return keyset.page_at(parts[0], order, offset, size, fetch=fetch)
 
 
 def list_total(*, user, filters: CaseFilters) -> Total:
@@ -280,7 +287,7 @@ def list_totals(*, user, filters: Sequence[CaseFilters]) -> list[Total]:
     found = iter(_capped_counts([qs for _i, parts in pending for qs in parts], LIST_TOTAL_CAP + 1))
     for i, parts in pending:
         n = sum(next(found) for _part in parts)
-        totals[i] = Total(min(n, LIST_TOTAL_CAP), n <= LIST_TOTAL_CAP)
+        totals[i] = Total.capped(n)
     return [t for t in totals if t is not None]
 
 
@@ -444,7 +451,7 @@ def notifications_total(*, user, unread_only: bool = False, cap: int | None = No
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     found = qs.order_by().values("pk")[: cap + 1].count()
-    return Total(min(found, cap), found <= cap)
+    return Total.capped(found, cap)
 
 
 def unread_total(user) -> Total:

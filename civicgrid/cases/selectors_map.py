@@ -355,5 +355,4 @@ def unrouted(*, user, filters: MapFilters, now: datetime | None = None) -> tuple
     # index, every case of the area.
     qs = qs.filter(state__in=ALL_STATES).order_by((F("pk") + 0).desc())
     found = qs.values("pk")[: selectors.LIST_TOTAL_CAP + 1].count()
-    total = selectors.Total(min(found, selectors.LIST_TOTAL_CAP), found <= selectors.LIST_TOTAL_CAP)
-    return list(qs[:UNROUTED_LIMIT]), total
+    return list(qs[:UNROUTED_LIMIT]), selectors.Total.capped(found)
