@@ -22,7 +22,8 @@ For each database — SQLite in a fresh file under var/bench/, and PostgreSQL in
    photo case has its photo, and no row was written for a request that did not get its 201.
 4. Stop gunicorn (its whole process group), drop the scratch database or remove the SQLite file.
 
-Prints requests/s, p50, p99, errors (non-2xx and connection errors), the CPU the gunicorn processes
+Prints requests/s, p50, p99 at the client and in the worker (gunicorn's access log, `%(D)s`: the
+client's time less the wait in the listen queue), errors (non-2xx and connection errors), the CPU the gunicorn processes
 (and the PostgreSQL backends serving them) spent per request — steadier than rates on a shared machine —
 and intake / floor; exits non-zero when a target is missed: intake at least 0.7 × the floor's rate on
 SQLite and 0.6 × on PostgreSQL, p99 under 100 ms, zero errors, nothing missing. With --profile it then runs each pass once more under cProfile (in every
@@ -293,8 +294,13 @@ def gunicorn_start(
     args: argparse.Namespace,
     log: Path,
     profile_dir: Path | None = None,
+    access: Path | None = None,
 ) -> Server:
-    """Start gunicorn on a free port and return once it answers /healthz."""
+    """Start gunicorn on a free port and return once it answers /healthz.
+
+    With `access`, gunicorn writes each request's time in the worker (`%(D)s`, microseconds from the
+    parsed request to the sent response) there: the client's latency less the wait in the listen queue.
+    """
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
@@ -322,6 +328,8 @@ def gunicorn_start(
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
+    if access is not None:
+        command += ["--access-logfile", str(access), "--access-logformat", "%(D)s"]
     if profile_dir is not None:
         config = profile_dir / "gunicorn_profile.py"
         config.write_text(PROFILE_CONFIG.format(directory=str(profile_dir)), encoding="utf-8")
@@ -466,6 +474,10 @@ class PassResult:
     round_rates: list[float] = field(default_factory=list)
     app_cpu: float = 0.0  # CPU seconds of the gunicorn processes during the pass
     db_cpu: float = 0.0  # CPU seconds of the PostgreSQL backends serving them
+    worker_times: list[float] = field(default_factory=list)  # seconds each request spent in a worker
+
+    def worker_percentile(self, q: float) -> float:
+        return _percentile(self.worker_times, q)
 
     def cpu_ms(self, seconds: float) -> float:
         return seconds / self.requests * 1000 if self.requests else float("nan")
@@ -485,10 +497,15 @@ class PassResult:
         )
 
     def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        return _percentile(self.latencies, q)
+
+
+def _percentile(seconds: Sequence[float], q: float) -> float:
+    """The q-quantile of `seconds`, in milliseconds."""
+    if not seconds:
+        return float("nan")
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
 def combine(name: str, results: Sequence[PassResult]) -> PassResult:
@@ -505,6 +522,7 @@ def combine(name: str, results: Sequence[PassResult]) -> PassResult:
         total.round_rates.append(result.rate)
         total.app_cpu += result.app_cpu
         total.db_cpu += result.db_cpu
+        total.worker_times.extend(result.worker_times)
     total.client_cpu = total.client_cpu / total.elapsed if total.elapsed else 0.0
     return total
 
@@ -919,7 +937,9 @@ def run_pass(
     """Start a fresh gunicorn, warm it up, drive one pass; return (warm-up, measured) results."""
     log = BENCH_DIR / f"gunicorn-{db.tag}-{db.kind}.log"
     log.unlink(missing_ok=True)
-    server = gunicorn_start(db, media, args, log, profile_dir)
+    access = BENCH_DIR / f"gunicorn-{db.tag}-{db.kind}-access.log"
+    access.unlink(missing_ok=True)
+    server = gunicorn_start(db, media, args, log, profile_dir, access)
     try:
         # Each pass has its own keys: a key reused across passes would come back as a replay.
         builder = Requests(server.port, points, f"{run}-{make_name}")
@@ -929,6 +949,7 @@ def run_pass(
             (profile_dir / "start").touch()
         app, backends = server_pids(server, db)
         app_before, db_before = cpu_ticks(app), cpu_ticks(backends)
+        access_offset = access.stat().st_size if access.exists() else 0
         measured = drive(name, server.port, make, seconds, args.clients)
         app, backends = server_pids(server, db)
         app_after, db_after = cpu_ticks(app), cpu_ticks(backends)
@@ -937,6 +958,11 @@ def run_pass(
     finally:
         db.close()
         server.stop()
+    if access.exists():
+        with access.open("rb") as lines:
+            lines.seek(access_offset)
+            measured.worker_times = [int(line) / 1e6 for line in lines if line.strip().isdigit()]
+        access.unlink()
     if measured.errors or warmup.errors:
         tail = server.log_tail()
         if tail:
@@ -1022,13 +1048,15 @@ def print_report(report: DatabaseReport, args: argparse.Namespace) -> bool:
     ok = True
     if report.passes:
         print(
-            f"  {'pass':<18} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
-            f" {'app CPU/req':>11} {'DB CPU/req':>10} {'client CPU':>10} {'load avg':>9}"
+            f"  {'pass':<18} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+            f" {'in worker p50/p99':>17} {'errors':>7} {'app CPU/req':>11} {'DB CPU/req':>10} {'client CPU':>10} {'load avg':>9}"
         )
     for result in report.passes.values():
         print(
             f"  {result.name:<18} {result.requests:>9,} {result.rate:>9,.1f} {result.percentile(0.5):>8.1f}"
-            f" {result.percentile(0.99):>8.1f} {result.errors:>7,}"
+            f" {result.percentile(0.99):>8.1f}"
+            f" {f'{result.worker_percentile(0.5):.1f} / {result.worker_percentile(0.99):.1f}':>17}"
+            f" {result.errors:>7,}"
             f" {result.cpu_ms(result.app_cpu):>8.2f} ms"
             f" {(f'{result.cpu_ms(result.db_cpu):.2f} ms' if db.path is None else '(in app)'):>10}"
             f" {result.client_cpu:>10.0%} {result.load[0]:>9.2f}"
@@ -1054,6 +1082,13 @@ def print_report(report: DatabaseReport, args: argparse.Namespace) -> bool:
         verdict = "met" if p99 < P99_TARGET_MS else "MISSED"
         ok = ok and p99 < P99_TARGET_MS
         print(f"  intake p99 = {p99:.1f} ms (target < {P99_TARGET_MS:g} ms: {verdict})")
+        if intake.worker_times:
+            print(
+                f"    of which in a worker: p50 {intake.worker_percentile(0.5):.1f} ms, p99 "
+                f"{intake.worker_percentile(0.99):.1f} ms; the rest is the wait of {args.clients} clients' "
+                f"requests in the listen queue of {args.workers} workers (the floor's p99: "
+                f"{lean.percentile(0.99):.1f} ms)"
+            )
     if bare and bare.rate:
         if intake:
             print(f"  intake / bare = {intake.rate / bare.rate:.2f} (no target)")
