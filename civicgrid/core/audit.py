@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import ADMIN_ROLES
 from civicgrid.core.scopes import is_root, is_signed_in, scopes
+from civicgrid.lib import keyset
 
 Source = AuditEntry.Source
 
@@ -272,34 +273,20 @@ def visible_entries(user) -> QuerySet[AuditEntry]:
     return qs.filter(condition)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def cursor_of(entry: AuditEntry) -> str:
-    """Return the keyset cursor just past `entry`: its time in microseconds and its id."""
-    return f"{(entry.at - _EPOCH) // _MICROSECOND}-{entry.pk}"
+# Newest first; the id breaks ties between entries of the same microsecond.
+ORDER = keyset.Order(
+    "a", (keyset.Column("at", "time", descending=True), keyset.Column("id", "int", descending=True))
+)
 
 
 def parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     """Return (time, id) from a cursor, or None for a missing or malformed one (the newest page)."""
     if not text:
         return None
-    head, sep, tail = text.partition("-")
-    if not sep or not head.isdigit() or not tail.isdigit() or len(head) > 18 or len(tail) > 18:
-        return None
     try:
-        return _EPOCH + int(head) * _MICROSECOND, int(tail)
-    except OverflowError:
+        return ORDER.parse(text)
+    except keyset.InvalidCursor:
         return None
-
-
-def older_than(qs: QuerySet[AuditEntry], cursor: tuple[datetime, int] | None) -> QuerySet[AuditEntry]:
-    """Return the entries of `qs` after the cursor in newest-first order (a keyset, no OFFSET)."""
-    if cursor is None:
-        return qs
-    at, pk = cursor
-    return qs.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
 
 
 def field_label(target_type: str, key: str) -> str:
@@ -360,10 +347,9 @@ class Page:
 
 def entries_page(user, *, filters: Filters, cursor: str | None = None, size: int = 50) -> Page:
     """Return one page of the entries `user` may read, newest first, after `cursor` (one query)."""
-    qs = older_than(filtered(visible_entries(user), filters), parse_cursor(cursor))
-    rows = list(qs[: size + 1])
-    older = cursor_of(rows[size - 1]) if len(rows) > size else ""
-    return Page(entries=rows[:size], older=older)
+    qs = filtered(visible_entries(user), filters).order_by(*ORDER.order_by())
+    page = keyset.page_after(qs, ORDER, cursor if parse_cursor(cursor) else "", size)
+    return Page(entries=page.items, older=page.next_cursor)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ that stay. A cursor is the sort key of the last row shown, written as short text
 each value (`Order.cursor_of`); `Order.parse` reads it back and refuses anything else with
 `InvalidCursor`. A cursor carries no permission: the list it continues is scoped again on every request.
 
-Pure: no models. Used by the case lists (`cases.selectors`) and notifications.
+Pure: no models. Used by the case lists (`cases.selectors`), notifications and the audit log.
 """
 
 from __future__ import annotations

@@ -147,8 +147,18 @@ def test_the_enclosing_code_is_the_nearest_region_holding_every_place():
 
 def test_a_cursor_finds_its_entry_again_to_the_microsecond(world):
     entry = AuditEntry.objects.first()
-    assert audit.parse_cursor(audit.cursor_of(entry)) == (entry.at, entry.pk)
-    for bad in ["", "x", "12-", "-3", "1-2-3", "9" * 30 + "-1", "999999999999999999-1"]:
+    assert audit.parse_cursor(audit.ORDER.cursor_of(entry)) == (entry.at, entry.pk)
+    for bad in [
+        "",
+        "x",
+        "a.12",
+        "a.12.",
+        "a.-3",
+        "a.1.2.3",
+        "a." + "9" * 30 + ".1",
+        "a.999999999999999999.1",
+        "12-3",
+    ]:
         assert audit.parse_cursor(bad) is None, bad
 
 
