@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import counts, selectors
+from civicgrid.cases import counts, selectors, selectors_work
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.selectors_work import overdue_q
@@ -167,13 +167,14 @@ class MapFilters:
 
 
 def map_cases(*, user, filters: MapFilters, now: datetime) -> QuerySet[Case]:
-    """Return the cases the map draws from: the work list's."""
-    qs = selectors.case_list(user=user, filters=filters.cases)
-    if filters.open_only:
-        qs = qs.filter(state__in=OPEN_STATES)
-    if filters.overdue_only:
-        qs = qs.filter(overdue_q(now))
-    return qs
+    """Return the cases the map draws from: the work list's (`selectors_work.work_cases`)."""
+    return selectors_work.work_cases(
+        user=user,
+        filters=filters.cases,
+        open_only=filters.open_only,
+        overdue_only=filters.overdue_only,
+        now=now,
+    )
 
 
 def map_view(
