@@ -35,16 +35,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import http.client
 import io
 import json
 import os
 import pstats
 import random
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -57,8 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gunicorn_server
 import numpy as np
 import shapely
+from gunicorn_server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -233,12 +231,6 @@ def grid_points(db: Database, count: int, seed: int) -> list[tuple[float, float]
 # gunicorn
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 PROFILE_CONFIG = '''\
 """Written by bench/bench_intake.py --profile: cProfile every gunicorn worker once the warm-up is over."""
 import cProfile
@@ -264,30 +256,6 @@ def worker_exit(server, worker):
 '''
 
 
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    port: int
-    log: Path
-
-    def stop(self) -> None:
-        """Stop the master and its workers (its own process group), politely first."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-
-    def log_tail(self, lines: int = 15) -> str:
-        if not self.log.is_file():
-            return ""
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
 def gunicorn_start(
     db: Database,
     media: Path,
@@ -301,68 +269,21 @@ def gunicorn_start(
     With `access`, gunicorn writes each request's time in the worker (`%(D)s`, microseconds from the
     parsed request to the sent response) there: the client's latency less the wait in the listen queue.
     """
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [
-        str(gunicorn if gunicorn.exists() else shutil.which("gunicorn") or "gunicorn"),
-        "civicgrid.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--chdir",
-        str(ROOT),
-        "--pythonpath",
-        str(ROOT),
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "10",
-        "--error-logfile",
-        str(log),
-        "--log-level",
-        "warning",
-        "--no-control-socket",
-    ]
+    options: list[str] = []
     if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
+        options += ["--threads", str(args.threads)]
     if access is not None:
-        command += ["--access-logfile", str(access), "--access-logformat", "%(D)s"]
+        options += ["--access-logfile", str(access), "--access-logformat", "%(D)s"]
     if profile_dir is not None:
         config = profile_dir / "gunicorn_profile.py"
         config.write_text(PROFILE_CONFIG.format(directory=str(profile_dir)), encoding="utf-8")
-        command += ["--config", str(config)]
+        options += ["--config", str(config)]
     env = server_env(db, media)
     if args.sqlite_conn_max_age is not None:
         env["BENCH_SQLITE_CONN_MAX_AGE"] = str(args.sqlite_conn_max_age)
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return gunicorn_server.start(
+        env=env, log=log, workers=args.workers, worker_class=args.worker_class, options=options
     )
-    server = Server(proc, port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{server.log_tail()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{server.log_tail()}")
 
 
 def cpu_ticks(pids: Iterable[int]) -> dict[int, int]:

@@ -40,8 +40,6 @@ import math
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -55,6 +53,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import gunicorn_server
+from gunicorn_server import Server
 
 # =============================================================================================
 # What is visited: adjust here when URLs change (placeholders in braces come from `Context`).
@@ -435,79 +436,10 @@ def manage(url: str, media: Path, *args: str, timeout: float = 1800) -> str:
 # gunicorn (as bench_intake.py starts and stops it)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    port: int
-    log: Path
-
-    def stop(self) -> None:
-        """Stop the master and its workers (its own process group), politely first."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-
-    def log_tail(self, lines: int = 15) -> str:
-        if not self.log.is_file():
-            return ""
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
 def gunicorn_start(db: Database, media: Path, sql_log: Path, workers: int, log: Path) -> Server:
-    port = free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [
-        str(gunicorn if gunicorn.exists() else shutil.which("gunicorn") or "gunicorn"),
-        "civicgrid.wsgi:application",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "sync",
-        "--chdir", str(ROOT),
-        "--pythonpath", str(ROOT),
-        "--timeout", str(int(REQUEST_TIMEOUT)),
-        "--graceful-timeout", "10",
-        "--error-logfile", str(log),
-        "--log-level", "warning",
-        "--no-control-socket",
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=server_env(db.url, media, sql_log),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return gunicorn_server.start(
+        env=server_env(db.url, media, sql_log), log=log, workers=workers, timeout=REQUEST_TIMEOUT
     )
-    server = Server(proc, port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{server.log_tail()}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return server
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"gunicorn did not answer /healthz within 60 s:\n{server.log_tail()}")
 
 
 # =============================================================================================
