@@ -168,10 +168,10 @@ def _english():
 
 @pytest.fixture(autouse=True)
 def _case_counts_agree(request):
-    """After every test that used the database, the kept case counts must equal a recount.
+    """After every test that used the database, the kept case counts and figures must equal a recount.
 
-    Any path that writes a case's state, places or day without `civicgrid.cases.counts.move` fails
-    the test that took it. The database fixture is requested first, so this check runs before the
+    Any path that writes a case's state, places or day without `civicgrid.cases.counts.move`, or an
+    event without `civicgrid.cases.figures.record`, fails the test that took it. The database fixture is requested first, so this check runs before the
     test's transaction is rolled back (or its tables flushed).
     """
     if "_django_db_helper" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
@@ -181,7 +181,7 @@ def _case_counts_agree(request):
     yield
     from django.db import connection
 
-    from civicgrid.cases import counts
+    from civicgrid.cases import counts, figures
 
     if _transaction_failed(connection):
         # A test that ends inside a failed PostgreSQL transaction (a statement refused outside a
@@ -189,6 +189,8 @@ def _case_counts_agree(request):
         return
     found = counts.differences()
     assert not found, "kept case counts differ from a recount:\n" + "\n".join(map(str, found[:20]))
+    found = figures.differences()
+    assert not found, "kept case figures differ from a recount:\n" + "\n".join(map(str, found[:20]))
 
 
 def _transaction_failed(connection) -> bool:

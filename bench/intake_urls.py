@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicgrid.cases import categories, counts, notices, sql, workflow
+from civicgrid.cases import categories, counts, figures, notices, sql, workflow
 from civicgrid.cases.models import Case, CaseEvent, Notification
 from civicgrid.places import routing
 
@@ -48,9 +48,10 @@ def lean_intake(request: HttpRequest) -> JsonResponse:
     """The floor: what must happen for a report to be on the record, with no checks around it.
 
     In one transaction: the day's counter, the case (with its idempotency key: a retry is refused by
-    the unique index, as in intake), its report event, the queue's notifications and the kept
-    counts. Its own few statements, or public functions (`categories.eligible`, `routing.locate`,
-    `workflow.step_due`, `sql.notify_role_holders`, `counts.move`): nothing private of the intake service. No validation,
+    the unique index, as in intake), its report event, the queue's notifications, the kept counts and
+    figures. Its own few statements, or public functions (`categories.eligible`, `routing.locate`,
+    `workflow.step_due`, `sql.notify_role_holders`, `figures.record`, `counts.move`): nothing private
+    of the intake service. No validation,
     no ninja, no rate limit, no photos.
     """
     body = json.loads(request.body)
@@ -121,6 +122,7 @@ def _write(case: Case, event: CaseEvent, now, grid_id: int | None) -> None:
                 params={"number": case.tracking_number, "state": Case.State.REPORTED},
                 at=now,
             )
+        figures.record(case, event)
         counts.move(None, counts.where(case))
 
 
@@ -185,6 +187,11 @@ def _pg_one_statement(case: Case, event: CaseEvent, now, grid_id: int | None) ->
             INSERT INTO cases_casetally (place_id, state, day, n)
             SELECT p, 'reported', %s, 1 FROM unnest(%s::bigint[]) AS p ORDER BY p
             ON CONFLICT (place_id, state, day) DO UPDATE SET n = cases_casetally.n + excluded.n
+        ), g AS (
+            INSERT INTO cases_casefigure (place_id, agency_id, user_id, day, key, n)
+            SELECT p, 0, 0, %s, k, 1 FROM unnest(%s::bigint[]) AS p, unnest(%s::text[]) AS k ORDER BY p, k
+            ON CONFLICT (place_id, agency_id, user_id, day, key)
+            DO UPDATE SET n = cases_casefigure.n + excluded.n
         )
         SELECT tracking_number FROM c
     """
@@ -199,6 +206,9 @@ def _pg_one_statement(case: Case, event: CaseEvent, now, grid_id: int | None) ->
         grid_id,
         day,
         sorted(counts.where(case).places),
+        day,
+        sorted(counts.where(case).places),
+        sorted(fact.key for fact in figures.facts_of(event, case, [])),
     ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

@@ -22,7 +22,7 @@ Upkeep: `differences` recounts and compares, `rebuild` recounts into the table
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -94,8 +94,13 @@ def remove(cases: QuerySet[Case]) -> None:
 
 
 def _apply(deltas: Counter[Key]) -> None:
-    """Add each delta to its tally, creating missing rows: one INSERT … ON CONFLICT DO UPDATE per
-    CHUNK rows (SQLite ≥ 3.24 and PostgreSQL).
+    add_deltas(CaseTally, ("place_id", "state", "day"), deltas)
+
+
+def add_deltas(model, columns: Sequence[str], deltas: Mapping[tuple, int]) -> None:
+    """Add each delta to the `n` of the row of `model` whose key (`columns`, in order) it is keyed by,
+    creating missing rows: one INSERT … ON CONFLICT DO UPDATE per CHUNK rows (SQLite ≥ 3.24 and
+    PostgreSQL). Used for the kept counts and the kept figures (`figures`).
 
     Rows go in key order, so two transactions lock the rows they share in the same order and cannot
     deadlock on them; a key appears once per statement (PostgreSQL refuses to update a row twice).
@@ -103,18 +108,22 @@ def _apply(deltas: Counter[Key]) -> None:
     rows = sorted((key, n) for key, n in deltas.items() if n)
     if not rows:
         return
-    table = connection.ops.quote_name(CaseTally._meta.db_table)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     adapt = connection.ops.adapt_datefield_value
+    names = ", ".join(quote(c) for c in columns)
+    marks = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    chunk_rows = max(1, CHUNK * 4 // (len(columns) + 1))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        for start in range(0, len(rows), chunk_rows):
+            chunk = rows[start : start + chunk_rows]
             params: list = []
-            for (place, state, day), n in chunk:
-                params += [place, state, adapt(day), n]
+            for key, n in chunk:
+                params += [adapt(v) if isinstance(v, date) else v for v in key]
+                params.append(n)
             cursor.execute(
-                f"INSERT INTO {table} (place_id, state, day, n) VALUES {values} "  # noqa: S608 - names only
-                f"ON CONFLICT (place_id, state, day) DO UPDATE SET n = {table}.n + excluded.n",
+                f"INSERT INTO {table} ({names}, n) VALUES {', '.join([marks] * len(chunk))} "  # noqa: S608 - names only
+                f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n",
                 params,
             )
 

@@ -385,6 +385,42 @@ class CaseTally(models.Model):
         return f"{self.place_id} {self.state} {self.day}: {self.n}"
 
 
+class CaseFigure(models.Model):
+    """One fact of case handling summed per place, agency, worker and day: a figure's part, kept.
+
+    `civicgrid.cases.figures` says which facts an event makes (a dispatch, a signature on time, a rating,
+    a closing and its handling time …) and writes them in the transaction that records the event; every
+    rate and ranking is then a sum over a few hundred of these rows, however many cases there are.
+    A fact is summed under each place of the case (grid, village, town, district) and `EVERYWHERE`;
+    those of an agency's work once more under the agency, those of a grid worker's verification once
+    more under the worker. `manage.py case_figures --check/--repair` compares them with a recount from
+    the events. Rows that fall to 0 stay.
+    """
+
+    # The id of a Place, or EVERYWHERE (0).
+    place_id = models.BigIntegerField()
+    # The agency whose work it is, or 0 for every agency's and none.
+    agency_id = models.BigIntegerField(default=0)
+    # The grid worker whose work it is, or 0 for everyone's.
+    user_id = models.BigIntegerField(default=0)
+    # The local date the fact belongs to (`figures`: the dispatch's day for a dispatch's outcome).
+    day = models.DateField()
+    key = models.CharField(max_length=32)
+    n = models.BigIntegerField(default=0)
+
+    pk = models.CompositePrimaryKey("place_id", "agency_id", "user_id", "day", "key")
+
+    EVERYWHERE = 0
+
+    class Meta:
+        verbose_name = _("case figure")
+        verbose_name_plural = _("case figures")
+        # Reads go by the key's order: a place, then every agency (or 0), every worker (or 0), days.
+
+    def __str__(self) -> str:
+        return f"{self.place_id}/{self.agency_id}/{self.user_id} {self.day} {self.key}: {self.n}"
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY = "basically_satisfied", _("Basically satisfied")

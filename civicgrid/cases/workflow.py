@@ -427,6 +427,9 @@ def outcome(t: Transition, case: Case, given: ActionInput, now: datetime) -> Out
         out.changes["resolved_at"] = now
     if out.target == S.CLOSED:
         out.changes["closed_at"] = now
+    if out.target != case.state and case.step_due_at is not None:
+        # The deadline of the step this ends, on the record: whether it ended on time (`figures`).
+        out.data["due"] = case.step_due_at.isoformat()
     out.changes["state"] = out.target
     if out.target != case.state or {"resolution_due_at", "response_due_at"} & out.changes.keys():
         probe = Case(

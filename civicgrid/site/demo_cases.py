@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
-from civicgrid.cases import counts, selectors, services
+from civicgrid.cases import counts, figures, selectors, services
 from civicgrid.cases.models import Appointment, Case, CaseEvent, CasePhoto, Category, Notification
 from civicgrid.cases.seed import agency_kinds
 from civicgrid.places import routing
@@ -235,6 +235,7 @@ def delete(*, reporters) -> int:
     ids = list(cases.values_list("pk", flat=True))
     using = router.db_for_write(Case)
     counts.remove(Case.objects.filter(pk__in=ids))
+    figures.remove(Case.objects.filter(pk__in=ids))
     for model in (Notification, Appointment, CasePhoto):
         model.objects.filter(case_id__in=ids).delete()
     CaseEvent.objects.filter(case_id__in=ids)._raw_delete(using)

@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
-from civicgrid.cases import counts, deadlines, notices, search
+from civicgrid.cases import counts, deadlines, figures, notices, search
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -1158,6 +1158,9 @@ class _Generator:
                 c["resolved_at"] = at
             if target_state == S.CLOSED:
                 c["closed_at"] = at
+            if target_state != state and step_due is not None:
+                # `workflow.outcome`: the deadline of the step the action ends, on the record.
+                data = json.dumps({**json.loads(data), "due": clock.iso(step_due)})
             by_reporter = actor_id is not None and actor_id == reporter
             self.event(
                 case_id, at, actor_id, role, action, state, target_state, note, data,
@@ -1533,6 +1536,10 @@ def generate_cases(
     # The kept counts of every case, written ones included (`manage.py case_counts --repair`).
     counts.rebuild()
     timings["counts"] = time.perf_counter() - started
+    # The kept figures, from the events (`manage.py case_figures --repair`).
+    started = time.perf_counter()
+    figures.rebuild()
+    timings["figures"] = time.perf_counter() - started
     if bulk:
         started = time.perf_counter()
         search.rebuild()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import categories, counts
+from civicgrid.cases import categories, counts, figures
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -310,6 +310,7 @@ def case_create(
             # In-app notifications are rows of this database: written with the case, never lost apart.
             notify_step(case, State.REPORTED)
             # Last, so the day's tally rows, which every report updates, are held the shortest time.
+            figures.record(case, event)
             counts.move(None, counts.where(case))
     except IntegrityError:
         # The key or order number is taken: a retry, or a concurrent submission that won the race.

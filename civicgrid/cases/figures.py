@@ -1,0 +1,492 @@
+"""The figures of case handling, each defined once: what they count, how they are kept, how they are read.
+
+`docs/metrics.md` gives every formula in words. In short, over a period of local days:
+
+- response rate = dispatches signed within the response deadline ÷ dispatches
+- return rate = dispatches returned (退单) ÷ dispatches
+- resolution rate = ratings that say "solved" ÷ ratings
+- satisfaction rate = ratings "satisfied" or "basically satisfied" ÷ ratings
+- on-time closure rate = cases closed whose last resolution came by its deadline ÷ cases closed
+- first-time completion rate = cases closed never sent back for rework, reopened or returned ÷ cases closed
+- rework rate = on-site checks that sent the work back ÷ on-site checks
+- handling time (average, 90th percentile) = from the report to the last resolution, of the cases closed
+- verification on time (per grid worker) = verifications made by the verification deadline ÷ verifications
+
+A dispatch's outcome (signed on time, returned) belongs to the day of the dispatch, so a dispatch and its
+outcome are in the same period even when it is signed after midnight at the month's end; a rating, a
+check and a closing belong to their own day. A rate with nothing to divide by is None ("—" on pages).
+
+Kept: an event of the workflow makes facts (`facts_of`), which `record` adds to `CaseFigure` in the
+transaction that writes the event, under every place of the case, under `EVERYWHERE`, and once more
+under the agency or the grid worker whose work it is. Reads sum those rows. `recount` derives the same
+facts from the recorded events with the same function; `manage.py case_figures --check/--repair`
+compares and rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from civicgrid.cases import counts
+from civicgrid.cases.models import Case, CaseEvent, CaseFigure, Satisfaction
+
+S = Case.State
+EVERYWHERE = CaseFigure.EVERYWHERE
+
+# The facts, as kept in CaseFigure.key.
+DISPATCHED = "dispatched"
+SIGNED_ON_TIME = "signed_ontime"
+RETURNED = "returned"
+RATED = "rated"
+SOLVED = "solved"
+SATISFIED = "satisfied"
+REOPENED = "reopened"
+CHECKED = "checked"
+REWORKED = "reworked"
+CLOSED = "closed"
+CLOSED_ON_TIME = "closed_ontime"
+FIRST_TIME = "first_time"
+HANDLING_SECONDS = "handling_s"
+VERIFIED = "verified"
+VERIFIED_ON_TIME = "verified_ontime"
+# Closed cases by handling time: "h:<hours>" counts those that took from <hours> up to the next bound.
+HOURS = "h:"
+# New cases by category ("c:<category id>", the minor class) and by source ("s:<source>"), on the day
+# they were reported (their count by step is `counts`).
+NEW_CATEGORY = "c:"
+NEW_SOURCE = "s:"
+
+DISPATCH_ACTIONS = frozenset({"dispatch", "redispatch"})
+VERIFY_ACTIONS = frozenset({"accept", "reject", "merge"})
+# The earlier events a fact depends on: the dispatch a signature answers, and what undoes a first try.
+_HISTORY_ACTIONS = frozenset({*DISPATCH_ACTIONS, "rework", "return_dispatch", "rate"})
+_NEEDS_HISTORY = frozenset({"sign", "return_dispatch", "rate", "auto_close"})
+# Every action that makes a fact (recount reads only these).
+FACT_ACTIONS = frozenset(
+    {
+        "report",
+        *DISPATCH_ACTIONS,
+        *VERIFY_ACTIONS,
+        "sign",
+        "return_dispatch",
+        "rate",
+        "pass_check",
+        "rework",
+        "auto_close",
+    }
+)
+SATISFIED_ANSWERS = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
+
+Key = tuple[int, int, int, date, str]  # (place, agency, user, day, fact)
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str
+    day: date
+    n: int = 1
+    agency: int | None = None  # also kept under this agency
+    user: int | None = None  # also kept under this grid worker
+
+
+def hours_bound(seconds: float) -> int:
+    """Return the lower bound, in hours, of the handling-time band `seconds` falls in: hourly bands up to
+    3 days, 6-hour bands up to 30 days, daily bands after (up to a year)."""
+    hours = max(0.0, seconds) / 3600
+    if hours < 72:
+        return int(hours)
+    if hours < 720:
+        return 72 + int((hours - 72) // 6) * 6
+    return min(int(hours // 24) * 24, 24 * 365)
+
+
+def band_width(bound: int) -> int:
+    return 1 if bound < 72 else 6 if bound < 720 else 24
+
+
+def _on_time(event: CaseEvent) -> bool:
+    """Whether the step `event` ended had a deadline recorded and was ended by it."""
+    due = parse_datetime(event.data.get("due") or "") if isinstance(event.data, dict) else None
+    return due is not None and event.at <= due
+
+
+def _handled_by_agency(case: Case) -> int | None:
+    return case.lead_agency_id if case.handler == Case.Handler.AGENCY else None
+
+
+def facts_of(event: CaseEvent, case: Case, prior: Sequence[CaseEvent]) -> list[Fact]:
+    """Return the facts `event` makes.
+
+    `case` is the case after the event (its places, handler and agency, its times once closed);
+    `prior` its earlier events of `_HISTORY_ACTIONS` in order (only read for `_NEEDS_HISTORY`).
+    """
+    action = event.action
+    day = timezone.localdate(event.at)
+    facts: list[Fact] = []
+    if action == "report":
+        facts += [Fact(f"{NEW_CATEGORY}{case.category_id}", day), Fact(f"{NEW_SOURCE}{case.source}", day)]
+    elif action in DISPATCH_ACTIONS:
+        facts.append(Fact(DISPATCHED, day, agency=event.data.get("agency")))
+    elif action in ("sign", "return_dispatch"):
+        dispatch = next((e for e in reversed(prior) if e.action in DISPATCH_ACTIONS), None)
+        if dispatch is not None:
+            dispatched_on = timezone.localdate(dispatch.at)
+            agency = dispatch.data.get("agency")
+            if action == "return_dispatch":
+                facts.append(Fact(RETURNED, dispatched_on, agency=agency))
+            elif _on_time(event):
+                facts.append(Fact(SIGNED_ON_TIME, dispatched_on, agency=agency))
+    elif action == "rate":
+        agency = _handled_by_agency(case)
+        facts.append(Fact(RATED, day, agency=agency))
+        if event.data.get("solved"):
+            facts.append(Fact(SOLVED, day, agency=agency))
+        if event.data.get("satisfaction") in SATISFIED_ANSWERS:
+            facts.append(Fact(SATISFIED, day, agency=agency))
+        if event.data.get("reopened"):
+            facts.append(Fact(REOPENED, day, agency=agency))
+    elif action in ("pass_check", "rework"):
+        agency = _handled_by_agency(case)
+        facts.append(Fact(CHECKED, day, agency=agency))
+        if action == "rework":
+            facts.append(Fact(REWORKED, day, agency=agency))
+    elif action in VERIFY_ACTIONS and event.from_state == S.REPORTED and event.actor_role == "grid":
+        user = event.actor_id
+        facts.append(Fact(VERIFIED, day, user=user))
+        if _on_time(event):
+            facts.append(Fact(VERIFIED_ON_TIME, day, user=user))
+    if event.to_state == S.CLOSED and event.from_state != S.CLOSED:
+        facts += _closing_facts(day, case, prior)
+    return facts
+
+
+def _closing_facts(day: date, case: Case, prior: Sequence[CaseEvent]) -> list[Fact]:
+    agency = _handled_by_agency(case)
+    facts = [Fact(CLOSED, day, agency=agency)]
+    if case.resolved_at and case.resolution_due_at and case.resolved_at <= case.resolution_due_at:
+        facts.append(Fact(CLOSED_ON_TIME, day, agency=agency))
+    undone = any(
+        e.action in ("rework", "return_dispatch") or (e.action == "rate" and e.data.get("reopened"))
+        for e in prior
+    )
+    if not undone:
+        facts.append(Fact(FIRST_TIME, day, agency=agency))
+    if case.resolved_at:
+        seconds = max(0, int((case.resolved_at - case.created_at).total_seconds()))
+        facts.append(Fact(HANDLING_SECONDS, day, n=seconds, agency=agency))
+        facts.append(Fact(f"{HOURS}{hours_bound(seconds)}", day, agency=agency))
+    return facts
+
+
+def _places(case: Case) -> list[int]:
+    return [EVERYWHERE, *(p for p in (case.grid_id, case.village_id, case.town_id, case.district_id) if p)]
+
+
+def _keys(fact: Fact, case: Case, places: Sequence[int] | None = None) -> list[Key]:
+    places = _places(case) if places is None else places
+    parties = [(0, 0)]
+    if fact.agency:
+        parties.append((int(fact.agency), 0))
+    if fact.user:
+        parties.append((0, int(fact.user)))
+    return [(place, agency, user, fact.day, fact.key) for place in places for agency, user in parties]
+
+
+def _add(deltas: Counter[Key], facts: Iterable[Fact], case: Case) -> None:
+    for fact in facts:
+        for key in _keys(fact, case):
+            deltas[key] += fact.n
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+
+
+def record(case: Case, event: CaseEvent, *, places_before: Sequence[int] | None = None) -> None:
+    """Add the facts of `event` (just written) to the kept figures, in the caller's transaction.
+
+    `case` as it is after the event. Reads the case's earlier dispatches, reworks, returns and ratings
+    only for the actions whose facts depend on them (one indexed query). `places_before`: the places
+    the case was counted under before the event (EVERYWHERE first, as `counts.where` gives them); when
+    the event moved the case (a grid given to an unrouted case), its report's facts move with it.
+    """
+    deltas: Counter[Key] = Counter()
+    if places_before is not None and tuple(places_before) != tuple(_places(case)):
+        report = CaseEvent.objects.filter(case_id=case.pk, action="report").only(*_EVENT_FIELDS).first()
+        if report is not None:
+            facts = facts_of(report, case, [])
+            for fact in facts:
+                for place, agency, user, day, key in _keys(fact, case, places_before):
+                    deltas[(place, agency, user, day, key)] -= fact.n
+            _add(deltas, facts, case)
+    if event.action not in FACT_ACTIONS and event.to_state != S.CLOSED:
+        _apply(deltas)
+        return
+    prior: list[CaseEvent] = []
+    if event.action in _NEEDS_HISTORY or event.to_state == S.CLOSED:
+        prior = list(
+            CaseEvent.objects.filter(case_id=case.pk, id__lt=event.pk, action__in=_HISTORY_ACTIONS)
+            .only("id", "at", "action", "data")
+            .order_by("id")
+        )
+    _add(deltas, facts_of(event, case, prior), case)
+    _apply(deltas)
+
+
+def _apply(deltas: Counter[Key]) -> None:
+    counts.add_deltas(CaseFigure, ("place_id", "agency_id", "user_id", "day", "key"), deltas)
+
+
+# ---------------------------------------------------------------------------------------------
+# Upkeep: a recount from the events, with the same `facts_of`
+
+# Cases per recount batch (their fact-making events are read in one query).
+RECOUNT_BATCH = 2000
+_CASE_FIELDS = (
+    "id", "grid_id", "village_id", "town_id", "district_id", "handler", "lead_agency_id",
+    "resolved_at", "resolution_due_at", "created_at", "category_id", "source",
+)  # fmt: skip
+_EVENT_FIELDS = ("id", "case_id", "at", "action", "from_state", "to_state", "actor_id", "actor_role", "data")
+
+
+def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
+    """Return the kept figures as the recorded events of `cases` (None: every case) make them, case by
+    case, in batches of cases."""
+    qs = Case.objects.all() if cases is None else cases
+    result: Counter[Key] = Counter()
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last).order_by("pk").only(*_CASE_FIELDS)[:RECOUNT_BATCH])
+        if not batch:
+            return result
+        by_id = {c.pk: c for c in batch}
+        last = batch[-1].pk
+        events = (
+            CaseEvent.objects.filter(case_id__gte=batch[0].pk, case_id__lte=last)
+            .filter(Q(action__in=FACT_ACTIONS) | Q(to_state=S.CLOSED))
+            .only(*_EVENT_FIELDS)
+            .order_by("case_id", "id")
+        )
+        prior: list[CaseEvent] = []
+        current = None
+        for event in events:
+            if event.case_id != current:
+                current, prior = event.case_id, []
+            case = by_id.get(event.case_id)
+            if case is None:
+                continue
+            _add(result, facts_of(event, case, prior), case)
+            if event.action in _HISTORY_ACTIONS:
+                prior.append(event)
+
+
+def remove(cases: QuerySet[Case]) -> None:
+    """Take the figures of `cases` out, before they are deleted with their events (the demo's reset)."""
+    _apply(Counter({key: -n for key, n in recount(cases).items()}))
+
+
+def kept() -> Counter[Key]:
+    rows = CaseFigure.objects.values_list("place_id", "agency_id", "user_id", "day", "key", "n")
+    return Counter({(p, a, u, d, k): n for p, a, u, d, k, n in rows.iterator(chunk_size=10_000) if n})
+
+
+@dataclass(frozen=True)
+class Difference:
+    key: Key
+    kept: int
+    counted: int
+
+
+def differences() -> list[Difference]:
+    """Return the kept figures that differ from a recount (rows at 0 count as missing)."""
+    found, counted = kept(), recount()
+    return [
+        Difference(key, found.get(key, 0), counted.get(key, 0))
+        for key in sorted(found.keys() | counted.keys())
+        if found.get(key, 0) != counted.get(key, 0)
+    ]
+
+
+def rebuild() -> int:
+    """Replace the kept figures with a recount, in one transaction; return the rows written."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Writers add to the rows while the recount reads: take them out until it is written.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {connection.ops.quote_name(CaseFigure._meta.db_table)} IN EXCLUSIVE MODE"
+                )
+        CaseFigure.objects.all().delete()
+        counted = recount()
+        _apply(counted)
+    return sum(1 for n in counted.values() if n)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share: `part` of `whole`; `value` is None when there is nothing to divide by."""
+
+    part: int
+    whole: int
+
+    @property
+    def value(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+    def percent(self) -> str:
+        """The share as "96.2%", or "—" when there is nothing to divide by."""
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one scope over one period, from the kept sums (`sums_for`)."""
+
+    sums: dict[str, int]
+
+    def _n(self, key: str) -> int:
+        return self.sums.get(key, 0)
+
+    @property
+    def dispatched(self) -> int:
+        return self._n(DISPATCHED)
+
+    @property
+    def closed(self) -> int:
+        return self._n(CLOSED)
+
+    @property
+    def rated(self) -> int:
+        return self._n(RATED)
+
+    @property
+    def response(self) -> Rate:
+        return Rate(self._n(SIGNED_ON_TIME), self._n(DISPATCHED))
+
+    @property
+    def returns(self) -> Rate:
+        return Rate(self._n(RETURNED), self._n(DISPATCHED))
+
+    @property
+    def resolution(self) -> Rate:
+        return Rate(self._n(SOLVED), self._n(RATED))
+
+    @property
+    def satisfaction(self) -> Rate:
+        return Rate(self._n(SATISFIED), self._n(RATED))
+
+    @property
+    def on_time_closure(self) -> Rate:
+        return Rate(self._n(CLOSED_ON_TIME), self._n(CLOSED))
+
+    @property
+    def first_time(self) -> Rate:
+        return Rate(self._n(FIRST_TIME), self._n(CLOSED))
+
+    @property
+    def rework(self) -> Rate:
+        return Rate(self._n(REWORKED), self._n(CHECKED))
+
+    @property
+    def verification_on_time(self) -> Rate:
+        return Rate(self._n(VERIFIED_ON_TIME), self._n(VERIFIED))
+
+    @property
+    def average_handling_hours(self) -> float | None:
+        return self._n(HANDLING_SECONDS) / 3600 / self.closed if self.closed else None
+
+    @property
+    def p90_handling_hours(self) -> float | None:
+        return handling_percentile(self.sums, 0.9)
+
+
+def handling_percentile(sums: dict[str, int], q: float) -> float | None:
+    """Return the q-quantile of the handling time in hours from the bands, interpolated within its band
+    (exact to the band's width: an hour up to 3 days)."""
+    bands = sorted((int(k[len(HOURS) :]), n) for k, n in sums.items() if k.startswith(HOURS) and n > 0)
+    total = sum(n for _, n in bands)
+    if not total:
+        return None
+    rank = q * total
+    seen = 0
+    for bound, n in bands:
+        if seen + n >= rank:
+            return bound + band_width(bound) * max(0.0, rank - seen) / n
+        seen += n
+    bound = bands[-1][0]
+    return float(bound + band_width(bound))
+
+
+def sums_for(
+    *,
+    places: Sequence[int] | None,
+    day_from: date,
+    day_to: date,
+    agency: int = 0,
+    user: int = 0,
+) -> dict[str, int]:
+    """Return the kept sums per fact over `places` (ids that do not overlap; None: everywhere) from
+    `day_from` to `day_to` (local dates, both included), of one agency's or worker's work (0: all)."""
+    rows = (
+        CaseFigure.objects.filter(
+            place_id__in=list(places) if places is not None else [EVERYWHERE],
+            agency_id=agency,
+            user_id=user,
+            day__gte=day_from,
+            day__lte=day_to,
+        )
+        .order_by()
+        .values_list("key")
+        .annotate(s=Sum("n"))
+    )
+    return {key: s for key, s in rows}
+
+
+def figures_for(**kwargs) -> Figures:
+    """The figures of `sums_for`'s scope and period."""
+    return Figures(sums_for(**kwargs))
+
+
+def by_party(
+    *, place: int, day_from: date, day_to: date, party: str, keys: Iterable[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """Return the kept sums per agency (`party="agency"`) or grid worker (`"user"`) whose work lies under
+    one place (EVERYWHERE for all), over the period: for rankings."""
+    column = "agency_id" if party == "agency" else "user_id"
+    other = "user_id" if party == "agency" else "agency_id"
+    qs = CaseFigure.objects.filter(
+        place_id=place, day__gte=day_from, day__lte=day_to, **{other: 0, f"{column}__gt": 0}
+    )
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
+    result: dict[int, dict[str, int]] = {}
+    for who, key, s in qs.order_by().values_list(column, "key").annotate(s=Sum("n")):
+        result.setdefault(who, {})[key] = s
+    return result
+
+
+def by_place(
+    *, places: Sequence[int], day_from: date, day_to: date, keys: Iterable[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """Return the kept sums per place of `places` (any level, may overlap) over the period."""
+    qs = CaseFigure.objects.filter(
+        place_id__in=list(places), agency_id=0, user_id=0, day__gte=day_from, day__lte=day_to
+    )
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
+    result: dict[int, dict[str, int]] = {}
+    for place, key, s in qs.order_by().values_list("place_id", "key").annotate(s=Sum("n")):
+        result.setdefault(place, {})[key] = s
+    return result
