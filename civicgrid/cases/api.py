@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import api_input, api_output, hotline, notices, presenters, selectors, services
+from civicgrid.cases import api_input, api_output, hotline, notices, overview, presenters, selectors, services
 from civicgrid.cases import categories as category_list
 from civicgrid.cases.models import Case, Notification
 from civicgrid.cases.schemas import (
@@ -31,6 +31,8 @@ from civicgrid.cases.schemas import (
     NotificationsQuery,
     NotificationsReadIn,
     NotificationsReadOut,
+    OverviewOut,
+    OverviewQuery,
     PublicCaseOut,
 )
 from civicgrid.cases.workflow import ACTIONS
@@ -255,6 +257,20 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
             for n in page.items
         ],
     }
+
+
+@router.get(
+    "/overview",
+    response={200: OverviewOut, **errors(400, 401, 403)},
+    auth=signed_in,
+    summary="The overview of my scope: counts, rates, trend, categories, areas",
+)
+def overview_endpoint(request: HttpRequest, params: Query[OverviewQuery]):
+    """Return the figures of your regions (or of one area within them, `region`), or of your agency's
+    work, for a period: the same figures as the overview page, defined in docs/metrics.md."""
+    return overview.as_json(
+        overview.overview(user=request.user, period_key=params.period, region=params.region)
+    )
 
 
 @router.post(

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,13 @@ class CaseFilterForm(forms.Form):
         label=_("Reported to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    due_soon = forms.BooleanField(required=False)
+    closed_from = forms.DateField(
+        label=_("Closed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed_to = forms.DateField(
+        label=_("Closed to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(
         self,
@@ -85,6 +93,9 @@ class CaseFilterForm(forms.Form):
         **kwargs,
     ) -> None:
         super().__init__(data, **kwargs)
+        self.fields["due_soon"].label = _("Due within %(hours)s hours") % {
+            "hours": settings.CASE_DUE_SOON_HOURS
+        }
         if queues is None:
             del self.fields["queue"]
         else:
@@ -133,6 +144,9 @@ class CaseFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
+        start, end = data.get("closed_from"), data.get("closed_to")
+        if start and end and end < start:
+            self.add_error("closed_to", _("The end date is before the start date."))
         return data
 
     def filters(self) -> tuple[CaseFilters, ListOptions]:
@@ -141,6 +155,9 @@ class CaseFilterForm(forms.Form):
             return CaseFilters(queue="-invalid-"), ListOptions()
         d = self.cleaned_data
         state = d.get("state") or ""
+        closed = bool(d.get("closed_from") or d.get("closed_to"))
+        if closed:
+            state = Case.State.CLOSED  # closed on those days: no other step
         return (
             CaseFilters(
                 queue=d.get("queue") or "",
@@ -151,6 +168,9 @@ class CaseFilterForm(forms.Form):
                 date_from=d.get("date_from"),
                 date_to=d.get("date_to"),
                 text=(d.get("q") or "").strip(),
+                due_soon=bool(d.get("due_soon")),
+                closed_from=d.get("closed_from"),
+                closed_to=d.get("closed_to"),
             ),
             ListOptions(open_only=state == "", overdue_only=bool(d.get("overdue"))),
         )

@@ -507,3 +507,78 @@ def inline_schema(model: type[Schema], *, files: tuple[str, ...] = ()) -> dict[s
             "title": name.capitalize(),
         }
     return schema
+
+
+# ---------------------------------------------------------------------------------------------
+# The overview (`civicgrid.cases.overview`, docs/metrics.md)
+
+
+class OverviewQuery(InputSchema):
+    period: Literal["month", "last_month", "30d", "year"] = Field(
+        "month", description="This month to date, last month, the last 30 days, or this year to date"
+    )
+    region: str = Field(
+        "", max_length=15, pattern=r"^[0-9]*$", description="The code of an area within your regions"
+    )
+
+
+class RateOut(Schema):
+    value: float | None = Field(description="part ÷ whole; null when whole is 0")
+    part: int
+    whole: int
+
+
+class PeriodOut(Schema):
+    key: str
+    start: date
+    end: date
+
+
+class HandlingOut(Schema):
+    average: float | None = Field(
+        description="Hours from the report to the last resolution, of the cases closed"
+    )
+    p90: float | None = Field(description="The 90th percentile of the same, in hours")
+
+
+class TrendDayOut(Schema):
+    day: date
+    new: int
+    closed: int
+
+
+class CategoryCountOut(Schema):
+    code: str
+    name: str
+    new: int
+
+
+class OverviewChildOut(Schema):
+    code: str
+    name: str
+    new: int
+    open: int
+    overdue: int
+    closed: int
+    response: RateOut
+    satisfaction: RateOut
+    on_time_closure: RateOut
+
+
+class OverviewOut(Schema):
+    title: str
+    region: str = Field(description="The area the overview was narrowed to, or empty")
+    agency: str | None = Field(description="The agency's code, for agency staff")
+    period: PeriodOut
+    counts: dict[str, int] = Field(
+        description="new_today, new, open, overdue, due_soon, closed (agencies: open, overdue, due_soon, "
+        "dispatched, closed)"
+    )
+    counts_exact: dict[str, bool] = Field(description="False where a count stopped at 1,000 (shown 1,000+)")
+    rates: dict[str, RateOut] = Field(
+        description="response, resolution, satisfaction, on_time_closure, first_time, rework, returns"
+    )
+    handling_hours: HandlingOut
+    trend: list[TrendDayOut]
+    categories: list[CategoryCountOut]
+    children: list[OverviewChildOut]

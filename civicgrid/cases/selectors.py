@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -82,6 +83,11 @@ class CaseFilters:
     # the sweep or past due since, as of `now`); any of these states; these lead or co-handling agencies.
     open_only: bool = False
     overdue_now: bool = False
+    # Only open steps whose deadline falls within CASE_DUE_SOON_HOURS from `now` (not overdue yet).
+    due_soon: bool = False
+    # Only cases closed from / to these local days (the overview's "closed" figure).
+    closed_from: date | None = None
+    closed_to: date | None = None
     now: datetime | None = None
     states: tuple[str, ...] = ()
     lead_agencies: tuple[int, ...] = ()
@@ -143,7 +149,7 @@ class Total(int):
 
 def open_only(f: CaseFilters) -> bool:
     """Return whether the filters keep open cases only (then the list sorts by urgency)."""
-    if f.open_only or f.queue or f.overdue or f.overdue_now:
+    if f.open_only or f.queue or f.overdue or f.overdue_now or f.due_soon:
         return True
     if f.state:
         return f.state in OPEN_STATES
@@ -161,6 +167,16 @@ def overdue_q(now: datetime) -> Q:
     The sweep runs every few minutes; lists must not show a passed deadline as on time meanwhile.
     """
     return Q(is_overdue=True) | Q(step_due_at__lt=now, state__in=DEADLINE_STATES)
+
+
+def due_soon_q(now: datetime) -> Q:
+    """Return the condition "this step's deadline is within CASE_DUE_SOON_HOURS, and not passed"."""
+    return Q(
+        state__in=DEADLINE_STATES,
+        is_overdue=False,
+        step_due_at__gte=now,
+        step_due_at__lt=now + timedelta(hours=settings.CASE_DUE_SOON_HOURS),
+    )
 
 
 def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[Case]:
@@ -203,6 +219,14 @@ def _narrowed(user, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(is_overdue=f.overdue)
     if f.overdue_now:
         qs = qs.filter(overdue_q(f.now or timezone.now()))
+    if f.due_soon:
+        qs = qs.filter(due_soon_q(f.now or timezone.now()))
+    if f.closed_from or f.closed_to:
+        qs = qs.filter(state=Case.State.CLOSED)
+        if f.closed_from:
+            qs = qs.filter(closed_at__gte=timezone.make_aware(datetime.combine(f.closed_from, time.min)))
+        if f.closed_to:
+            qs = qs.filter(closed_at__lte=timezone.make_aware(datetime.combine(f.closed_to, time.max)))
     if f.agency:
         qs = qs.filter(Q(lead_agency_id=f.agency) | access.co_handled([f.agency], drive=True))
     if f.lead_agencies:

@@ -45,6 +45,11 @@ class WorkAccess:
         return bool(self.agency_ids)
 
     @property
+    def overview(self) -> bool:
+        """The overview of figures: command centres (an area's) and agencies (the agency's work)."""
+        return self.centre or self.agency
+
+    @property
     def any(self) -> bool:
         return self.queues or self.centre or self.map or self.agency
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.cases import views_case, views_report, views_work
+from civicgrid.cases import views_case, views_overview, views_report, views_work
 
 app_name = "cases"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("status/<str:number>/", views_report.public_status, name="public_status_number"),
     # Staff work lists (views_work)
     path("work/", views_work.queue, name="queue"),
+    path("work/overview/", views_overview.overview_page, name="overview"),
     path("work/centre/", views_work.centre, name="centre"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),

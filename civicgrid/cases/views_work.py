@@ -152,11 +152,13 @@ def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
     return rows
 
 
-def _work_links(access: selectors_work.WorkAccess) -> list[dict]:
+def work_links(access: selectors_work.WorkAccess) -> list[dict]:
     """Return the links between the work pages this user may open (shown as a small menu)."""
     links = []
     if access.queues:
         links.append({"key": "queue", "url": reverse("cases:queue"), "label": _("My queue")})
+    if access.overview:
+        links.append({"key": "overview", "url": reverse("cases:overview"), "label": _("Overview")})
     if access.centre:
         links.append({"key": "centre", "url": reverse("cases:centre"), "label": _("Command centre")})
     if access.map:
@@ -207,7 +209,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "cases": _decorate(page.items, now),
         "empty_title": empty_title,
         "empty_text": empty_text,
-        "work_links": _work_links(access),
+        "work_links": work_links(access),
         "work_current": "queue",
     }
     return render(request, "cases/work_queue.html", context)
@@ -287,7 +289,7 @@ def centre(request: HttpRequest) -> HttpResponse:
                     for q, n in queues
                 ],
                 "area_names": [p.display_name for p in home_places(user)],
-                "work_links": _work_links(access),
+                "work_links": work_links(access),
                 "work_current": "centre",
             }
         )
@@ -422,7 +424,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "overdue_colour": selectors_map.MAP_OVERDUE_COLOUR,
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-        "work_links": _work_links(access),
+        "work_links": work_links(access),
         "work_current": "map",
     }
     return render(request, "cases/work_map.html", context)
@@ -573,7 +575,7 @@ def agency_inbox(request: HttpRequest) -> HttpResponse:
         "empty_title": empty_title,
         "empty_text": empty_text,
         "agency_names": _agency_names(access.agency_ids),
-        "work_links": _work_links(access),
+        "work_links": work_links(access),
         "work_current": "agency",
     }
     return render(request, "cases/work_agency.html", context)

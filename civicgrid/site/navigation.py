@@ -48,6 +48,8 @@ def nav_items(user) -> list[NavItem]:
     # Agency staff work from their inbox; the queue page is for the grid, village and town.
     if work.queues and (work.map or work.centre):
         items.append(NavItem(_("My work"), reverse("cases:queue"), "work"))
+    if work.overview:
+        items.append(NavItem(_("Overview"), reverse("cases:overview"), "overview"))
     if work.centre:
         items.append(NavItem(_("Command centre"), reverse("cases:centre"), "centre"))
     if work.map:
