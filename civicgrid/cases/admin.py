@@ -1,14 +1,15 @@
-"""Admin: administrators edit categories and the working-day calendar; cases are read here, never edited.
+"""Admin: administrators edit categories, the working-day calendar and the score weights; cases are read
+here, never edited.
 
 Every case change goes through `services.case_act`, so the admin shows cases and their record
 read-only, scoped by the permission module like every other list. Category and calendar edits are
-recorded in the audit log (`AuditedAdminMixin`).
+recorded in the audit log (`AuditedAdminMixin`), and so are score weights.
 """
 
 from django.contrib import admin
 
 from civicgrid.cases import access
-from civicgrid.cases.models import Case, CaseEvent, Category, Holiday
+from civicgrid.cases.models import Case, CaseEvent, Category, Holiday, ScoreWeights
 from civicgrid.core.admin import AuditedAdminMixin
 
 
@@ -60,6 +61,14 @@ class HolidayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
     audit_prefix = "holiday"
     audit_fields = ("date", "is_workday", "name")
+
+
+@admin.register(ScoreWeights)
+class ScoreWeightsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["month", "response", "resolution", "satisfaction", "on_time_closure", "note"]
+    ordering = ["-month"]
+    audit_prefix = "score_weights"
+    audit_fields = ("month", "response", "resolution", "satisfaction", "on_time_closure", "note")
 
 
 class CaseEventInline(admin.TabularInline):

@@ -8,12 +8,24 @@ phone can send photos as files and an integration as base64; both are read by
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import api_input, api_output, hotline, notices, overview, presenters, selectors, services
+from civicgrid.cases import (
+    api_input,
+    api_output,
+    hotline,
+    notices,
+    overview,
+    presenters,
+    rankings,
+    selectors,
+    services,
+)
 from civicgrid.cases import categories as category_list
 from civicgrid.cases.models import Case, Notification
 from civicgrid.cases.schemas import (
@@ -34,6 +46,8 @@ from civicgrid.cases.schemas import (
     OverviewOut,
     OverviewQuery,
     PublicCaseOut,
+    RankingOut,
+    RankingQuery,
 )
 from civicgrid.cases.workflow import ACTIONS
 from civicgrid.core.api_auth import anyone, errors, signed_in
@@ -271,6 +285,51 @@ def overview_endpoint(request: HttpRequest, params: Query[OverviewQuery]):
     return overview.as_json(
         overview.overview(user=request.user, period_key=params.period, region=params.region)
     )
+
+
+@router.get(
+    "/rankings",
+    response={200: RankingOut, **errors(400, 401, 403)},
+    auth=signed_in,
+    summary="A monthly ranking of the towns, villages, agencies or grid workers of my scope",
+)
+def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
+    """Return the ranking of one kind for a month, with last month's rank and score beside each entry
+    (the score and its weights: docs/metrics.md)."""
+    month = datetime.strptime(params.month, "%Y-%m").date() if params.month else None
+    r = rankings.ranking(user=request.user, kind=params.kind, month=month)
+
+    def rate(x):
+        return {"value": x.value, "part": x.part, "whole": x.whole}
+
+    return {
+        "kind": r.kind,
+        "month": r.month.strftime("%Y-%m"),
+        "weights": r.weights,
+        "kinds": r.kinds,
+        "entries": [
+            {
+                "rank": e.rank,
+                "key": e.key,
+                "code": e.code,
+                "name": e.name,
+                "score": e.score,
+                "previous_rank": e.previous_rank,
+                "previous_score": e.previous_score,
+                "rates": {
+                    key: rate(getattr(e.figures, key))
+                    for key in (
+                        "response",
+                        "resolution",
+                        "satisfaction",
+                        "on_time_closure",
+                        "verification_on_time",
+                    )
+                },
+            }
+            for e in r.entries
+        ],
+    }
 
 
 @router.post(

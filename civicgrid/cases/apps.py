@@ -21,6 +21,9 @@ class CasesConfig(AppConfig):
                 "holiday.create": _("Calendar day added"),
                 "holiday.update": _("Calendar day changed"),
                 "holiday.delete": _("Calendar day deleted"),
+                "score_weights.create": _("Score weights set"),
+                "score_weights.update": _("Score weights changed"),
+                "score_weights.delete": _("Score weights deleted"),
             }
         )
         # Every process that edits a category must bump the revision others reload from.

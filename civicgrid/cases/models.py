@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -419,6 +420,48 @@ class CaseFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_id}/{self.agency_id}/{self.user_id} {self.day} {self.key}: {self.n}"
+
+
+class ScoreWeights(models.Model):
+    """How the monthly composite score weighs the rates, from a month on (`civicgrid.cases.rankings`).
+
+    A month is scored with the weights of the latest row whose month is not after it, so changing the
+    weights from a month on leaves every earlier month's score as it was published. Weights are points
+    out of 100; a rate a unit has nothing to divide by for is left out and the others count in its stead.
+    """
+
+    month = models.DateField(_("from month"), unique=True, help_text=_("The first day of the month."))
+    response = models.PositiveSmallIntegerField(_("response rate"), default=30)
+    resolution = models.PositiveSmallIntegerField(_("resolution rate"), default=30)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction rate"), default=30)
+    on_time_closure = models.PositiveSmallIntegerField(_("on-time closure rate"), default=10)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("score weights")
+        verbose_name_plural = _("score weights")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(response__lte=100)
+                & models.Q(resolution__lte=100)
+                & models.Q(satisfaction__lte=100)
+                & models.Q(on_time_closure__lte=100),
+                name="score_weights_at_most_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    def clean(self) -> None:
+        if self.month is not None and self.month.day != 1:
+            raise ValidationError({"month": _("Give the first day of a month.")})
+        total = self.response + self.resolution + self.satisfaction + self.on_time_closure
+        if total != 100:
+            raise ValidationError(
+                _("The weights must add up to 100 (they add up to %(total)d).") % {"total": total}
+            )
 
 
 class Satisfaction(models.TextChoices):

@@ -140,14 +140,14 @@ class Overview:
 
 
 @dataclass(frozen=True)
-class _Scope:
+class Scope:
     title: str
     places: tuple[int, ...] | None  # None: an agency's work
     agency: Agency | None
     region: Place | None  # the one area shown, if the scope is one place
 
 
-def _scope(user, region_code: str) -> _Scope:
+def scope_of(user, region_code: str) -> Scope:
     access = selectors_work.work_access(user)
     if not access.overview:
         raise PermissionDenied(_("The overview is for command centres and agencies."))
@@ -169,11 +169,11 @@ def _scope(user, region_code: str) -> _Scope:
             title = _("Every area")
         else:
             title = " · ".join(p.display_name for p in Place.objects.filter(pk__in=places).order_by("code"))
-        return _Scope(title, tuple(places), None, shown)
+        return Scope(title, tuple(places), None, shown)
     agency_ids = access.agency_ids
     if agency_ids and not region_code:
         agency = Agency.objects.get(pk=agency_ids[0])
-        return _Scope(agency.name, None, agency, None)
+        return Scope(agency.name, None, agency, None)
     raise PermissionDenied(_("The overview is for staff with an area or an agency."))
 
 
@@ -181,7 +181,7 @@ def overview(*, user, period_key: str = "month", region: str = "", now: datetime
     """Return the overview of `user`'s scope (narrowed to the area with code `region`) for a period."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    scope = _scope(user, region)
+    scope = scope_of(user, region)
     period = period_of(period_key, today)
     if scope.agency is not None:
         return _agency_overview(user, scope, period, today, now)
@@ -224,7 +224,7 @@ def overview(*, user, period_key: str = "month", region: str = "", now: datetime
     )
 
 
-def _agency_overview(user, scope: _Scope, period: Period, today: date, now: datetime) -> Overview:
+def _agency_overview(user, scope: Scope, period: Period, today: date, now: datetime) -> Overview:
     agency = scope.agency
     f = figures.figures_for(places=None, day_from=period.start, day_to=period.end, agency=agency.pk)
     totals = selectors.list_totals(
@@ -352,7 +352,7 @@ def _categories(sums: dict[str, int]) -> list[tuple[Category, int]]:
     )
 
 
-def _children(scope: _Scope, period: Period, now: datetime) -> tuple[list[ChildRow], str]:
+def _children(scope: Scope, period: Period, now: datetime) -> tuple[list[ChildRow], str]:
     """Return the rows of the next level down of the scope's one area (or its several areas)."""
     if scope.region is not None:
         children = list(Place.objects.filter(parent=scope.region).order_by("code"))

@@ -582,3 +582,31 @@ class OverviewOut(Schema):
     trend: list[TrendDayOut]
     categories: list[CategoryCountOut]
     children: list[OverviewChildOut]
+
+
+class RankingQuery(InputSchema):
+    kind: Literal["", "towns", "villages", "agencies", "workers"] = Field(
+        "", description="What to rank (default: the first your scope allows)"
+    )
+    month: str = Field("", pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM; default last month")
+
+
+class RankingEntryOut(Schema):
+    rank: int | None = Field(description="Equal scores share a rank; null without a score")
+    key: int
+    code: str = Field(description="A place's code; empty for agencies and workers")
+    name: str
+    score: float | None = Field(
+        description="The composite score (0–100); for grid workers, verification on time (%)"
+    )
+    previous_rank: int | None
+    previous_score: float | None
+    rates: dict[str, RateOut]
+
+
+class RankingOut(Schema):
+    kind: str
+    month: str
+    weights: dict[str, int]
+    kinds: list[str]
+    entries: list[RankingEntryOut]

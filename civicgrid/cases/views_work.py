@@ -160,6 +160,8 @@ def work_links(access: selectors_work.WorkAccess) -> list[dict]:
     if access.overview:
         links.append({"key": "overview", "url": reverse("cases:overview"), "label": _("Overview")})
     if access.centre:
+        links.append({"key": "rankings", "url": reverse("cases:rankings"), "label": _("Rankings")})
+    if access.centre:
         links.append({"key": "centre", "url": reverse("cases:centre"), "label": _("Command centre")})
     if access.map:
         links.append({"key": "map", "url": reverse("cases:map"), "label": _("Map")})

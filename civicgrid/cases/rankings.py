@@ -1,0 +1,220 @@
+"""Monthly rankings of towns, villages, agencies and grid workers, with the change from the month before.
+
+Areas and agencies are ranked by a composite score: each rate of `figures` (response, resolution,
+satisfaction, on-time closure) in percent, times its weight (`ScoreWeights`, points out of 100, the
+weights of the month scored), summed; a rate with nothing to divide by is left out and the weights of
+the others are scaled up to 100. A unit with no rate at all has no score and is listed last. Grid
+workers are ranked by verification on time (ties: more verifications first).
+
+Who sees what: a user's own scope, as the overview (`overview._scope`): a county's towns and villages,
+a town's villages, the agencies that worked in the scope, the grid workers of the scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civicgrid.accounts.models import Agency, User
+from civicgrid.cases import counts, figures, overview
+from civicgrid.cases.models import ScoreWeights
+from civicgrid.core.errors import PermissionDenied
+from civicgrid.places.models import Place
+
+KINDS: dict[str, Promise] = {
+    "towns": gettext_lazy("Towns"),
+    "villages": gettext_lazy("Villages / communities"),
+    "agencies": gettext_lazy("Agencies"),
+    "workers": gettext_lazy("Grid workers"),
+}
+LEVEL_OF_KIND = {"towns": Place.Level.TOWN, "villages": Place.Level.VILLAGE}
+# Used when no weights were ever set.
+DEFAULT_WEIGHTS = {"response": 30, "resolution": 30, "satisfaction": 30, "on_time_closure": 10}
+SCORED_RATES = tuple(DEFAULT_WEIGHTS)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def previous_month(first: date) -> date:
+    return month_start(first - timedelta(days=1))
+
+
+def weights_for(month: date) -> dict[str, int]:
+    """Return the weights a month is scored with: those set from that month or the latest before it."""
+    row = ScoreWeights.objects.filter(month__lte=month_start(month)).order_by("-month").first()
+    if row is None:
+        return dict(DEFAULT_WEIGHTS)
+    return {key: getattr(row, key) for key in SCORED_RATES}
+
+
+def score(f: figures.Figures, weights: dict[str, int]) -> float | None:
+    """Return the composite score (0–100) of `f`, or None when no weighted rate has a value."""
+    parts = [(weights[key], getattr(f, key).value) for key in SCORED_RATES if weights.get(key)]
+    counted = [(w, v) for w, v in parts if v is not None]
+    total = sum(w for w, _v in counted)
+    if not total:
+        return None
+    return sum(w * v * 100 for w, v in counted) / total
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: int  # the place, agency or user id
+    name: str
+    figures: figures.Figures
+    score: float | None  # the score, or for grid workers the verification-on-time percentage
+    rank: int | None
+    previous_rank: int | None
+    previous_score: float | None
+    code: str = ""  # a place's code (for links)
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places moved up since last month (positive), or None if not ranked both months."""
+        if self.rank is None or self.previous_rank is None:
+            return None
+        return self.previous_rank - self.rank
+
+    @property
+    def score_change(self) -> float | None:
+        if self.score is None or self.previous_score is None:
+            return None
+        return self.score - self.previous_score
+
+
+@dataclass(frozen=True)
+class Ranking:
+    kind: str
+    month: date
+    weights: dict[str, int]
+    entries: list[Entry]
+    kinds: list[str]  # the kinds this user may rank
+
+    @property
+    def label(self) -> str:
+        return str(KINDS[self.kind])
+
+
+def kinds_for(user) -> list[str]:
+    """Return the rankings open to `user`: the area levels below their regions, agencies, workers."""
+    scope = overview.scope_of(user, "")
+    if scope.agency is not None:
+        return []
+    levels = _levels_within(scope)
+    return [k for k, level in LEVEL_OF_KIND.items() if level in levels] + ["agencies", "workers"]
+
+
+def _levels_within(scope) -> set[str]:
+    if scope.places == (counts.EVERYWHERE,):
+        return {Place.Level.TOWN, Place.Level.VILLAGE}
+    places = Place.objects.filter(pk__in=scope.places or ())
+    depth = min((p.depth for p in places), default=len(Place.LEVEL_ORDER))
+    return {level for level in LEVEL_OF_KIND.values() if Place.LEVEL_ORDER.index(level) > depth}
+
+
+def ranking(*, user, kind: str = "", month: date | None = None) -> Ranking:
+    """Return `user`'s ranking of one kind for the month holding `month` (default: the last whole month,
+    or this month so far when the last one has nothing to rank)."""
+    kinds = kinds_for(user)
+    if not kinds:
+        raise PermissionDenied(_("Rankings are for command centres of an area."))
+    if kind not in kinds:
+        kind = kinds[0]
+    scope = overview.scope_of(user, "")
+    if month is None:
+        # The last whole month; this month so far while the last one has nothing to rank.
+        current = month_start(timezone.localdate())
+        first = previous_month(current)
+        this = _scored(scope, kind, first)
+        if all(entry[3] is None for entry in this):
+            first = current
+            this = _scored(scope, kind, first)
+    else:
+        first = month_start(month)
+        this = _scored(scope, kind, first)
+    before = _scored(scope, kind, previous_month(first))
+    previous = {key: (rank, s) for key, _name, _f, s, rank, _code in before}
+    entries = [
+        Entry(key, name, f, s, rank, *previous.get(key, (None, None)), code=code)
+        for key, name, f, s, rank, code in this
+    ]
+    return Ranking(kind, first, weights_for(first), entries, kinds)
+
+
+def _scored(
+    scope, kind: str, first: date
+) -> list[tuple[int, str, figures.Figures, float | None, int | None, str]]:
+    """Return (key, name, figures, score, rank, code) of every unit of `kind` in the scope for a month."""
+    last = month_end(first)
+    weights = weights_for(first)
+    units: list[tuple[int, str, figures.Figures, str]] = []
+    rate: Callable[[figures.Figures], float | None]
+    if kind in LEVEL_OF_KIND:
+        places = _places_of(scope, LEVEL_OF_KIND[kind])
+        sums = figures.by_place(places=[p.pk for p in places], day_from=first, day_to=last)
+        units = [(p.pk, p.display_name, figures.Figures(sums.get(p.pk, {})), p.code) for p in places]
+
+        def rate(f):
+            return score(f, weights)
+    else:
+        party = "agency" if kind == "agencies" else "user"
+        sums = _party_sums(scope, party, first, last)
+        if party == "agency":
+            names = {a.pk: a.name for a in Agency.objects.filter(pk__in=sums)}
+
+            def rate(f):
+                return score(f, weights)
+        else:
+            names = {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=sums)}
+
+            def rate(f):
+                return None if f.verification_on_time.value is None else f.verification_on_time.value * 100
+
+        units = [(key, names.get(key, str(key)), figures.Figures(s), "") for key, s in sums.items()]
+    scored = [(key, name, f, rate(f), code) for key, name, f, code in units]
+    if kind == "workers":
+        scored.sort(key=lambda u: (u[3] is None, -(u[3] or 0), -u[2].verification_on_time.whole, u[1]))
+    else:
+        scored.sort(key=lambda u: (u[3] is None, -(u[3] or 0), u[1]))
+    result = []
+    rank = 0
+    last_score: float | None = None
+    for position, (key, name, f, s, code) in enumerate(scored, start=1):
+        if s is not None and (last_score is None or round(s, 6) != round(last_score, 6)):
+            rank = position  # equal scores share a rank (1, 2, 2, 4)
+        last_score = s
+        result.append((key, name, f, s, rank if s is not None else None, code))
+    return result
+
+
+def _places_of(scope, level: str) -> list[Place]:
+    if scope.places == (counts.EVERYWHERE,):
+        return list(Place.objects.filter(level=level).order_by("code"))
+    regions = list(Place.objects.filter(pk__in=scope.places or ()))
+    found: list[Place] = []
+    for region in regions:
+        found += Place.objects.filter(level=level, code__startswith=region.scope_prefix)
+    return sorted({p.pk: p for p in found}.values(), key=lambda p: p.code)
+
+
+def _party_sums(scope, party: str, first: date, last: date) -> dict[int, dict[str, int]]:
+    """The kept sums per agency or worker over the scope's places (which do not overlap)."""
+    total: dict[int, dict[str, int]] = {}
+    for place in scope.places or ():
+        for who, sums in figures.by_party(place=place, day_from=first, day_to=last, party=party).items():
+            mine = total.setdefault(who, {})
+            for key, n in sums.items():
+                mine[key] = mine.get(key, 0) + n
+    return total
