@@ -177,8 +177,11 @@ def scope_of(user, region_code: str) -> Scope:
     raise PermissionDenied(_("The overview is for staff with an area or an agency."))
 
 
-def overview(*, user, period_key: str = "month", region: str = "", now: datetime | None = None) -> Overview:
-    """Return the overview of `user`'s scope (narrowed to the area with code `region`) for a period."""
+def overview(
+    *, user, period_key: str = "month", region: str = "", now: datetime | None = None, brief: bool = False
+) -> Overview:
+    """Return the overview of `user`'s scope (narrowed to the area with code `region`) for a period;
+    `brief`: the counts and rates only (no trend, categories or areas), for the strip atop other pages."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     scope = scope_of(user, region)
@@ -206,7 +209,7 @@ def overview(*, user, period_key: str = "month", region: str = "", now: datetime
         closed=f.closed,
         base=region_q,
     )
-    children, level = _children(scope, period, now)
+    children, level = ([], "") if brief else _children(scope, period, now)
     return Overview(
         title=scope.title,
         period=period,
@@ -215,8 +218,8 @@ def overview(*, user, period_key: str = "month", region: str = "", now: datetime
         rates=_rates(f),
         average_hours=f.average_handling_hours,
         p90_hours=f.p90_handling_hours,
-        trend=_trend(places, today),
-        categories=_categories(f.sums),
+        trend=[] if brief else _trend(places, today),
+        categories=[] if brief else _categories(f.sums),
         children=children,
         children_level=level,
         region=region,

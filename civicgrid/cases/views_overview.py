@@ -8,67 +8,12 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from civicgrid.cases import overview as ov
 from civicgrid.cases import rankings, selectors_work
-from civicgrid.cases.views_work import work_links
-
-
-def centre_url(query: dict[str, str]) -> str:
-    """The command centre's case list with these filters."""
-    return f"{reverse('cases:centre')}?{urlencode(query)}" if query else reverse("cases:centre")
-
-
-def overview_context(o: ov.Overview) -> dict:
-    """What the overview templates draw: the overview with each count's list link, and the chart data."""
-    link = centre_url if o.lists else (lambda _query: "")
-    return {
-        "overview": o,
-        "tiles": [{"tile": t, "url": link(t.query)} for t in o.tiles],
-        "children": [
-            {
-                "row": row,
-                "drill": f"{reverse('cases:overview')}?{urlencode({'region': row.place.code, 'period': o.period.key})}",
-                "open_url": link(row.query),
-                "new_url": link(
-                    {
-                        **row.query,
-                        "state": ov.ALL_STATES,
-                        "date_from": o.period.start.isoformat(),
-                        "date_to": o.period.end.isoformat(),
-                    }
-                ),
-                "overdue_url": link({**row.query, "overdue": "on"}),
-                "closed_url": link(
-                    {
-                        **row.query,
-                        "closed_from": o.period.start.isoformat(),
-                        "closed_to": o.period.end.isoformat(),
-                    }
-                ),
-            }
-            for row in o.children
-        ],
-        "periods": [
-            {
-                "key": key,
-                "label": label,
-                "url": f"?{urlencode({'period': key, **({'region': o.region} if o.region else {})})}",
-            }
-            for key, label in ov.PERIODS.items()
-        ],
-        "chart": {
-            "trend": {
-                "days": [d.strftime("%m-%d") for d, _n, _c in o.trend],
-                "new": [n for _d, n, _c in o.trend],
-                "closed": [c for _d, _n, c in o.trend],
-            },
-            "categories": [{"name": c.display_name, "value": n} for c, n in o.categories],
-        },
-    }
+from civicgrid.cases.views_common import overview_context, work_links
 
 
 @login_required

@@ -36,6 +36,7 @@ from civicgrid.cases.forms_work import (
 )
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
+from civicgrid.cases.views_common import strip_context, work_links
 from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.lib import keyset
@@ -150,24 +151,6 @@ def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
                 case.due_text = _("in %(time)s") % {"time": timeuntil(case.step_due_at, now, depth=1)}
         rows.append(case)
     return rows
-
-
-def work_links(access: selectors_work.WorkAccess) -> list[dict]:
-    """Return the links between the work pages this user may open (shown as a small menu)."""
-    links = []
-    if access.queues:
-        links.append({"key": "queue", "url": reverse("cases:queue"), "label": _("My queue")})
-    if access.overview:
-        links.append({"key": "overview", "url": reverse("cases:overview"), "label": _("Overview")})
-    if access.centre:
-        links.append({"key": "rankings", "url": reverse("cases:rankings"), "label": _("Rankings")})
-    if access.centre:
-        links.append({"key": "centre", "url": reverse("cases:centre"), "label": _("Command centre")})
-    if access.map:
-        links.append({"key": "map", "url": reverse("cases:map"), "label": _("Map")})
-    if access.agency:
-        links.append({"key": "agency", "url": reverse("cases:agency_inbox"), "label": _("Agency inbox")})
-    return links if len(links) > 1 else []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,6 +274,7 @@ def centre(request: HttpRequest) -> HttpResponse:
                     for q, n in queues
                 ],
                 "area_names": [p.display_name for p in home_places(user)],
+                "strip": strip_context(user) if access.overview else None,
                 "work_links": work_links(access),
                 "work_current": "centre",
             }

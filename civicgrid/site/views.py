@@ -1,12 +1,17 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from civicgrid.cases.selectors_work import work_access
+from civicgrid.cases.views_common import strip_context
 from civicgrid.core.scopes import scopes
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: what CivicGrid is, and for a signed-in person their roles and places."""
+    """The landing page: what CivicGrid is, and for a signed-in person their roles and places (and for
+    command centres and agencies, the one-line overview of their scope)."""
     context = {}
     if request.user.is_authenticated:
         context["scopes"] = scopes(request.user)
+        if work_access(request.user).overview:
+            context["strip"] = strip_context(request.user)
     return render(request, "site/home.html", context)

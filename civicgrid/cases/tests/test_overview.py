@@ -13,7 +13,7 @@ from civicgrid.cases import overview as ov
 from civicgrid.cases import services
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.conftest import PATHS, jpeg, report, walk
-from civicgrid.cases.views_overview import overview_context
+from civicgrid.cases.views_common import overview_context
 
 TOWN_B = {"lon": 120.805, "lat": 31.605}
 

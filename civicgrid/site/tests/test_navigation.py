@@ -40,6 +40,7 @@ def test_it_shows_the_town_operator_the_command_centre(world):
         "home",
         "report",
         "work",
+        "overview",
         "centre",
         "map",
         "my_place",
