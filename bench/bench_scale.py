@@ -87,6 +87,8 @@ class Row:
     optional: bool = False
     # Keys of NAIVE: the plain SQL such a page would run without care, timed beside it.
     naive: tuple[str, ...] = ()
+    # Held to P95_LIMIT_MS (an export of thousands of rows is timed, not held to it).
+    p95_target: bool = True
 
 
 CENTRE = "/cases/work/centre/"
@@ -236,6 +238,9 @@ AFTER_MIGRATE = [
 
 # Targets (issue 8).
 P95_LIMIT_MS = 200.0
+# When set (bench_dashboard.py): a row with naive queries fails unless their median is at least this
+# many times the row's median.
+NAIVE_RATIO: float | None = None
 MAP_PAYLOAD_LIMIT_KB = 200.0
 DEEP_RATIO = 2.0
 DEEP_SLACK_MS = 50.0
@@ -882,8 +887,13 @@ def verdicts(report: Report) -> None:
     for r in report.results:
         if r.status != "ok":
             continue
-        if r.ms and r.p95() >= P95_LIMIT_MS:
+        if r.ms and r.row.p95_target and r.p95() >= P95_LIMIT_MS:
             r.failures.append(f"p95 {r.p95():.0f} ms ≥ {P95_LIMIT_MS:.0f}")
+        if NAIVE_RATIO and r.ms and r.naive_ms:
+            ratio = statistics.median(r.naive_ms) / max(r.median(), 0.001)
+            r.note = (r.note + f" naive ÷ row {ratio:.1f}×").strip()
+            if ratio < NAIVE_RATIO:
+                r.failures.append(f"only {ratio:.1f}× the naive query (target {NAIVE_RATIO:g}×)")
         if r.payload_kb is not None and r.payload_kb >= MAP_PAYLOAD_LIMIT_KB:
             r.failures.append(f"map payload {r.payload_kb:.0f} kB ≥ {MAP_PAYLOAD_LIMIT_KB:.0f}")
         first = by_key.get(r.row.first)
@@ -938,7 +948,7 @@ def print_report(report: Report, args) -> bool:
         sql_ms = statistics.median(r.sql_ms) if r.sql_ms else math.nan
         verdict = "FAIL: " + "; ".join(r.failures) if r.failures else "ok"
         ok = ok and not r.failures
-        if r.note and r.row.deep:
+        if r.note:
             verdict += f" ({r.note})"
         print(
             f"{pad(r.row.label, 47)} {r.row.persona:<8} {fmt_ms(r.median()):>7} {fmt_ms(r.p95()):>7} │ "
