@@ -13,6 +13,7 @@ urlpatterns = [
     # Staff work lists (views_work)
     path("work/", views_work.queue, name="queue"),
     path("work/overview/", views_overview.overview_page, name="overview"),
+    path("work/wall/", views_overview.wall, name="wall"),
     path("work/centre/", views_work.centre, name="centre"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
