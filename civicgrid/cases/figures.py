@@ -25,7 +25,7 @@ compares and rebuilds.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -257,27 +257,36 @@ _CASE_FIELDS = (
 _EVENT_FIELDS = ("id", "case_id", "at", "action", "from_state", "to_state", "actor_id", "actor_role", "data")
 
 
+_CaseRow = namedtuple("_CaseRow", _CASE_FIELDS)
+_EventRow = namedtuple("_EventRow", _EVENT_FIELDS)
+
+
 def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
     """Return the kept figures as the recorded events of `cases` (None: every case) make them, case by
-    case, in batches of cases."""
+    case, in batches of cases. Rows are read as tuples (the same fields `facts_of` reads of a case and
+    an event): millions of model instances would cost most of the time."""
     qs = Case.objects.all() if cases is None else cases
     result: Counter[Key] = Counter()
     last = 0
     while True:
-        batch = list(qs.filter(pk__gt=last).order_by("pk").only(*_CASE_FIELDS)[:RECOUNT_BATCH])
+        batch = [
+            _CaseRow(*row)
+            for row in qs.filter(pk__gt=last).order_by("pk").values_list(*_CASE_FIELDS)[:RECOUNT_BATCH]
+        ]
         if not batch:
             return result
-        by_id = {c.pk: c for c in batch}
-        last = batch[-1].pk
+        by_id = {c.id: c for c in batch}
+        last = batch[-1].id
         events = (
-            CaseEvent.objects.filter(case_id__gte=batch[0].pk, case_id__lte=last)
+            CaseEvent.objects.filter(case_id__gte=batch[0].id, case_id__lte=last)
             .filter(Q(action__in=FACT_ACTIONS) | Q(to_state=S.CLOSED))
-            .only(*_EVENT_FIELDS)
             .order_by("case_id", "id")
+            .values_list(*_EVENT_FIELDS)
         )
-        prior: list[CaseEvent] = []
+        prior: list = []
         current = None
-        for event in events:
+        for row in events:
+            event = _EventRow(*row)
             if event.case_id != current:
                 current, prior = event.case_id, []
             case = by_id.get(event.case_id)

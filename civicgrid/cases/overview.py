@@ -400,6 +400,14 @@ def _children(scope: Scope, period: Period, now: datetime) -> tuple[list[ChildRo
     return result, children[0].get_level_display()
 
 
+def ranked_children(rows: Sequence[ChildRow]) -> list[ChildRow]:
+    """Return the next level down busiest first: most overdue now, then most open, then most new.
+
+    The wall screen's ranking; ties keep the order of the codes, so a refresh never shuffles equal rows.
+    """
+    return sorted(rows, key=lambda r: (-r.overdue, -r.open, -r.new, r.place.code))
+
+
 def as_json(o: Overview) -> dict[str, Any]:
     """The overview as the API returns it (rates as fractions, null when there is nothing to divide by)."""
 

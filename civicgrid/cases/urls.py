@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/", views_work.queue, name="queue"),
     path("work/overview/", views_overview.overview_page, name="overview"),
     path("work/rankings/", views_overview.rankings_page, name="rankings"),
+    path("work/wall/", views_overview.wall, name="wall"),
     path("work/centre/", views_work.centre, name="centre"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),

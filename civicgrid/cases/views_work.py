@@ -36,7 +36,7 @@ from civicgrid.cases.forms_work import (
 )
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.views_common import strip_context, work_links
+from civicgrid.cases.views_common import is_htmx_partial, strip_context, work_links
 from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.lib import keyset
@@ -95,11 +95,6 @@ def _deny() -> NoReturn:
             "and agencies. Your roles do not include it."
         )
     )
-
-
-def _is_htmx_partial(request: HttpRequest) -> bool:
-    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 # `?page=N` (links from before cursors) is still read, by OFFSET, up to this page; past it the list
@@ -256,7 +251,7 @@ def centre(request: HttpRequest) -> HttpResponse:
         "dispatch_list": dispatch_list,
         "hx_target": "#centre-results",
     }
-    if _is_htmx_partial(request):
+    if is_htmx_partial(request):
         response = render(request, "cases/_work_centre_results.html", context)
     else:
         current_queue = filters.queue
