@@ -53,7 +53,7 @@ COUNT_ROWS_LIMIT = 20_000
 UNROUTED_LIMIT = 50
 ALL_STATES = tuple(Case.State.values)
 
-# The step a state belongs to on the map, and its marker colour (overdue markers are red).
+# The step a state belongs to on the map, and its marker colour (overdue markers get a red ring).
 MAP_STEPS: list[tuple[str, Promise, str, tuple[str, ...]]] = [
     ("verify", _("To verify"), "#1f5fbf", (S.REPORTED,)),
     ("grid", _("In the grid"), "#2f8f6f", (S.ACCEPTED, S.GRID_HANDLING)),
