@@ -128,7 +128,19 @@
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       spiderfyDistanceMultiplier: 1.4,
+      // Zoomed in below (with room around the markers); the plugin's own zoom leaves them on the
+      // very edge of the map, under its buttons.
+      zoomToBoundsOnClick: false,
       iconCreateFunction: caseClusterIcon
+    });
+    markers.on("clusterclick", function (event) {
+      var cluster = event.layer;
+      // After the plugin's own handler (which runs after this one once the group was re-added): it
+      // spreads out a cluster that no zoom would split, noted in `_spiderfied`; zoom in on any other.
+      window.setTimeout(function () {
+        if (markers._spiderfied === cluster) return;
+        map.fitBounds(cluster.getBounds(), { padding: [56, 56], maxZoom: map.getMaxZoom() });
+      }, 0);
     });
     var cases = L.layerGroup([markers, places]);
     var heat = L.heatLayer([], HEAT_OPTIONS);

@@ -23,7 +23,7 @@ AT_SPOT = 5
 
 @pytest.fixture
 def spot_world(e2e_world):
-    """Town A with five cases at one spot (one overdue) and one alone in grid A1b."""
+    """Town A with five cases at one spot (one overdue), two 20 m apart and one alone in grid A1b."""
     world = e2e_world
     seed.load_categories(Category)  # a transactional test before this one may have flushed the seed
     light = Category.objects.get(code="C0601")  # needs no photo
@@ -46,6 +46,7 @@ def spot_world(e2e_world):
         step_due_at=timezone.now() - timedelta(hours=3), is_overdue=True
     )
     world.alone = report(AT_SPOT, 120.715, 31.605)
+    world.pair = [report(AT_SPOT + 1, 120.7120, 31.6080), report(AT_SPOT + 2, 120.7122, 31.6080)]
     return world
 
 
@@ -62,12 +63,15 @@ def test_cases_at_one_spot_show_as_one_count_and_spread_out_when_tapped(
         sign_in(page, live_server.url, world.town_operator)
         page.goto(f"{live_server.url}/cases/work/map/")
         page.locator("[data-work-map][data-ready='1']").wait_for()
-        assert page.locator("[data-work-map]").get_attribute("data-markers") == str(AT_SPOT + 1)
+        assert page.locator("[data-work-map]").get_attribute("data-markers") == str(AT_SPOT + 3)
 
-        # One count for the five at the spot, red-ringed (one is overdue); the lone case is a marker.
-        cluster = page.locator(".work-ccluster")
-        assert cluster.count() == 1
-        assert cluster.inner_text() == str(AT_SPOT)
+        # One count for the five at the spot, red-ringed (one is overdue), one for the pair; the lone
+        # case is a marker.
+        assert sorted(page.locator(".work-ccluster").all_inner_texts()) == sorted([str(AT_SPOT), "2"])
+        cluster = page.locator(".work-ccluster", has_text=str(AT_SPOT))
+        assert "work-ccluster--late" not in page.locator(".work-ccluster", has_text="2").get_attribute(
+            "class"
+        )
         assert "work-ccluster--late" in cluster.get_attribute("class")
         assert page.locator(".work-marker").count() == 1
         assert page.locator(".work-marker").get_attribute("title") == world.alone.tracking_number
@@ -99,6 +103,15 @@ def test_cases_at_one_spot_show_as_one_count_and_spread_out_when_tapped(
         shoot(page, screenshots, "map-heat-1280")
         page.get_by_label("案件", exact=True).check()
         page.locator(".work-ccluster, .work-marker").first.wait_for()
+
+        # The pair, 20 m apart, splits when zoomed in: tapping its count zooms in on it.
+        page.keyboard.press("Escape")
+        with page.expect_response(lambda r: "/cases/work/map/data/" in r.url):
+            page.locator(".work-ccluster", has_text="2").click()
+        page.locator("[data-work-map]:not([data-loading])").wait_for()
+        page.locator(f".work-marker[title='{world.pair[0].tracking_number}']").wait_for()
+        page.locator(f".work-marker[title='{world.pair[1].tracking_number}']").wait_for()
+        assert page.locator(".work-ccluster", has_text="2").count() == 0
     finally:
         context.close()
     assert errors == [], f"JavaScript errors: {errors}"
