@@ -414,6 +414,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
             "zoomIn": _("Zoom in on %(name)s"),
             "markers": _("Cases"),
             "heat": _("Heat map"),
+            "layers": _("Markers or heat map"),
         },
     }
     context = {

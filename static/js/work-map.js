@@ -149,7 +149,14 @@
     var layers = {};
     layers[labels.markers || "Cases"] = cases;
     layers[labels.heat || "Heat"] = heatLayer;
-    L.control.layers(layers, null, { collapsed: false, position: "topright" }).addTo(map);
+    // Open on a wide screen; behind its button on a phone, where it would cover a quarter of the map.
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 719px)").matches;
+    var switcher = L.control.layers(layers, null, { collapsed: Boolean(narrow), position: "topright" }).addTo(map);
+    var toggle = switcher.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle && labels.layers) {
+      toggle.title = labels.layers;
+      toggle.setAttribute("aria-label", labels.layers);
+    }
 
     function setHeat(points, options) {
       if (map.hasLayer(heat)) {

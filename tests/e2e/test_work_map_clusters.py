@@ -96,12 +96,12 @@ def test_cases_at_one_spot_show_as_one_count_and_spread_out_when_tapped(
         assert link.inner_text() == world.at_spot[0].tracking_number
 
         # The heat layer in place of the markers, and back.
-        page.get_by_label("热力图").check()
+        page.get_by_role("radio", name="热力图").check()
         page.locator(".leaflet-heatmap-layer").wait_for()
         assert page.locator("[data-work-map]").get_attribute("data-layer") == "heat"
         assert page.locator(".work-marker, .work-ccluster").count() == 0
         shoot(page, screenshots, "map-heat-1280")
-        page.get_by_label("案件", exact=True).check()
+        page.get_by_role("radio", name="案件", exact=True).check()
         page.locator(".work-ccluster, .work-marker").first.wait_for()
 
         # The pair, 20 m apart, splits when zoomed in: tapping its count zooms in on it.
