@@ -188,9 +188,29 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Maps: a Leaflet tile URL template, e.g. https://tiles.example.org/{z}/{x}/{y}.png.
-# Empty: grids are drawn on a plain background (deployments may have no internet).
+# Empty: grids are drawn on a plain background (deployments may have no internet), or 天地图's
+# when MAP_TIANDITU_KEY is set (its vector map, and its labels above it).
 MAP_TILE_URL = env("MAP_TILE_URL") or ""
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION") or ""
+# A second tile layer drawn above the first: the place names of a map that sends them apart (天地图).
+MAP_TILE_LABELS_URL = env("MAP_TILE_LABELS_URL") or ""
+# The coordinate system the tiles are drawn in: wgs84 (OpenStreetMap, 天地图: CGCS2000 matches
+# WGS-84 at map scale) or gcj02 (AMap/高德, Tencent/腾讯). With gcj02 every point and outline a
+# map draws is shifted from the stored WGS-84 to GCJ-02 on the server (places.display).
+MAP_TILE_CRS = (env("MAP_TILE_CRS") or "wgs84").lower()
+if MAP_TILE_CRS not in ("wgs84", "gcj02"):
+    raise ImproperlyConfigured(f"MAP_TILE_CRS must be wgs84 or gcj02, not {MAP_TILE_CRS!r}")
+# 天地图 (tianditu.gov.cn): a browser key ("浏览器端") bound to the site's domain. With it and no
+# MAP_TILE_URL, the maps draw 天地图's vector tiles (Web Mercator, "_w") and labels.
+MAP_TIANDITU_KEY = env("MAP_TIANDITU_KEY") or ""
+TIANDITU_TILE_URL = (
+    "https://t0.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
+    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+if MAP_TIANDITU_KEY and not MAP_TILE_URL:
+    MAP_TILE_URL = TIANDITU_TILE_URL.format(layer="vec", key=MAP_TIANDITU_KEY)
+    MAP_TILE_LABELS_URL = MAP_TILE_LABELS_URL or TIANDITU_TILE_URL.format(layer="cva", key=MAP_TIANDITU_KEY)
+    MAP_TILE_ATTRIBUTION = MAP_TILE_ATTRIBUTION or "© 天地图 (国家地理信息公共服务平台)"
 # Seconds between checks whether grid boundaries changed in another process.
 ROUTING_REFRESH_SECONDS = env_int("ROUTING_REFRESH_SECONDS", 2)
 # Each process keeps the category list and checks the category revision at most this often (seconds;
@@ -281,7 +301,12 @@ CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY") or "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        " ".join(["img-src 'self' data: blob:", _tile_source(MAP_TILE_URL)]).strip(),
+        " ".join(
+            [
+                "img-src 'self' data: blob:",
+                *dict.fromkeys(filter(None, map(_tile_source, (MAP_TILE_URL, MAP_TILE_LABELS_URL)))),
+            ]
+        ).strip(),
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",

@@ -9,6 +9,8 @@ PACKAGES=(
   "leaflet 1.9.4 dist/leaflet.js dist/leaflet.js.map dist/leaflet.css dist/images LICENSE"
   "echarts 6.1.0 dist/echarts.min.js LICENSE NOTICE"
   "htmx.org 2.0.11 dist/htmx.min.js LICENSE"
+  "leaflet.markercluster 1.5.3 dist/leaflet.markercluster.js dist/leaflet.markercluster.js.map dist/MarkerCluster.css dist/MarkerCluster.Default.css MIT-LICENCE.txt"
+  "leaflet.heat 0.2.0 dist/leaflet-heat.js LICENSE"
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +31,9 @@ for entry in "${PACKAGES[@]}"; do
   mkdir -p "$WORK/$name"
   tar -xzf "$tarball" -C "$WORK/$name" --strip-components=1
   rm -f "$tarball"
-  license="$(cd "$WORK/$name" && node -p 'require("./package.json").license')"
+  license="$(cd "$WORK/$name" && node -p 'require("./package.json").license || ""')"
+  # Some packages name their licence only in the file (leaflet.heat: BSD-2-Clause); say so here.
+  case "$name" in leaflet.heat) license="${license:-BSD-2-Clause}" ;; esac
   dest="$VENDOR/$name-$version"
   rm -rf "$dest"
   mkdir -p "$dest"

@@ -10,6 +10,11 @@ zoom: the grids' once they are big enough to read, else the places counted.
 Every case read starts from `selectors.case_list` (so `access.scope_cases`); every place from the
 user's areas, the regions of their staff roles. A staff member's own reports outside their regions
 are in their lists but not on this map.
+
+Everything here is WGS-84, as stored. On GCJ-02 tiles the view (`views_work.case_map_data`) shifts
+the viewport it is sent back to WGS-84 and what it answers to GCJ-02, through `places.display`.
+In the browser the markers are clustered again by screen distance (leaflet.markercluster), so cases
+at one spot show as one count that spreads out when tapped.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ COUNT_ROWS_LIMIT = 20_000
 UNROUTED_LIMIT = 50
 ALL_STATES = tuple(Case.State.values)
 
-# The step a state belongs to on the map, and its marker colour (overdue markers are red).
+# The step a state belongs to on the map, and its marker colour (overdue markers get a red ring).
 MAP_STEPS: list[tuple[str, Promise, str, tuple[str, ...]]] = [
     ("verify", _("To verify"), "#1f5fbf", (S.REPORTED,)),
     ("grid", _("In the grid"), "#2f8f6f", (S.ACCEPTED, S.GRID_HANDLING)),

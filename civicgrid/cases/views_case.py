@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -18,6 +17,7 @@ from civicgrid.cases.models import CasePhoto, Notification
 from civicgrid.cases.workflow import Transition, transition
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
 from civicgrid.lib import keyset
+from civicgrid.places import display
 from civicgrid.places.models import Boundary
 
 NOTIFICATIONS_PAGE_SIZE = 30
@@ -57,8 +57,9 @@ def _geo(view: presenters.CaseView) -> dict[str, Any]:
     if view.case.grid_id:
         boundary = Boundary.objects.filter(place_id=view.case.grid_id, valid_to__isnull=True).first()
         if boundary is not None:
-            outline = {"type": "Feature", "geometry": boundary.geometry, "properties": {}}
-    return {"point": [view.lat, view.lon], "outline": outline}
+            outline = {"type": "Feature", "geometry": display.geometry(boundary.geometry), "properties": {}}
+    lon, lat = display.point(view.lon, view.lat)
+    return {"point": [lat, lon], "outline": outline}
 
 
 def _render_detail(
@@ -86,8 +87,7 @@ def _render_detail(
         "panels": panels,
         "geo": _geo(view),
         "notice": notice,
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **display.tiles(),
     }
     return render(request, "cases/detail.html", context, status=status)
 

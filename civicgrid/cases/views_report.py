@@ -22,6 +22,7 @@ from civicgrid.cases.forms import ReportForm
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
+from civicgrid.places import display
 from civicgrid.places.access import home_places
 from civicgrid.places.models import Boundary, Place
 
@@ -165,8 +166,8 @@ def report(request: HttpRequest) -> HttpResponse:
         "files_dropped": files_dropped,
         "is_mobile_member": access.is_mobile_grid_member(user),
         "report_map": _report_map(user),
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        # The picker's points are sent as stored (WGS-84): not shifted, even on GCJ-02 tiles.
+        **display.tiles(),
         "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
     }
     return render(request, "cases/report.html", context, status=status)
@@ -241,11 +242,11 @@ def public_status(request: HttpRequest, number: str = "") -> HttpResponse:
             # The presenter decides what shows (public steps and replies, report and result
             # thumbnails, the point to about 100 m); the page lays it out.
             context["public"] = view
+            lon, lat = display.point(view.lon, view.lat)
             context["status_geo"] = {
-                "point": [view.lat, view.lon],
+                "point": [lat, lon],
                 # The point is rounded to 3 decimals; the circle says "about here", not "this house".
                 "radius_m": 120,
             }
-            context["map_tile_url"] = settings.MAP_TILE_URL
-            context["map_tile_attribution"] = settings.MAP_TILE_ATTRIBUTION
+            context.update(display.tiles())
     return render(request, "cases/public_status.html", context, status=status)

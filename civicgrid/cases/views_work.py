@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -40,6 +39,7 @@ from civicgrid.cases.views_common import is_htmx_partial, strip_context, work_li
 from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.lib import keyset
+from civicgrid.places import display
 from civicgrid.places.access import home_places
 
 S = Case.State
@@ -372,6 +372,8 @@ def case_map(request: HttpRequest) -> HttpResponse:
         selectors_map.unrouted(user=user, filters=filters, now=now) if access.centre else ([], 0)
     )
     bounds = selectors_map.map_bounds(selectors_map.map_areas(user, filters.cases.region))
+    if bounds:
+        bounds = display.bbox(bounds)
     case_url = reverse("cases:detail", args=["NUMBER"])
     query = request.GET.urlencode()
     config = {
@@ -391,6 +393,9 @@ def case_map(request: HttpRequest) -> HttpResponse:
             "loading": _("Loading the cases in view…"),
             "failed": _("The cases could not be loaded. Move the map to try again."),
             "zoomIn": _("Zoom in on %(name)s"),
+            "markers": _("Cases"),
+            "heat": _("Heat map"),
+            "layers": _("Markers or heat map"),
         },
     }
     context = {
@@ -402,9 +407,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "legend": [
             {"label": label, "colour": colour} for _key, label, colour, _states in selectors_map.MAP_STEPS
         ],
-        "overdue_colour": selectors_map.MAP_OVERDUE_COLOUR,
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **display.tiles(),
         "work_links": work_links(access),
         "work_current": "map",
     }
@@ -432,7 +435,10 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
         )
     now = timezone.now()
     _form, filters = _map_filters(request, user)
-    viewport = selectors_map.Viewport(viewport_form.cleaned_data["bbox"], viewport_form.cleaned_data["zoom"])
+    # The map sends its viewport, and gets what it draws, in its tiles' coordinate system.
+    viewport = selectors_map.Viewport(
+        display.stored_bbox(viewport_form.cleaned_data["bbox"]), viewport_form.cleaned_data["zoom"]
+    )
     view = selectors_map.map_view(user=user, filters=filters, viewport=viewport, now=now)
     english = (get_language() or "").startswith("en")
     categories: dict[str, str] = {}
@@ -441,6 +447,7 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
         code = row["category__code"]
         if code not in categories:
             categories[code] = (english and row["category__name_en"]) or row["category__name"]
+        x, y = display.point(row["lon"], row["lat"])
         cases.append(
             {
                 "n": row["tracking_number"],
@@ -449,8 +456,8 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
                 "a": row["address"][:MAP_ADDRESS_CHARS],
                 "u": int(row["priority"] == Case.Priority.URGENT),
                 "l": int(bool(row["late"])),
-                "x": round(row["lon"], 6),
-                "y": round(row["lat"], 6),
+                "x": round(x, 6),
+                "y": round(y, 6),
             }
         )
     body = {
@@ -462,24 +469,26 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
         "status": _map_status(view),
         "cases": cases,
         "categories": categories,
-        "clusters": [
-            {
-                "name": c.place.display_name,
-                "n": c.count,
-                "x": round(c.place.center[0], 5),
-                "y": round(c.place.center[1], 5),
-                "b": [round(v, 5) for v in c.place.bbox],
-            }
-            for c in view.clusters
-        ],
+        "clusters": [_map_cluster(c) for c in view.clusters],
         "outlines": [
-            {"name": place.display_name, "level": place.level, "g": geometry}
+            {"name": place.display_name, "level": place.level, "g": display.geometry(geometry)}
             for place, geometry in view.outlines
         ],
     }
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _map_cluster(cluster: selectors_map.Cluster) -> dict:
+    x, y = display.point(*cluster.place.center)
+    return {
+        "name": cluster.place.display_name,
+        "n": cluster.count,
+        "x": round(x, 5),
+        "y": round(y, 5),
+        "b": [round(v, 5) for v in display.bbox(cluster.place.bbox)],
+    }
 
 
 # Characters of a case's address sent with its marker (the popup shows a line or two).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -221,6 +221,28 @@ def to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:
         )
         % {"crs": shorten(crs)}
     )
+
+
+def transform_geometry(
+    geometry: dict[str, Any], fn: Callable[[float, float], tuple[float, float]]
+) -> dict[str, Any]:
+    """Return a copy of a GeoJSON geometry with `fn(lon, lat)` applied to every position.
+
+    Used to draw stored WGS-84 outlines on GCJ-02 tiles (`places.display`).
+    """
+
+    def positions(coords: Any) -> Any:
+        if coords and isinstance(coords[0], (int, float)):
+            lon, lat = fn(coords[0], coords[1])
+            return [lon, lat, *coords[2:]]
+        return [positions(c) for c in coords]
+
+    if geometry.get("type") == "GeometryCollection":
+        return {
+            **geometry,
+            "geometries": [transform_geometry(g, fn) for g in geometry.get("geometries", [])],
+        }
+    return {**geometry, "coordinates": positions(geometry.get("coordinates", []))}
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

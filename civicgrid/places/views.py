@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from civicgrid.core.errors import NotFound
-from civicgrid.places import access, selectors
+from civicgrid.places import access, display, selectors
 from civicgrid.places.access import Perm
 from civicgrid.places.models import Boundary, Place
 
@@ -84,7 +83,7 @@ def _feature(place: Place, boundary: Boundary, parent: Place | None = None) -> d
             label = name[len(prefix) :].strip(" ·-")
     return {
         "type": "Feature",
-        "geometry": boundary.geometry,
+        "geometry": display.geometry(boundary.geometry),
         "properties": {"code": place.code, "name": name, "label": label, "url": place.get_absolute_url()},
     }
 
@@ -119,7 +118,6 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "has_map": bool(geo["place"] or geo["children"]),
         "can_manage": access.can(request.user, Perm.PLACE_MANAGE, place),
         "export_url": reverse("api:export", kwargs={"code": place.code}),
-        "map_tile_url": settings.MAP_TILE_URL,
-        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        **display.tiles(),
     }
     return render(request, "places/detail.html", context)

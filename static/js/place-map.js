@@ -28,6 +28,8 @@
     if (tileUrl) {
       container.classList.add("map--tiles");
       L.tileLayer(tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+      // Place names sent as tiles of their own (天地图), drawn above the map.
+      if (container.dataset.tileLabelsUrl) L.tileLayer(container.dataset.tileLabelsUrl, { maxZoom: 19 }).addTo(map);
     }
 
     var bounds = L.latLngBounds([]);

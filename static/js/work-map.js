@@ -4,6 +4,13 @@
 // the case) or, when the view holds too many, a count per area at its centre (tap to zoom in), and
 // the outlines of the grids or areas in view. With no tile URL everything is drawn on a plain
 // background.
+//
+// Markers go into a cluster group (leaflet.markercluster): markers near each other on screen show
+// as one circle with their count, red-ringed when one of them is overdue; cases at the same spot
+// spread out (spiderfy) when their circle is tapped, so every case can be opened. A layer control
+// switches between these markers and a heat layer (leaflet.heat) of the same cases, or of the
+// areas' counts when zoomed out. Coordinates come from the server as drawn on the tiles (shifted to
+// GCJ-02 there when the tiles are AMap's or Tencent's), so nothing here converts them.
 (function () {
   "use strict";
 
@@ -14,6 +21,14 @@
   var MAX_PERMANENT_LABELS = 12;
   // Wait this long after the map stops moving before asking (a drag or a double zoom asks once).
   var DEBOUNCE_MS = 250;
+  // Markers closer than this (pixels) join one cluster.
+  var CLUSTER_RADIUS = 44;
+  // Heat: a case's weight, and how many cases in one spot show as the hottest colour.
+  var HEAT_CASES_MAX = 4;
+  // maxZoom 0: leaflet.heat otherwise fades points by the zoom levels short of the map's closest;
+  // these weights are already what the view holds.
+  var HEAT_OPTIONS = { radius: 22, blur: 16, minOpacity: 0.35, maxZoom: 0 };
+  var HEAT_PLACES = { radius: 40, blur: 28, minOpacity: 0.35, maxZoom: 0 };
 
   function text(tag, value, className) {
     var el = document.createElement(tag);
@@ -52,6 +67,33 @@
     return L.divIcon({ className: "work-cluster work-cluster--" + size, html: el, iconSize: [px, px] });
   }
 
+  function caseIcon(item, colour) {
+    // The colour is set through the DOM, not as markup: the page's CSP allows no inline styles.
+    var el = document.createElement("span");
+    el.className = "work-marker__dot";
+    el.style.setProperty("--dot", colour);
+    var className = "work-marker" + (item.l ? " work-marker--late" : "") + (item.u ? " work-marker--urgent" : "");
+    var px = item.l || item.u ? 22 : 18;
+    return L.divIcon({ className: className, html: el, iconSize: [px, px] });
+  }
+
+  function caseClusterIcon(cluster) {
+    var n = cluster.getChildCount();
+    var late = cluster.getAllChildMarkers().some(function (m) {
+      return m.options.late;
+    });
+    var size = n < 10 ? "s" : n < 100 ? "m" : "l";
+    var el = document.createElement("span");
+    el.className = "work-ccluster__count";
+    el.textContent = n.toLocaleString();
+    var px = { s: 32, m: 40, l: 48 }[size];
+    return L.divIcon({
+      className: "work-ccluster work-ccluster--" + size + (late ? " work-ccluster--late" : ""),
+      html: el,
+      iconSize: [px, px]
+    });
+  }
+
   function draw(container) {
     if (typeof L === "undefined") return;
     var source = document.getElementById(container.dataset.config);
@@ -67,16 +109,71 @@
       attributionControl: Boolean(tileUrl),
       zoomSnap: 0.25,
       scrollWheelZoom: false,
-      // Hundreds of markers draw far faster on one canvas than as SVG elements.
+      // The cluster group spiderfies cases that still overlap at the closest zoom, which it needs.
+      maxZoom: 19,
+      // Outlines draw faster on one canvas than as SVG elements.
       preferCanvas: true,
       tap: false
     });
     if (tileUrl) {
       container.classList.add("map--tiles");
       L.tileLayer(tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
+      // Place names sent as tiles of their own (天地图), drawn above the map.
+      if (container.dataset.tileLabelsUrl) L.tileLayer(container.dataset.tileLabelsUrl, { maxZoom: 19 }).addTo(map);
     }
     var outlines = L.layerGroup();
-    var cases = L.layerGroup();
+    var places = L.layerGroup();
+    var markers = L.markerClusterGroup({
+      maxClusterRadius: CLUSTER_RADIUS,
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      spiderfyDistanceMultiplier: 1.4,
+      // Zoomed in below (with room around the markers); the plugin's own zoom leaves them on the
+      // very edge of the map, under its buttons.
+      zoomToBoundsOnClick: false,
+      iconCreateFunction: caseClusterIcon
+    });
+    markers.on("clusterclick", function (event) {
+      var cluster = event.layer;
+      // After the plugin's own handler (which runs after this one once the group was re-added): it
+      // spreads out a cluster that no zoom would split, noted in `_spiderfied`; zoom in on any other.
+      window.setTimeout(function () {
+        if (markers._spiderfied === cluster) return;
+        map.fitBounds(cluster.getBounds(), { padding: [56, 56], maxZoom: map.getMaxZoom() });
+      }, 0);
+    });
+    var cases = L.layerGroup([markers, places]);
+    var heat = L.heatLayer([], HEAT_OPTIONS);
+    // In a group: the layer control would disable a choice whose own maxZoom (0, above) is passed.
+    var heatLayer = L.layerGroup([heat]);
+    var layers = {};
+    layers[labels.markers || "Cases"] = cases;
+    layers[labels.heat || "Heat"] = heatLayer;
+    // Open on a wide screen; behind its button on a phone, where it would cover a quarter of the map.
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 719px)").matches;
+    var switcher = L.control.layers(layers, null, { collapsed: Boolean(narrow), position: "topright" }).addTo(map);
+    var toggle = switcher.getContainer().querySelector(".leaflet-control-layers-toggle");
+    if (toggle && labels.layers) {
+      toggle.title = labels.layers;
+      toggle.setAttribute("aria-label", labels.layers);
+    }
+
+    function setHeat(points, options) {
+      if (map.hasLayer(heat)) {
+        heat.setOptions(options);
+        heat.setLatLngs(points);
+      } else {
+        // leaflet.heat redraws through its map, which it no longer has once switched off: keep the
+        // points for when it is switched on again (its onAdd draws them).
+        L.setOptions(heat, options);
+        heat._latlngs = points;
+      }
+    }
+    map.on("baselayerchange", function (event) {
+      // Apply the radius and maximum kept while it was off.
+      if (event.layer === heatLayer) heat.setOptions({});
+      container.dataset.layer = event.layer === heatLayer ? "heat" : "markers";
+    });
 
     function say(message, state) {
       if (!status) return;
@@ -86,7 +183,8 @@
 
     function render(data) {
       outlines.clearLayers();
-      cases.clearLayers();
+      markers.clearLayers();
+      places.clearLayers();
       var shapes = data.outlines || [];
       var named = shapes.length <= MAX_PERMANENT_LABELS;
       shapes.forEach(function (item) {
@@ -106,23 +204,23 @@
         }
       });
       var categories = data.categories || {};
-      (data.cases || [])
-        .slice()
-        // Overdue markers last, so they are drawn on top.
-        .sort(function (a, b) {
-          return a.l - b.l;
-        })
-        .forEach(function (item) {
-          var marker = L.circleMarker([item.y, item.x], {
-            radius: item.l || item.u ? 9 : 7,
-            color: "#ffffff",
-            weight: 2,
-            fillColor: item.l ? colours.late : colours[steps[item.s]] || "#1f5fbf",
-            fillOpacity: 0.95
+      var items = data.cases || [];
+      markers.addLayers(
+        items.map(function (item) {
+          var marker = L.marker([item.y, item.x], {
+            icon: caseIcon(item, colours[steps[item.s]] || "#1f5fbf"),
+            title: item.n,
+            alt: item.n,
+            late: Boolean(item.l),
+            // Overdue markers on top of the others.
+            zIndexOffset: item.l ? 1000 : 0
           });
-          marker.bindPopup(popup(item, config, categories));
-          cases.addLayer(marker);
-        });
+          marker.bindPopup(function () {
+            return popup(item, config, categories);
+          });
+          return marker;
+        })
+      );
       (data.clusters || []).forEach(function (cluster) {
         var name = (labels.zoomIn || "%(name)s").replace("%(name)s", cluster.name);
         var marker = L.marker([cluster.y, cluster.x], {
@@ -144,8 +242,33 @@
           // The area already fills the view: go closer around its centre instead.
           if (map.getZoom() <= before) map.setView([cluster.y, cluster.x], Math.min(before + 2, 19));
         });
-        cases.addLayer(marker);
+        places.addLayer(marker);
       });
+      // The heat layer: the cases drawn, or each area's count at its centre.
+      var counted = (data.clusters || []).filter(function (c) {
+        return typeof c.n === "number";
+      });
+      if (items.length || !counted.length) {
+        setHeat(
+          items.map(function (item) {
+            return [item.y, item.x, 1];
+          }),
+          Object.assign({ max: HEAT_CASES_MAX }, HEAT_OPTIONS)
+        );
+      } else {
+        var most = Math.max.apply(
+          null,
+          counted.map(function (c) {
+            return c.n;
+          })
+        );
+        setHeat(
+          counted.map(function (c) {
+            return [c.y, c.x, c.n];
+          }),
+          Object.assign({ max: most }, HEAT_PLACES)
+        );
+      }
       container.dataset.mode = data.mode;
       container.dataset.markers = String((data.cases || []).length);
       container.dataset.clusters = String((data.clusters || []).length);

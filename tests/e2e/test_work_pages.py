@@ -20,10 +20,10 @@ pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 800}
-# A checkbox counts by its label: the whole label is the tap target.
+# A checkbox counts by its label: the whole label is the tap target (so does a map layer's radio).
 TOUCH_TARGETS = (
     "main button:not(.leaflet-control *), main .btn, main select, main label:has(> input[type=checkbox]), "
-    "main input:not([type=hidden]):not([type=checkbox]), "
+    "main input:not([type=hidden]):not([type=checkbox]):not(.leaflet-control *), main .leaflet-control-layers label, "
     "main .work-tab, main .work-card, main .work-chip, main .work-switch__link, main .link-row"
 )
 ADDRESSES = ["幸福路 12 号", "学府路 3 号门口", "虞山北路与海虞路交叉口", "甲一村 5 组", "菜市场东侧"]

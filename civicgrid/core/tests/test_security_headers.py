@@ -77,3 +77,33 @@ def test_an_https_answer_carries_hsts(settings, world):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     response = Client().get("/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_tianditu_key_draws_its_tiles_and_labels_from_its_host():
+    found = production_settings(MAP_TIANDITU_KEY="0123abcd")
+    assert directives(found["csp"])["img-src"][-1] == "https://t0.tianditu.gov.cn"
+    code = "import civicgrid.settings as s; print(s.MAP_TILE_URL); print(s.MAP_TILE_LABELS_URL); print(s.MAP_TILE_CRS)"
+    env = {**os.environ, "DEBUG": "True", "MAP_TIANDITU_KEY": "0123abcd"}
+    env.pop("MAP_TILE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    tiles, labels, crs = out.stdout.split()
+    assert tiles.startswith("https://t0.tianditu.gov.cn/vec_w/wmts?") and "LAYER=vec" in tiles
+    assert "TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=0123abcd" in tiles
+    assert labels == tiles.replace("vec", "cva")
+    assert crs == "wgs84"
+
+
+def test_an_unknown_tile_crs_stops_the_app_from_starting():
+    env = {**os.environ, "DEBUG": "True", "MAP_TILE_CRS": "bd09"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import civicgrid.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "MAP_TILE_CRS must be wgs84 or gcj02" in out.stderr

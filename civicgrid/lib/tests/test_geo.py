@@ -21,6 +21,7 @@ from civicgrid.lib.geo import (
     haversine_m,
     out_of_china,
     to_wgs84,
+    transform_geometry,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -300,3 +301,28 @@ def test_every_point_of_a_tessellation_goes_to_exactly_one_grid():
         key = index.lookup(lon, lat)
         assert key is not None
         assert key == brute_force(entries, lon, lat)
+
+
+def test_it_shifts_tiananmen_to_its_gcj02_position_and_back():
+    # Worked with the published algorithm (eviltransform's wgs2gcj): the WGS-84 point lands about
+    # 530 m east and 160 m north on AMap's tiles.
+    lon, lat = wgs84_to_gcj02(116.397, 39.908)
+    assert lon == pytest.approx(116.4032434, abs=1e-6)
+    assert lat == pytest.approx(39.9094034, abs=1e-6)
+    assert gcj02_to_wgs84(lon, lat) == pytest.approx((116.397, 39.908), abs=1e-5)
+
+
+def test_it_transforms_every_position_of_a_geojson_geometry():
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[116.39, 39.90], [116.40, 39.90], [116.40, 39.91], [116.39, 39.90]]],
+    }
+    multi = {"type": "MultiPolygon", "coordinates": [square["coordinates"]]}
+    moved = transform_geometry(multi, wgs84_to_gcj02)
+    assert moved["type"] == "MultiPolygon"
+    assert moved["coordinates"][0][0][1] == pytest.approx(list(wgs84_to_gcj02(116.40, 39.90)), abs=1e-12)
+    assert len(moved["coordinates"][0][0]) == 4
+    # The stored geometry is left as it was.
+    assert multi["coordinates"][0][0][1] == [116.40, 39.90]
+    point = transform_geometry({"type": "Point", "coordinates": [116.397, 39.908]}, wgs84_to_gcj02)
+    assert point["coordinates"] == pytest.approx([116.4032434, 39.9094034], abs=1e-6)
