@@ -21,7 +21,9 @@ class CasesConfig(AppConfig):
                 "holiday.create": _("Calendar day added"),
                 "holiday.update": _("Calendar day changed"),
                 "holiday.delete": _("Calendar day deleted"),
-            }
+                "cases.export": _("Case list exported"),
+            },
+            {"filters": _("filters"), "rows": _("rows")},
         )
         # Every process that edits a category must bump the revision others reload from.
         categories.connect_signals()
