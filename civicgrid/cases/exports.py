@@ -254,7 +254,7 @@ class _Step:
 
 def _local(moment: datetime | None) -> datetime | None:
     # Excel has no time zones: a naive local time reads as the clock on the wall showed it.
-    return None if moment is None else timezone.localtime(moment).replace(tzinfo=None)
+    return None if moment is None else timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
 
 
 def _place_code(user, filters: CaseFilters) -> str:

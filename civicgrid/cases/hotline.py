@@ -351,18 +351,27 @@ def read_rows(path: Path) -> Iterator[Row]:
         yield Row(number=number, values=values)
 
 
-def read_orders(path: Path) -> list[tuple[int, HotlineOrder | str]]:
-    """Return every data row of an export as (row number, order), or (row number, error text).
+@dataclass(frozen=True)
+class BadRow:
+    """A row that is not an order: its order number as written (if any) and why."""
+
+    order_number: str
+    message: str
+
+
+def read_orders(path: Path) -> list[tuple[int, HotlineOrder | BadRow]]:
+    """Return every data row of an export as (row number, order), or (row number, BadRow).
 
     Every row is read and parsed before anything is written, so a broken file writes nothing; raises
     FileProblem for a file that cannot be read as a whole.
     """
-    orders: list[tuple[int, HotlineOrder | str]] = []
+    orders: list[tuple[int, HotlineOrder | BadRow]] = []
     for row in read_rows(path):
         try:
             orders.append((row.number, order_from_values(row.values)))
         except ApplicationError as exc:
-            orders.append((row.number, error_text(exc)))
+            written = _text(row.values.get("order_number"))[:64]
+            orders.append((row.number, BadRow(written, error_text(exc))))
     return orders
 
 
@@ -386,7 +395,7 @@ def check_import(user: User) -> None:
 
 
 def import_orders(
-    *, orders: Iterable[tuple[int, HotlineOrder | str]], user: User, commit: bool
+    *, orders: Iterable[tuple[int, HotlineOrder | BadRow]], user: User, commit: bool
 ) -> Iterator[RowResult]:
     """Check (`commit=False`) or file each order of a workbook, each row on its own, and yield its result.
 
@@ -400,8 +409,8 @@ def import_orders(
     run = order_import if commit else order_try
     first_row: dict[str, int] = {}
     for number, order in orders:
-        if isinstance(order, str):
-            yield RowResult(number, "failed", message=order)
+        if isinstance(order, BadRow):
+            yield RowResult(number, "failed", order_number=order.order_number, message=order.message)
             continue
         earlier = first_row.get(order.order_number)
         if not commit and earlier is not None:

@@ -88,6 +88,7 @@ def test_it_reports_a_bad_row_with_its_reason(login, cw):
     response = check(login(cw.town_operator), xlsx(rows(bad)))
     kind, _label = report(response)[4]
     assert kind == "error"
+    assert response.context["rows"][2]["order_number"] == "GD009"
     assert "诉求分类/category" in response.content.decode()
     assert response.context["counts"]["failed"] == 1
 
