@@ -250,6 +250,14 @@ CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)
 CASE_PHOTO_THUMB_PX = env_int("CASE_PHOTO_THUMB_PX", 480)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)
 
+# Excel exports of case lists: the most rows one export writes (a larger list is refused: narrow it).
+CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
+# The largest 12345 workbook the upload page accepts.
+HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+# The most rows the upload page checks in one request (each row runs the whole intake); the command
+# `import_hotline` takes larger files.
+HOTLINE_UPLOAD_MAX_ROWS = env_int("HOTLINE_UPLOAD_MAX_ROWS", 2000)
+
 # Request bodies: most requests (forms, JSON) may send this many bytes; larger ones get 413.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
@@ -258,6 +266,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 CASE_UPLOAD_MAX_BYTES = CASE_PHOTO_MAX_COUNT * CASE_PHOTO_MAX_BYTES * 4 // 3 + REQUEST_MAX_BYTES
 REQUEST_MAX_BYTES_BY_VIEW = {
     "places:import": PLACES_UPLOAD_MAX_BYTES + REQUEST_MAX_BYTES,
+    "cases:hotline_import": HOTLINE_UPLOAD_MAX_BYTES + REQUEST_MAX_BYTES,
     "cases:report": CASE_UPLOAD_MAX_BYTES,
     "cases:act": CASE_UPLOAD_MAX_BYTES,
     "api:case_create": CASE_UPLOAD_MAX_BYTES,

@@ -162,6 +162,17 @@ def check_intake(user) -> None:
         raise PermissionDenied(_("Only staff may record cases from this source."))
 
 
+# Who may import a 12345 workbook (`hotline.import_orders`: the command and the upload page): the offices
+# hotline exports reach, a town command centre and the region's administrators. Each row is still filed
+# by `services.case_create`, under `can_intake`.
+HOTLINE_IMPORT_ROLES = frozenset({Role.TOWN_OPERATOR, Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
+
+
+def can_import_hotline(user) -> bool:
+    """Return whether `user` may import a 12345 workbook of many orders."""
+    return is_root(user) or any(s.role in HOTLINE_IMPORT_ROLES for s in scopes(user))
+
+
 def is_mobile_grid_member(user) -> bool:
     return is_signed_in(user) and any(s.role == Role.MOBILE_GRID_MEMBER for s in scopes(user))
 

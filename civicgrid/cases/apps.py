@@ -24,7 +24,9 @@ class CasesConfig(AppConfig):
                 "score_weights.create": _("Score weights set"),
                 "score_weights.update": _("Score weights changed"),
                 "score_weights.delete": _("Score weights deleted"),
-            }
+                "cases.export": _("Case list exported"),
+            },
+            {"filters": _("filters"), "rows": _("rows")},
         )
         # Every process that edits a category must bump the revision others reload from.
         categories.connect_signals()

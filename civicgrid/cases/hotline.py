@@ -1,8 +1,9 @@
 """12345 hotline orders: map one work order onto a case, read CSV and Excel exports of many.
 
 Used by the `POST /api/v1/cases/hotline/orders` endpoint (one order at a time, as the hotline system
-pushes them) and by `manage.py import_hotline` (a batch exported from the hotline system). Both go
-through `order_import`, which is idempotent on the order number: an order already filed returns its
+pushes them), and by `manage.py import_hotline` and the upload page (`/cases/work/hotline-import/`),
+which both run a batch exported from the hotline system through `import_orders`. All go through
+`order_import`, which is idempotent on the order number: an order already filed returns its
 case, never a second one. Both only parse; `services.case_create` decides (permission, category, ...).
 """
 
@@ -11,7 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+import secrets
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
+from civicgrid.cases import access as case_access
 from civicgrid.cases import services
 from civicgrid.cases.models import Case
-from civicgrid.core.errors import ApplicationError
+from civicgrid.core.errors import ApplicationError, PermissionDenied
 
 # Column headers of the hotline exports, in Chinese or English, → order field.
 HEADERS: dict[str, str] = {
@@ -344,3 +349,136 @@ def read_rows(path: Path) -> Iterator[Row]:
             continue
         values = {name: cells[index] for index, name in columns.items() if index < len(cells)}
         yield Row(number=number, values=values)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that is not an order: its order number as written (if any) and why."""
+
+    order_number: str
+    message: str
+
+
+def read_orders(path: Path) -> list[tuple[int, HotlineOrder | BadRow]]:
+    """Return every data row of an export as (row number, order), or (row number, BadRow).
+
+    Every row is read and parsed before anything is written, so a broken file writes nothing; raises
+    FileProblem for a file that cannot be read as a whole.
+    """
+    orders: list[tuple[int, HotlineOrder | BadRow]] = []
+    for row in read_rows(path):
+        try:
+            orders.append((row.number, order_from_values(row.values)))
+        except ApplicationError as exc:
+            written = _text(row.values.get("order_number"))[:64]
+            orders.append((row.number, BadRow(written, error_text(exc))))
+    return orders
+
+
+@dataclass
+class RowResult:
+    """What importing (or checking) one row did: "created", "exists" or "failed"."""
+
+    number: int
+    outcome: str
+    order_number: str = ""
+    tracking_number: str = ""  # the case filed, or found; "" in a dry run's "created"
+    message: str = ""  # the error of a failed row
+    same_as_row: int | None = None  # a dry run's repeat of an order met on an earlier row
+
+
+def check_import(user: User) -> None:
+    if not case_access.can_import_hotline(user):
+        raise PermissionDenied(
+            _("%(username)s may not import 12345 workbooks.") % {"username": getattr(user, "username", "")}
+        )
+
+
+def import_orders(
+    *, orders: Iterable[tuple[int, HotlineOrder | BadRow]], user: User, commit: bool
+) -> Iterator[RowResult]:
+    """Check (`commit=False`) or file each order of a workbook, each row on its own, and yield its result.
+
+    The one loop of the command and the upload page. A dry run files each order in a transaction it
+    rolls back (`order_try`), so it runs every rule the commit runs; an order number met on an earlier
+    row is then reported as that row's (nothing was written for it). Raises PermissionDenied before
+    the first row when `user` may not import, or when intake refuses them (refused once, refused for
+    every row).
+    """
+    check_import(user)
+    run = order_import if commit else order_try
+    first_row: dict[str, int] = {}
+    for number, order in orders:
+        if isinstance(order, BadRow):
+            yield RowResult(number, "failed", order_number=order.order_number, message=order.message)
+            continue
+        earlier = first_row.get(order.order_number)
+        if not commit and earlier is not None:
+            yield RowResult(number, "exists", order_number=order.order_number, same_as_row=earlier)
+            continue
+        try:
+            intake = run(order=order, user=user)
+        except PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            yield RowResult(number, "failed", order_number=order.order_number, message=error_text(exc))
+            continue
+        first_row.setdefault(order.order_number, number)
+        yield RowResult(
+            number,
+            "created" if intake.created else "exists",
+            order_number=order.order_number,
+            tracking_number=intake.case.tracking_number if commit or not intake.created else "",
+        )
+
+
+def outcome_counts(results: Iterable[RowResult]) -> dict[str, int]:
+    counts = {"created": 0, "exists": 0, "failed": 0}
+    for result in results:
+        counts[result.outcome] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploads kept between the check and the commit (the upload page)
+
+# Under the system's temporary directory of the machine that served the check: with several app
+# machines, the commit must reach the same one (sticky sessions) or the page asks for the file again.
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "civicgrid-hotline-uploads"
+UPLOAD_KEPT_SECONDS = 6 * 3600
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def upload_keep(chunks: Iterable[bytes]) -> str:
+    """Keep an uploaded workbook until it is committed; return the random token that names it.
+
+    The token goes in the uploader's session only: the commit reads the file the check read, never
+    rows sent back by the browser. Files older than UPLOAD_KEPT_SECONDS are removed on the way.
+    """
+    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_KEPT_SECONDS
+    for old in UPLOAD_DIR.glob("*.xlsx"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            continue  # another process removed it first
+    token = secrets.token_hex(16)
+    with (UPLOAD_DIR / f"{token}.xlsx").open("xb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return token
+
+
+def upload_path(token: str) -> Path | None:
+    """Return the kept upload named by `token`, or None when the token is malformed or the file gone."""
+    if not _TOKEN.match(token or ""):
+        return None
+    path = UPLOAD_DIR / f"{token}.xlsx"
+    return path if path.is_file() else None
+
+
+def upload_drop(token: str) -> None:
+    path = upload_path(token)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.cases import views_case, views_overview, views_report, views_work
+from civicgrid.cases import views_case, views_hotline, views_overview, views_report, views_work
 
 app_name = "cases"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("work/rankings/", views_overview.rankings_page, name="rankings"),
     path("work/wall/", views_overview.wall, name="wall"),
     path("work/centre/", views_work.centre, name="centre"),
+    path("work/export.xlsx", views_work.export, name="export"),
+    path("work/hotline-import/", views_hotline.hotline_import, name="hotline_import"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NoReturn
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import selectors, selectors_map, selectors_work, services
+from civicgrid.cases import access as case_access
+from civicgrid.cases import exports, selectors, selectors_map, selectors_work, services
 from civicgrid.cases.forms_work import (
     BatchDispatchForm,
     CaseFilterForm,
@@ -208,6 +209,25 @@ def _filter_form(request: HttpRequest, user, queues) -> CaseFilterForm:
     )
 
 
+def _centre_filters(request: HttpRequest, user, queues, now: datetime) -> tuple[CaseFilterForm, CaseFilters]:
+    """Return the command centre's filter form and the filters of its list (also its export's)."""
+    form = _filter_form(request, user, queues)
+    filters, options = form.filters()
+    filters = selectors_work.work_filters(
+        filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
+    )
+    return form, filters
+
+
+def _export_url(request: HttpRequest) -> str:
+    """Return the export of the list the request shows: its filters, without its page."""
+    query = request.GET.copy()
+    for key in ("cursor", "page"):
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return reverse("cases:export") + (f"?{encoded}" if encoded else "")
+
+
 @login_required
 @require_GET
 def centre(request: HttpRequest) -> HttpResponse:
@@ -222,11 +242,7 @@ def centre(request: HttpRequest) -> HttpResponse:
         _deny()
     now = timezone.now()
     queues = selectors.queues_for(user)
-    form = _filter_form(request, user, queues)
-    filters, options = form.filters()
-    filters = selectors_work.work_filters(
-        filters, open_only=options.open_only, overdue_only=options.overdue_only, now=now
-    )
+    form, filters = _centre_filters(request, user, queues, now)
     page, pager = _case_page(request, user, filters, CENTRE_PAGE_SIZE)
     rows = _decorate(page.items, now)
     dispatch_list = filters.queue == "dispatch" or filters.state == S.TOWN
@@ -250,6 +266,8 @@ def centre(request: HttpRequest) -> HttpResponse:
         "dispatch_form": dispatch_form,
         "dispatch_list": dispatch_list,
         "hx_target": "#centre-results",
+        "export_url": _export_url(request),
+        "hotline_import": case_access.can_import_hotline(user),
     }
     if is_htmx_partial(request):
         response = render(request, "cases/_work_centre_results.html", context)
@@ -277,6 +295,21 @@ def centre(request: HttpRequest) -> HttpResponse:
         response = render(request, "cases/work_centre.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> FileResponse:
+    """Download the command centre's list, with the same filters, as an .xlsx (`exports.case_export`)."""
+    user = request.user
+    if not selectors_work.work_access(user).centre:
+        _deny()
+    now = timezone.now()
+    _form, filters = _centre_filters(request, user, selectors.queues_for(user), now)
+    written = exports.case_export(user=user, filters=filters, now=now)
+    return FileResponse(
+        written.file, as_attachment=True, filename=written.filename, content_type=exports.CONTENT_TYPE
+    )
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from civicgrid.cases import hotline
-from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.progress import command_progress
 
 
@@ -29,7 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The export: .csv or .xlsx (first sheet)")
         parser.add_argument("--commit", action="store_true", help="File the orders; without it, only check.")
         parser.add_argument(
-            "--user", metavar="USERNAME", help="Record the cases as this user (needs the intake permission)."
+            "--user",
+            metavar="USERNAME",
+            help="Record the cases as this user (a town operator, district or city administrator).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
 
@@ -40,60 +42,25 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
         path = Path(options["file"])
-        # Every row is read and parsed before anything is written, so a broken file writes nothing.
         try:
-            rows = list(hotline.read_rows(path))
+            orders = hotline.read_orders(path)
         except hotline.FileProblem as exc:
             raise CommandError(str(exc))
-        orders: list[tuple[int, hotline.HotlineOrder | str]] = []
-        for row in rows:
-            try:
-                orders.append((row.number, hotline.order_from_values(row.values)))
-            except ApplicationError as exc:
-                orders.append((row.number, hotline.error_text(exc)))
 
         commit = options["commit"]
-        run = hotline.order_import if commit else hotline.order_try
         progress = command_progress(self.stderr, disabled=options["no_progress"])
         counts = {"created": 0, "exists": 0, "failed": 0}
-        first_row: dict[str, int] = {}
-        for number, order in progress(orders, desc=path.name, unit=_("row")):
-            if isinstance(order, str):
-                counts["failed"] += 1
-                self.stdout.write(_("row %(n)d: error: %(message)s") % {"n": number, "message": order})
-                continue
-            earlier = first_row.get(order.order_number)
-            if not commit and earlier is not None:
-                # A dry run wrote nothing for the first row, so this one would find the order then.
-                counts["exists"] += 1
-                self.stdout.write(
-                    _("row %(n)d: exists (the same order as row %(row)d)") % {"n": number, "row": earlier}
-                )
-                continue
-            try:
-                intake = run(order=order, user=user)
-            except PermissionDenied:
-                # Intake decides who may record cases for others; refused once, refused for every row.
-                raise CommandError(
-                    _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
-                ) from None
-            except ApplicationError as exc:
-                counts["failed"] += 1
-                self.stdout.write(
-                    _("row %(n)d: error: %(message)s") % {"n": number, "message": hotline.error_text(exc)}
-                )
-                continue
-            number_text = intake.case.tracking_number
-            first_row.setdefault(order.order_number, number)
-            if not intake.created:
-                counts["exists"] += 1
-                self.stdout.write(_("row %(n)d: exists %(number)s") % {"n": number, "number": number_text})
-            elif commit:
-                counts["created"] += 1
-                self.stdout.write(_("row %(n)d: created %(number)s") % {"n": number, "number": number_text})
-            else:
-                counts["created"] += 1
-                self.stdout.write(_("row %(n)d: would be created") % {"n": number})
+        results = hotline.import_orders(
+            orders=progress(orders, desc=path.name, unit=_("row")), user=user, commit=commit
+        )
+        try:
+            for result in results:
+                counts[result.outcome] += 1
+                self.stdout.write(self._line(result, commit))
+        except PermissionDenied:
+            raise CommandError(
+                _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
+            ) from None
 
         if commit:
             summary = _("Created %(created)d, already there %(exists)d, failed %(failed)d.") % counts
@@ -109,3 +76,19 @@ class Command(BaseCommand):
                 ngettext("%(n)d row failed.", "%(n)d rows failed.", counts["failed"])
                 % {"n": counts["failed"]}
             )
+
+    @staticmethod
+    def _line(result: hotline.RowResult, commit: bool) -> str:
+        n = result.number
+        if result.outcome == "failed":
+            return _("row %(n)d: error: %(message)s") % {"n": n, "message": result.message}
+        if result.same_as_row is not None:
+            return _("row %(n)d: exists (the same order as row %(row)d)") % {
+                "n": n,
+                "row": result.same_as_row,
+            }
+        if result.outcome == "exists":
+            return _("row %(n)d: exists %(number)s") % {"n": n, "number": result.tracking_number}
+        if commit:
+            return _("row %(n)d: created %(number)s") % {"n": n, "number": result.tracking_number}
+        return _("row %(n)d: would be created") % {"n": n}
