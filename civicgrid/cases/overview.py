@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
-from civicgrid.cases import counts, figures, selectors, selectors_work
+from civicgrid.cases import counts, figures, hotspots, selectors, selectors_work
 from civicgrid.cases.models import Case, CaseFigure, CaseTally, Category
 from civicgrid.cases.selectors import CaseFilters, overdue_q
 from civicgrid.cases.workflow import OPEN_STATES
@@ -137,6 +137,9 @@ class Overview:
     region: str = ""
     # Whether the tiles and rows link to the command centre's case list (staff with an area).
     lists: bool = False
+    # Categories rising against the period before, and places reported again and again (`hotspots`).
+    rising: list[hotspots.Rising] = field(default_factory=list)
+    spots: list[hotspots.Spot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,12 @@ def overview(
         children_level=level,
         region=region,
         lists=selectors_work.work_access(user).centre,
+        rising=[] if brief else hotspots.rising_categories(places=places, start=period.start, end=period.end),
+        spots=[]
+        if brief
+        else hotspots.repeat_spots(
+            user=user, region_q=selectors.region_q(region) if region else None, now=now
+        ),
     )
 
 
@@ -425,6 +434,19 @@ def as_json(o: Overview) -> dict[str, Any]:
         "handling_hours": {"average": o.average_hours, "p90": o.p90_hours},
         "trend": [{"day": d, "new": n, "closed": c} for d, n, c in o.trend],
         "categories": [{"code": c.code, "name": c.display_name, "new": n} for c, n in o.categories],
+        "rising": [
+            {"code": r.category.code, "name": r.category.display_name, "new": r.now, "before": r.before}
+            for r in o.rising
+        ],
+        "repeat_locations": [
+            {
+                "lon": round(spot.lon, 6),
+                "lat": round(spot.lat, 6),
+                "address": spot.address,
+                "cases": [c.number for c in spot.cases],
+            }
+            for spot in o.spots
+        ],
         "children": [
             {
                 "code": row.place.code,

@@ -565,6 +565,20 @@ class OverviewChildOut(Schema):
     on_time_closure: RateOut
 
 
+class RisingOut(Schema):
+    code: str
+    name: str
+    new: int = Field(description="New cases in the period")
+    before: int = Field(description="New cases in as many days just before")
+
+
+class RepeatLocationOut(Schema):
+    lon: float
+    lat: float
+    address: str
+    cases: list[str] = Field(description="Tracking numbers, newest first")
+
+
 class OverviewOut(Schema):
     title: str
     region: str = Field(description="The area the overview was narrowed to, or empty")
@@ -581,6 +595,10 @@ class OverviewOut(Schema):
     handling_hours: HandlingOut
     trend: list[TrendDayOut]
     categories: list[CategoryCountOut]
+    rising: list[RisingOut] = Field(description="Major classes rising against as many days before")
+    repeat_locations: list[RepeatLocationOut] = Field(
+        description="Places with 3 or more cases within 50 m in the last 30 days"
+    )
     children: list[OverviewChildOut]
 
 

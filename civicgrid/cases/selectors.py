@@ -208,7 +208,7 @@ def _narrowed(user, qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
     if f.category:
         qs = qs.filter(category_id__in=categories.family_ids(f.category))
     if f.region:
-        qs = qs.filter(_region_q(f.region))
+        qs = qs.filter(region_q(f.region))
     if f.source:
         qs = qs.filter(source=f.source)
     if f.date_from:
@@ -248,7 +248,7 @@ def _joined_page(page: QuerySet[Case]) -> list[Case]:
     return list(_with_related(Case.objects.filter(pk__in=ids)).order_by(*URGENCY.order_by()))
 
 
-def _region_q(code: str) -> Q:
+def region_q(code: str) -> Q:
     """Return the cases filed under the place with this code: its one column (a city: its districts)."""
     place = Place.objects.filter(code=code.strip()).only("pk", "code", "level").first()
     if place is None:

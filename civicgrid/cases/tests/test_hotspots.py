@@ -1,0 +1,68 @@
+"""Hotspots (civicgrid.cases.hotspots): rising categories from the kept figures, repeat locations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from civicgrid.cases import hotspots
+from civicgrid.cases import overview as ov
+from civicgrid.cases.models import Category
+from civicgrid.cases.tests.conftest import backdate, report
+from civicgrid.cases.tests.test_figures import clock  # noqa: F401 - fixture
+
+# About 11 m apart in latitude (0.0001°); the fourth is ~330 m away.
+SPOT = [(120.705, 31.6050), (120.705, 31.6051), (120.7051, 31.6050)]
+FAR = (120.705, 31.6080)
+
+
+def test_three_reports_at_one_spot_are_a_repeat_location_and_a_fourth_far_away_is_not(cw, category):
+    numbers = {report(cw, category, lon=lon, lat=lat).tracking_number for lon, lat in SPOT}
+    report(cw, category, lon=FAR[0], lat=FAR[1])
+    spots = hotspots.repeat_spots(user=cw.town_operator)
+    assert len(spots) == 1
+    assert {c.number for c in spots[0].cases} == numbers
+    assert spots[0].lat == pytest.approx(31.60503, abs=1e-4)
+    # Another town's operator sees none of them; the outsider (a grid worker elsewhere) neither.
+    assert hotspots.repeat_spots(user=cw.outsider) == []
+    o = ov.overview(user=cw.town_operator)
+    assert [s.count for s in o.spots] == [3]
+
+
+def test_reports_older_than_the_window_do_not_count(cw, category):
+
+    cases = [report(cw, category, lon=lon, lat=lat) for lon, lat in SPOT]
+    backdate(cases[0], days=hotspots.REPEAT_DAYS + 1)
+    assert hotspots.repeat_spots(user=cw.town_operator) == []
+
+
+def test_a_category_rises_against_as_many_days_before(cw, category, clock):  # noqa: F811
+    other = Category.objects.get(code="C0601")
+    clock("2026-03-05 10:00")  # the week before: one pothole
+    report(cw, category)
+    clock("2026-03-12 10:00")  # this week: four potholes, three street lights
+    for _ in range(4):
+        report(cw, category)
+    for _ in range(3):
+        report(cw, other, photos=[])
+    places = [cw.town_a.pk]
+    rising = hotspots.rising_categories(places=places, start=date(2026, 3, 9), end=date(2026, 3, 15))
+    assert [(r.category.code, r.now, r.before) for r in rising] == [
+        (other.parent.code, 3, 0),  # new this week: first
+        (category.parent.code, 4, 1),
+    ]
+    assert rising[1].change == pytest.approx(3.0)
+    # Fewer than RISING_MIN cases never rise.
+    assert hotspots.rising_categories(places=places, start=date(2026, 3, 2), end=date(2026, 3, 8)) == []
+
+
+def test_the_api_carries_the_hotspots(cw, category, client, login):
+    for lon, lat in SPOT:
+        report(cw, category, lon=lon, lat=lat)
+    login(cw.town_operator)
+    data = client.get("/api/v1/cases/overview", {"period": "30d"}).json()
+    assert len(data["repeat_locations"]) == 1 and len(data["repeat_locations"][0]["cases"]) == 3
+    assert data["rising"][0]["new"] == 3
+    page = client.get("/cases/work/overview/").content.decode()
+    assert data["repeat_locations"][0]["cases"][0] in page
