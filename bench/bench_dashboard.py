@@ -128,8 +128,10 @@ ROWS = [
         naive=RANK_AGENCIES),
     Row("dash.town.rank.workers", "town", "GET rankings API, town, grid workers", RANK_API + "?kind=workers&month={month}",
         naive=("rank_workers",)),
+    Row("dash.city.spots", "city", "GET repeat locations, city", API + "/repeat-locations"),
+    Row("dash.town.spots", "town", "GET repeat locations, town", API + "/repeat-locations"),
     Row("dash.town.export", "town", "Excel export, town, 30 days (~10,000 rows)",
-        EXPORT + "?state=all&date_from={from30_day}", optional=True, p95_target=False, naive=("export_rows",)),
+        EXPORT + "?state=all&date_from={from30_day}", optional=True, p95_target=False),
 ]  # fmt: skip
 
 

@@ -48,6 +48,8 @@ from civicgrid.cases.schemas import (
     PublicCaseOut,
     RankingOut,
     RankingQuery,
+    RepeatLocationOut,
+    RepeatLocationsQuery,
 )
 from civicgrid.cases.workflow import ACTIONS
 from civicgrid.core.api_auth import anyone, errors, signed_in
@@ -285,6 +287,18 @@ def overview_endpoint(request: HttpRequest, params: Query[OverviewQuery]):
     return overview.as_json(
         overview.overview(user=request.user, period_key=params.period, region=params.region)
     )
+
+
+@router.get(
+    "/overview/repeat-locations",
+    response={200: list[RepeatLocationOut], **errors(400, 401, 403)},
+    auth=signed_in,
+    summary="Places of my scope reported 3 or more times within 50 m in the last 30 days",
+)
+def repeat_locations_endpoint(request: HttpRequest, params: Query[RepeatLocationsQuery]):
+    """Return the repeat locations of your regions (or of one area within them), the most cases first,
+    each with its cases' tracking numbers, newest first."""
+    return overview.spots_json(overview.repeat_locations(user=request.user, region=params.region))
 
 
 @router.get(

@@ -2,10 +2,9 @@
 
 - Rising categories: new cases per major class in a period against the same number of days just before,
   from the kept figures (`figures`), so the cost does not grow with the years of cases.
-- Repeat locations: several cases reported within REPEAT_RADIUS_M of each other in the last REPEAT_DAYS,
-  found among the scope's recent cases (at most REPEAT_MAX_CASES, the newest), bucketed on a grid of
-  cells the size of the radius: the densest cell with its neighbours first, its cases taken out, then
-  the next.
+- Repeat locations: several cases reported within REPEAT_RADIUS_M of each other in the last REPEAT_DAYS
+  (`repeat_spots`): counted per cell of a grid the size of the radius by the database, then only the
+  cases around the dense cells are read.
 """
 
 from __future__ import annotations
@@ -16,16 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count, F, IntegerField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from civicgrid.cases import access, figures
-from civicgrid.cases.models import Category
+from civicgrid.cases.models import Case, Category
 
 REPEAT_RADIUS_M = 50
 REPEAT_DAYS = 30
 REPEAT_MIN_CASES = 3
 REPEAT_MAX_CASES = 50_000
 REPEAT_SPOTS = 10
+# A cell's (x, y) as one number: x × CELL_KEY + y (y, a latitude in cells of the radius, stays far below).
+CELL_KEY = 10_000_000
 # A category rises when it has at least this many new cases in the period.
 RISING_MIN = 3
 METRES_PER_DEGREE = 111_320.0
@@ -102,21 +105,75 @@ class Spot:
 
 def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Spot]:
     """Return the places within `user`'s scope (narrowed by the Q `region_q`) where REPEAT_MIN_CASES or
-    more cases were reported within REPEAT_RADIUS_M in the last REPEAT_DAYS, the most cases first."""
+    more cases were reported within REPEAT_RADIUS_M in the last REPEAT_DAYS, the most cases first.
+
+    1. The database counts the window's cases per cell of a grid the size of the radius (one GROUP BY:
+       small rows, however many cases).
+    2. Cells whose neighbourhood (3 × 3 cells) holds enough cases are candidates, densest first; the
+       cases in the candidates' boxes are read (one query).
+    3. Here, the densest neighbourhood becomes a spot of its cases within the radius of their centre,
+       which are then taken out, and so on.
+    """
     now = now or timezone.now()
-    qs = access.scope_cases(user, listing=True).filter(created_at__gte=now - timedelta(days=REPEAT_DAYS))
+    since = now - timedelta(days=REPEAT_DAYS)
+    # Ids grow with the time of report: the window as an id range lets the scope's (place, id) index
+    # read only the window's cases (the first id found by the created_at index).
+    first = (
+        Case.objects.filter(created_at__gte=since)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:1]
+    )
+    first_id = next(iter(first), None)
+    if first_id is None:
+        return []
+    qs = access.scope_cases(user, listing=True).filter(pk__gte=first_id, created_at__gte=since)
     if region_q is not None:
         qs = qs.filter(region_q)
-    rows = list(
-        qs.order_by("-id").values_list(
-            "tracking_number", "lon", "lat", "created_at", "category__name", "address"
-        )[:REPEAT_MAX_CASES]
-    )
-    if not rows:
-        return []
-    mean_lat = sum(r[2] for r in rows) / len(rows)
     dlat = REPEAT_RADIUS_M / METRES_PER_DEGREE
-    dlon = dlat / max(0.1, math.cos(math.radians(mean_lat)))
+    dlon = dlat / max(0.1, math.cos(math.radians(_mean_lat(qs))))
+    cell_x = Cast(F("lon") / Value(dlon), IntegerField())
+    cell_y = Cast(F("lat") / Value(dlat), IntegerField())
+    counts = {
+        (cx, cy): n
+        for cx, cy, n in qs.order_by()
+        .annotate(cx=cell_x, cy=cell_y)
+        .values_list("cx", "cy")
+        .annotate(n=Count("id"))
+    }
+
+    def around(cell: tuple[int, int]) -> int:
+        return sum(counts.get((cell[0] + dx, cell[1] + dy), 0) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+    dense = sorted((c for c in counts if around(c) >= REPEAT_MIN_CASES), key=lambda c: -around(c))
+    if not dense:
+        return []
+    # The cases of the dense cells and of two cells round each (rounding and truncation place a case
+    # in neighbouring cells alike), found by the same cell expression.
+    wanted = {
+        (cx + dx) * CELL_KEY + (cy + dy)
+        for cx, cy in dense[: REPEAT_SPOTS * 4]
+        for dx in range(-2, 3)
+        for dy in range(-2, 3)
+    }
+    rows = list(
+        qs.annotate(cell=cell_x * Value(CELL_KEY) + cell_y)
+        .filter(cell__in=sorted(wanted))
+        .order_by("-id")
+        .values_list("tracking_number", "lon", "lat", "created_at", "category__name", "address")[
+            :REPEAT_MAX_CASES
+        ]
+    )
+    return _spots(rows, dlon, dlat)
+
+
+def _mean_lat(qs) -> float:
+    """The latitude the cells' width is taken at: the scope's newest case's (a degree of longitude
+    shrinks with the latitude; within a city it hardly changes)."""
+    row = qs.order_by("-id").values_list("lat", flat=True).first()
+    return row if row is not None else 30.0
+
+
+def _spots(rows: list[tuple], dlon: float, dlat: float) -> list[Spot]:
     cells: dict[tuple[int, int], list[int]] = defaultdict(list)
     for i, (_n, lon, lat, *_rest) in enumerate(rows):
         cells[(math.floor(lon / dlon), math.floor(lat / dlat))].append(i)
@@ -129,8 +186,7 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
         ]
 
     # The densest neighbourhoods first; a case belongs to the first spot that takes it.
-    ranked = sorted(cells, key=lambda cell: -len(around(cell)))
-    for cell in ranked:
+    for cell in sorted(cells, key=lambda cell: -len(around(cell))):
         members = [i for i in around(cell) if i not in taken]
         if len(members) < REPEAT_MIN_CASES:
             continue

@@ -139,7 +139,6 @@ class Overview:
     lists: bool = False
     # Categories rising against the period before, and places reported again and again (`hotspots`).
     rising: list[hotspots.Rising] = field(default_factory=list)
-    spots: list[hotspots.Spot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -228,11 +227,6 @@ def overview(
         region=region,
         lists=selectors_work.work_access(user).centre,
         rising=[] if brief else hotspots.rising_categories(places=places, start=period.start, end=period.end),
-        spots=[]
-        if brief
-        else hotspots.repeat_spots(
-            user=user, region_q=selectors.region_q(region) if region else None, now=now
-        ),
     )
 
 
@@ -438,15 +432,6 @@ def as_json(o: Overview) -> dict[str, Any]:
             {"code": r.category.code, "name": r.category.display_name, "new": r.now, "before": r.before}
             for r in o.rising
         ],
-        "repeat_locations": [
-            {
-                "lon": round(spot.lon, 6),
-                "lat": round(spot.lat, 6),
-                "address": spot.address,
-                "cases": [c.number for c in spot.cases],
-            }
-            for spot in o.spots
-        ],
         "children": [
             {
                 "code": row.place.code,
@@ -462,3 +447,22 @@ def as_json(o: Overview) -> dict[str, Any]:
             for row in o.children
         ],
     }
+
+
+def repeat_locations(*, user, region: str = "", now: datetime | None = None) -> list[hotspots.Spot]:
+    """Return the repeat locations of `user`'s scope (narrowed to `region`), under the overview's access
+    rule: read apart from the overview (the page loads them as they come into view)."""
+    scope_of(user, region)
+    return hotspots.repeat_spots(user=user, region_q=selectors.region_q(region) if region else None, now=now)
+
+
+def spots_json(spots: list[hotspots.Spot]) -> list[dict[str, Any]]:
+    return [
+        {
+            "lon": round(spot.lon, 6),
+            "lat": round(spot.lat, 6),
+            "address": spot.address,
+            "cases": [c.number for c in spot.cases],
+        }
+        for spot in spots
+    ]

@@ -596,9 +596,6 @@ class OverviewOut(Schema):
     trend: list[TrendDayOut]
     categories: list[CategoryCountOut]
     rising: list[RisingOut] = Field(description="Major classes rising against as many days before")
-    repeat_locations: list[RepeatLocationOut] = Field(
-        description="Places with 3 or more cases within 50 m in the last 30 days"
-    )
     children: list[OverviewChildOut]
 
 
@@ -628,3 +625,9 @@ class RankingOut(Schema):
     weights: dict[str, int]
     kinds: list[str]
     entries: list[RankingEntryOut]
+
+
+class RepeatLocationsQuery(InputSchema):
+    region: str = Field(
+        "", max_length=15, pattern=r"^[0-9]*$", description="The code of an area within your regions"
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     # Staff work lists (views_work)
     path("work/", views_work.queue, name="queue"),
     path("work/overview/", views_overview.overview_page, name="overview"),
+    path("work/overview/repeat-locations/", views_overview.overview_spots, name="overview_spots"),
     path("work/rankings/", views_overview.rankings_page, name="rankings"),
     path("work/wall/", views_overview.wall, name="wall"),
     path("work/centre/", views_work.centre, name="centre"),

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from civicgrid.cases import hotspots, selectors_work
 from civicgrid.cases import overview as ov
+from civicgrid.cases import selectors_work
 
 
 def work_links(access: selectors_work.WorkAccess) -> list[dict]:
@@ -40,8 +40,6 @@ def overview_context(o: ov.Overview) -> dict:
     link = centre_url if o.lists else (lambda _query: "")
     return {
         "overview": o,
-        "spots_radius": hotspots.REPEAT_RADIUS_M,
-        "spots_days": hotspots.REPEAT_DAYS,
         "tiles": [{"tile": t, "url": link(t.query)} for t in o.tiles],
         "children": [
             {

@@ -16,8 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from civicgrid.cases import hotspots, rankings, selectors_work
 from civicgrid.cases import overview as ov
-from civicgrid.cases import rankings, selectors_work
 from civicgrid.cases.views_common import is_htmx_partial, overview_context, work_links
 
 # The wall screen's counts and rates, in order. An agency's overview has "dispatched" where an area's
@@ -171,3 +171,15 @@ def rankings_page(request: HttpRequest) -> HttpResponse:
         "work_current": "rankings",
     }
     return render(request, "cases/rankings.html", context)
+
+
+@login_required
+@require_GET
+def overview_spots(request: HttpRequest) -> HttpResponse:
+    """The overview's repeat locations (a fragment the page loads as it scrolls to them)."""
+    spots = ov.repeat_locations(user=request.user, region=request.GET.get("region", "")[:15])
+    return render(
+        request,
+        "cases/_overview_spots.html",
+        {"spots": spots, "spots_radius": hotspots.REPEAT_RADIUS_M, "spots_days": hotspots.REPEAT_DAYS},
+    )

@@ -26,8 +26,9 @@ def test_three_reports_at_one_spot_are_a_repeat_location_and_a_fourth_far_away_i
     assert spots[0].lat == pytest.approx(31.60503, abs=1e-4)
     # Another town's operator sees none of them; the outsider (a grid worker elsewhere) neither.
     assert hotspots.repeat_spots(user=cw.outsider) == []
-    o = ov.overview(user=cw.town_operator)
-    assert [s.count for s in o.spots] == [3]
+    assert [s.count for s in ov.repeat_locations(user=cw.town_operator)] == [3]
+    with pytest.raises(ov.PermissionDenied):
+        ov.repeat_locations(user=cw.resident)
 
 
 def test_reports_older_than_the_window_do_not_count(cw, category):
@@ -57,12 +58,20 @@ def test_a_category_rises_against_as_many_days_before(cw, category, clock):  # n
     assert hotspots.rising_categories(places=places, start=date(2026, 3, 2), end=date(2026, 3, 8)) == []
 
 
-def test_the_api_carries_the_hotspots(cw, category, client, login):
+def test_the_api_and_the_page_carry_the_hotspots(cw, category, client, login):
     for lon, lat in SPOT:
         report(cw, category, lon=lon, lat=lat)
     login(cw.town_operator)
     data = client.get("/api/v1/cases/overview", {"period": "30d"}).json()
-    assert len(data["repeat_locations"]) == 1 and len(data["repeat_locations"][0]["cases"]) == 3
     assert data["rising"][0]["new"] == 3
+    spots = client.get("/api/v1/cases/overview/repeat-locations").json()
+    assert len(spots) == 1 and len(spots[0]["cases"]) == 3
     page = client.get("/cases/work/overview/").content.decode()
-    assert data["repeat_locations"][0]["cases"][0] in page
+    assert "/cases/work/overview/repeat-locations/" in page
+    fragment = client.get("/cases/work/overview/repeat-locations/").content.decode()
+    assert spots[0]["cases"][0] in fragment
+    assert (
+        client.get("/api/v1/cases/overview/repeat-locations", {"region": cw.town_b.code}).status_code == 403
+    )
+    login(cw.resident)
+    assert client.get("/cases/work/overview/repeat-locations/").status_code == 403
