@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import BigIntegerField, Count, F, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -131,8 +131,8 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
         qs = qs.filter(region_q)
     dlat = REPEAT_RADIUS_M / METRES_PER_DEGREE
     dlon = dlat / max(0.1, math.cos(math.radians(_mean_lat(qs))))
-    cell_x = Cast(F("lon") / Value(dlon), IntegerField())
-    cell_y = Cast(F("lat") / Value(dlat), IntegerField())
+    cell_x = Cast(F("lon") / Value(dlon), BigIntegerField())
+    cell_y = Cast(F("lat") / Value(dlat), BigIntegerField())
     counts = {
         (cx, cy): n
         for cx, cy, n in qs.order_by()
