@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -87,8 +86,3 @@ def overview_context(o: ov.Overview) -> dict:
 def strip_context(user) -> dict:
     """The one-line overview atop the command centre and the home page (a brief overview)."""
     return overview_context(ov.overview(user=user, brief=True))
-
-
-def is_htmx_partial(request: HttpRequest) -> bool:
-    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases import hotspots, rankings, selectors_work
 from civicgrid.cases import overview as ov
-from civicgrid.cases.views_common import is_htmx_partial, overview_context, work_links
+from civicgrid.cases.views_common import overview_context, work_links
+from civicgrid.core.htmx import is_htmx_partial
 
 # The wall screen's counts and rates, in order. An agency's overview has "dispatched" where an area's
 # has "new_today", so either way the wall shows five counts.

@@ -36,9 +36,10 @@ from civicgrid.cases.forms_work import (
 )
 from civicgrid.cases.models import Case
 from civicgrid.cases.selectors import CaseFilters
-from civicgrid.cases.views_common import is_htmx_partial, strip_context, work_links
+from civicgrid.cases.views_common import strip_context, work_links
 from civicgrid.cases.workflow import STATES
 from civicgrid.core.errors import ApplicationError, PermissionDenied
+from civicgrid.core.htmx import is_htmx_partial
 from civicgrid.lib import keyset
 from civicgrid.places import display
 from civicgrid.places.access import home_places

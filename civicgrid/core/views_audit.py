@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.core import audit
 from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.htmx import is_htmx_partial
 from civicgrid.core.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -117,11 +118,6 @@ def _rows(request: HttpRequest, entries: list) -> list[dict]:
     ]
 
 
-def _is_htmx_partial(request: HttpRequest) -> bool:
-    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
 @login_required
 @never_cache
 @require_GET
@@ -149,5 +145,5 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "filtered": any(data.get(k) for k in ("action", "actor", "target", "date_from", "date_to")),
         "everything": reach.everything,
     }
-    template = "core/_audit_results.html" if _is_htmx_partial(request) else "core/audit.html"
+    template = "core/_audit_results.html" if is_htmx_partial(request) else "core/audit.html"
     return render(request, template, context)

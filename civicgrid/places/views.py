@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from civicgrid.core.errors import NotFound
+from civicgrid.core.htmx import is_htmx_partial
 from civicgrid.places import access, display, selectors
 from civicgrid.places.access import Perm
 from civicgrid.places.models import Boundary, Place
@@ -22,11 +23,6 @@ CHILDREN_PAGE_SIZE = 50
 # Search stops here; a longer list means the query should be narrower, not that someone should page.
 SEARCH_LIMIT = 200
 QUERY_MAX_LENGTH = 100
-
-
-def _is_htmx_partial(request: HttpRequest) -> bool:
-    # A history restore after a cache miss must get the full page, or htmx would swap in a fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 def _page(request: HttpRequest, items: Any, per_page: int) -> Page:
@@ -67,7 +63,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         "places": page_obj.object_list,
         "search_limit_reached": bool(query) and page_obj.paginator.count >= SEARCH_LIMIT,
     }
-    template = "places/_results.html" if _is_htmx_partial(request) else "places/browse.html"
+    template = "places/_results.html" if is_htmx_partial(request) else "places/browse.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
