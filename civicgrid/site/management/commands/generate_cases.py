@@ -7,7 +7,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.progress import command_progress
@@ -15,30 +14,28 @@ from civicgrid.site import generate
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Generate realistic cases in bulk on top of the demo county (run load_demo first): their events, "
         "photo rows, notifications and tracking counters. Refused when generated cases already exist: "
         "generate into a fresh database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--count", type=int, required=True, help=gettext_lazy("How many cases to generate.")
-        )
+        parser.add_argument("--count", type=int, required=True, help="How many cases to generate.")
         parser.add_argument(
             "--days",
             type=int,
             default=generate.DEFAULT_DAYS,
-            help=gettext_lazy("Over how many days ending now (default: two years)."),
+            help="Over how many days ending now (default: two years).",
         )
-        parser.add_argument("--seed", type=int, default=1, help=gettext_lazy("Seed of every random draw."))
+        parser.add_argument("--seed", type=int, default=1, help="Seed of every random draw.")
         parser.add_argument(
             "--batch",
             type=int,
             default=generate.DEFAULT_BATCH,
-            help=gettext_lazy("Cases written per transaction, with their rows."),
+            help="Cases written per transaction, with their rows.",
         )
-        parser.add_argument("--no-progress", action="store_true", help=gettext_lazy("Draw no progress bar."))
+        parser.add_argument("--no-progress", action="store_true", help="Draw no progress bar.")
 
     def handle(self, *args: Any, count: int, days: int, seed: int, batch: int, **options: Any) -> None:
         if batch < 1:

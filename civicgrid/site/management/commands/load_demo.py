@@ -8,14 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from civicgrid.core.errors import ApplicationError
 from civicgrid.site import demo
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = (
         "Load the demo county (a fictional county-level city with towns, villages, about 300 grids, "
         "agencies and a login for every role). Does nothing if it is already loaded."
     )
@@ -24,11 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help=gettext_lazy("Remove the demo data first (refused while anything else refers to it)."),
+            help="Remove the demo data first (refused while anything else refers to it).",
         )
-        parser.add_argument(
-            "--print-logins", action="store_true", help=gettext_lazy("Only print the demo logins.")
-        )
+        parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins.")
 
     def handle(self, *args: Any, reset: bool = False, print_logins: bool = False, **options: Any) -> None:
         if print_logins:
