@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from civicgrid.cases import counts
-from civicgrid.cases.models import Case, CaseEvent, CaseFigure, Satisfaction
+from civicgrid.cases.models import Case, CaseEvent, CaseFigure, Category, Satisfaction
 
 S = Case.State
 EVERYWHERE = CaseFigure.EVERYWHERE
@@ -499,3 +499,18 @@ def by_place(
     for place, key, s in qs.order_by().values_list("place_id", "key").annotate(s=Sum("n")):
         result.setdefault(place, {})[key] = s
     return result
+
+
+def new_by_major(sums: dict[str, int]) -> dict[int, int]:
+    """Return the new cases per major class (its id) from sums of the `NEW_CATEGORY` facts (kept per
+    minor class); a major class with none is left out."""
+    by_minor = {
+        int(key[len(NEW_CATEGORY) :]): n for key, n in sums.items() if key.startswith(NEW_CATEGORY) and n
+    }
+    parents = (
+        dict(Category.objects.filter(pk__in=by_minor).values_list("pk", "parent_id")) if by_minor else {}
+    )
+    totals: Counter[int] = Counter()
+    for minor, n in by_minor.items():
+        totals[parents.get(minor) or minor] += n
+    return dict(totals)

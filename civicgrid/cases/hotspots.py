@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -50,8 +50,8 @@ def rising_categories(*, places: Sequence[int], start: date, end: date, limit: i
     """Return the major classes with more new cases from `start` to `end` than in as many days before,
     the largest growth first (new ones, with none before, first of all)."""
     days = (end - start).days + 1
-    now = _by_major(figures.sums_for(places=places, day_from=start, day_to=end))
-    before = _by_major(
+    now = figures.new_by_major(figures.sums_for(places=places, day_from=start, day_to=end))
+    before = figures.new_by_major(
         figures.sums_for(
             places=places, day_from=start - timedelta(days=days), day_to=start - timedelta(days=1)
         )
@@ -65,19 +65,6 @@ def rising_categories(*, places: Sequence[int], start: date, end: date, limit: i
     rows = [Rising(majors[m], n, b) for m, n, b in found if m in majors]
     rows.sort(key=lambda r: (r.before != 0, -(r.change or 0), -r.now, r.category.code))
     return rows[:limit]
-
-
-def _by_major(sums: dict[str, int]) -> dict[int, int]:
-    by_minor = {
-        int(key[len(figures.NEW_CATEGORY) :]): n
-        for key, n in sums.items()
-        if key.startswith(figures.NEW_CATEGORY)
-    }
-    parents = dict(Category.objects.filter(pk__in=by_minor).values_list("pk", "parent_id"))
-    totals: Counter[int] = Counter()
-    for minor, n in by_minor.items():
-        totals[parents.get(minor) or minor] += n
-    return dict(totals)
 
 
 @dataclass(frozen=True)

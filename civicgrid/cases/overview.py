@@ -340,19 +340,8 @@ def _trend(places: Sequence[int], today: date) -> list[tuple[date, int, int]]:
 
 
 def _categories(sums: dict[str, int]) -> list[tuple[Category, int]]:
-    by_minor = {
-        int(key[len(figures.NEW_CATEGORY) :]): n
-        for key, n in sums.items()
-        if key.startswith(figures.NEW_CATEGORY) and n
-    }
-    if not by_minor:
-        return []
-    minors = dict(Category.objects.filter(pk__in=by_minor).values_list("pk", "parent_id"))
-    totals: dict[int, int] = {}
-    for minor, n in by_minor.items():
-        major = minors.get(minor) or minor
-        totals[major] = totals.get(major, 0) + n
-    majors = Category.objects.in_bulk(list(totals))
+    totals = figures.new_by_major(sums)
+    majors = Category.objects.in_bulk(list(totals)) if totals else {}
     return sorted(
         ((majors[pk], n) for pk, n in totals.items() if pk in majors), key=lambda x: (-x[1], x[0].code)
     )
