@@ -128,6 +128,39 @@ def add_deltas(model, columns: Sequence[str], deltas: Mapping[tuple, int]) -> No
             )
 
 
+def insert_rows(model, columns: Sequence[str], counted: Mapping[tuple, int]) -> int:
+    """Write `counted` into `model`'s emptied table as (`columns`…, n) rows, the zeros left out; return
+    the rows written. For a rebuild, in its transaction: COPY on PostgreSQL (millions of rows in
+    seconds, where the upsert of `add_deltas` binds every value into the statement's text), plain
+    executemany elsewhere."""
+    rows = sorted((*key, n) for key, n in counted.items() if n)  # in the primary key's order
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in (*columns, "n"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+        # The driver's own executemany: one prepared statement, no SQL text per row.
+        adapt = connection.ops.adapt_datefield_value
+        dated = [i for i, v in enumerate(rows[0]) if isinstance(v, date)] if rows else []
+
+        def adapted(row: tuple) -> list:
+            values = list(row)
+            for i in dated:
+                values[i] = adapt(values[i])
+            return values
+
+        marks = ", ".join(["?"] * (len(columns) + 1))
+        cursor.cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - names only
+            map(adapted, rows) if dated else rows,
+        )
+    return len(rows)
+
+
 def _level_rows(cases: QuerySet, level: str | None) -> QuerySet:
     """Return (place, state, day, n) rows of `cases` grouped at one level (None: EVERYWHERE)."""
     place = Value(EVERYWHERE, output_field=IntegerField()) if level is None else F(level)

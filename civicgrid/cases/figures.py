@@ -86,6 +86,7 @@ FACT_ACTIONS = frozenset(
 SATISFIED_ANSWERS = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
 
 Key = tuple[int, int, int, date, str]  # (place, agency, user, day, fact)
+_COLUMNS = ("place_id", "agency_id", "user_id", "day", "key")
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def record(case: Case, event: CaseEvent, *, places_before: Sequence[int] | None 
 
 
 def _apply(deltas: Counter[Key]) -> None:
-    counts.add_deltas(CaseFigure, ("place_id", "agency_id", "user_id", "day", "key"), deltas)
+    counts.add_deltas(CaseFigure, _COLUMNS, deltas)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,9 +335,7 @@ def rebuild() -> int:
                     f"LOCK TABLE {connection.ops.quote_name(CaseFigure._meta.db_table)} IN EXCLUSIVE MODE"
                 )
         CaseFigure.objects.all().delete()
-        counted = recount()
-        _apply(counted)
-    return sum(1 for n in counted.values() if n)
+        return counts.insert_rows(CaseFigure, _COLUMNS, recount())
 
 
 # ---------------------------------------------------------------------------------------------
