@@ -19,6 +19,7 @@ from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import Transition
 from civicgrid.core.errors import ApplicationError
+from civicgrid.lib.geo import CRS_LABELS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -71,9 +72,13 @@ class ServiceErrorsMixin:
 
 
 class ReportForm(ServiceErrorsMixin, forms.Form):
-    """A resident's or mobile grid member's report; the category is a code from `categories_for_point`."""
+    """A resident's or mobile grid member's report; the category is a code from `categories_for_point`.
 
-    service_fields = {"lon": "lon", "lat": "lon", "priority": "category"}
+    `lon`/`lat` are in `crs`: the system of the map the point was picked on (`places.display.crs`,
+    GCJ-02 on AMap or Tencent tiles). The form passes it on; intake converts the point to WGS-84.
+    """
+
+    service_fields = {"lon": "lon", "lat": "lon", "priority": "category", "crs": "lon"}
 
     photos = MultipleFileField(label=_("Photos"), required=False)
     lon = forms.FloatField(
@@ -89,6 +94,13 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
         min_value=-90,
         max_value=90,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    # Absent (a client that never sent it): WGS-84, as in the API.
+    crs = forms.ChoiceField(
+        label=_("Coordinate system"),
+        choices=list(CRS_LABELS.items()),
+        required=False,
+        widget=forms.HiddenInput,
     )
     address = forms.CharField(
         label=_("Address or landmark"),
@@ -128,6 +140,14 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     def new_key() -> str:
         """Return the key of one rendering of the form: a resubmission of it returns the same case."""
         return uuid.uuid4().hex
+
+    def crs_label(self) -> str:
+        """Return the name of the system the coordinates are in, shown beside them."""
+        value = self["crs"].value() or "wgs84"
+        return str(CRS_LABELS.get(value, CRS_LABELS["wgs84"]))
+
+    def clean_crs(self) -> str:
+        return self.cleaned_data.get("crs") or "wgs84"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -49,17 +49,18 @@ def _feature(boundary: Boundary) -> dict[str, Any]:
     place = boundary.place
     return {
         "type": "Feature",
-        "geometry": mapping(shapely.set_precision(geometry, 1e-6)),
+        "geometry": display.geometry(mapping(shapely.set_precision(geometry, 1e-6))),
         "properties": {"name": place.display_name, "code": place.code},
     }
 
 
 def _report_map(user) -> dict[str, Any]:
-    """Return the outlines drawn under the pin and the area to show first.
+    """Return the outlines drawn under the pin and the area to show first, as drawn on the tiles.
 
     A signed-in person sees the grids of their own village or town; anyone else, and district or
     city staff, the towns (or, in a deployment whose towns have no boundary, the first grids). The
-    view starts on those outlines, else on the extent of every grid.
+    view starts on those outlines, else on the extent of every grid. On GCJ-02 tiles both are
+    shifted (`places.display`), so the page's "which grid is the pin in" compares like with like.
     """
     current = Boundary.objects.filter(valid_to__isnull=True).select_related("place")
     homes = home_places(user) if user is not None else []
@@ -85,10 +86,10 @@ def _report_map(user) -> dict[str, Any]:
     if not boundaries:
         box = current.aggregate(Min("min_lon"), Min("min_lat"), Max("max_lon"), Max("max_lat"))
         if box["min_lon__min"] is not None:
-            extent = [
-                [box["min_lat__min"], box["min_lon__min"]],
-                [box["max_lat__max"], box["max_lon__max"]],
-            ]
+            west, south, east, north = display.bbox(
+                (box["min_lon__min"], box["min_lat__min"], box["max_lon__max"], box["max_lat__max"])
+            )
+            extent = [[south, west], [north, east]]
     return {"outlines": [_feature(b) for b in boundaries], "extent": extent}
 
 
@@ -104,7 +105,8 @@ def report(request: HttpRequest) -> HttpResponse:
     1. Each rendering carries a fresh idempotency key, so a double tap or a retried POST returns the
        case the first submission made.
     2. `services.case_create` checks everything; its field errors come back next to the fields and
-       what was typed is kept (files cannot be: the page says so).
+       what was typed is kept (files cannot be: the page says so). The point comes in the map's
+       system (`crs`: GCJ-02 on AMap or Tencent tiles), and intake converts it to WGS-84.
     3. On success the browser goes to the "received" page of the tracking number, which only the
        session that filed it can open.
     """
@@ -128,6 +130,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     description=d["description"],
                     lon=d["lon"],
                     lat=d["lat"],
+                    crs=d["crs"],
                     address=d["address"],
                     photos=d["photos"],
                     reporter_phone=d["reporter_phone"],
@@ -155,7 +158,8 @@ def report(request: HttpRequest) -> HttpResponse:
         status = 400
         files_dropped = bool(request.FILES)
     else:
-        form = ReportForm(initial={"idempotency_key": ReportForm.new_key()})
+        # The point is picked on the tiles, so it is sent in their system.
+        form = ReportForm(initial={"idempotency_key": ReportForm.new_key(), "crs": display.crs()})
     selected = form["category"].value() or ""
     photo_codes = [c.code for c in categories if c.photo_required]
     context = {
@@ -166,7 +170,6 @@ def report(request: HttpRequest) -> HttpResponse:
         "files_dropped": files_dropped,
         "is_mobile_member": access.is_mobile_grid_member(user),
         "report_map": _report_map(user),
-        # The picker's points are sent as stored (WGS-84): not shifted, even on GCJ-02 tiles.
         **display.tiles(),
         "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
     }

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
@@ -77,6 +78,12 @@ _INVERSE_TOLERANCE = 1e-8
 _INVERSE_MAX_STEPS = 30
 
 CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+# How a page names each system beside coordinates a person reads or types (the report page).
+CRS_LABELS = {
+    "wgs84": gettext_lazy("WGS-84"),
+    "gcj02": gettext_lazy("GCJ-02, as on AMap and Tencent maps"),
+    "bd09": gettext_lazy("BD-09, as on Baidu Maps"),
+}
 
 
 def out_of_china(lon: float, lat: float) -> bool:

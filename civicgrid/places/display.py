@@ -5,7 +5,11 @@ on those (settings.MAP_TILE_CRS = "gcj02") everything a map draws is shifted her
 before it is sent: points, outlines, boxes. A viewport the map sends back is in the tiles' system and
 is shifted back (`stored_bbox`) before it is queried. 天地图 (CGCS2000) and OpenStreetMap need nothing.
 
-Used by the staff case map (`cases.views_work`), the place pages and the case pages.
+A point picked on a map is in the tiles' system too: the report page sends it with its `crs` (`crs()`),
+and intake (`routing.locate`) converts it to WGS-84 as it does for the API. The browser's GPS fix
+(WGS-84) is shifted in the page by `static/js/crs.js`, a port of `lib.geo.wgs84_to_gcj02`.
+
+Used by the staff case map (`cases.views_work`), the place pages, the case pages and the report page.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from civicgrid.lib.geo import gcj02_to_wgs84, transform_geometry, wgs84_to_gcj02
 BBox = tuple[float, float, float, float]
 
 
+def crs() -> str:
+    """Return the coordinate system the maps draw in (wgs84 or gcj02), and so of a point picked on one."""
+    return settings.MAP_TILE_CRS
+
+
 def shifted() -> bool:
     """Return whether the maps draw on GCJ-02 tiles (so what they draw is shifted)."""
-    return settings.MAP_TILE_CRS == "gcj02"
+    return crs() == "gcj02"
 
 
 def point(lon: float, lat: float) -> tuple[float, float]:
@@ -68,6 +77,7 @@ def stored_bbox(box: BBox) -> BBox:
 def tiles() -> dict[str, str]:
     """Return the template context a map container reads its tiles from (`data-tile-*`)."""
     return {
+        "map_tile_crs": crs(),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_labels_url": settings.MAP_TILE_LABELS_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,

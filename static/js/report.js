@@ -1,6 +1,9 @@
-// The snap-and-report form: photo previews, the browser's position (WGS-84), a draggable pin on a
-// Leaflet map with the grids drawn under it, the map-centre fallback, and one submission per tap.
+// The snap-and-report form: photo previews, the browser's position, a draggable pin on a Leaflet map
+// with the grids drawn under it, the map-centre fallback, and one submission per tap.
 // Without JavaScript the form still works: native file inputs and typed coordinates.
+// Everything on the map is in the tiles' system (data-tile-crs): the server sends the outlines shifted
+// on GCJ-02 tiles, the GPS fix (WGS-84) is shifted here (crs.js), and the form sends the pin as drawn,
+// with its system in the hidden crs field; intake converts it to WGS-84.
 (function () {
   "use strict";
 
@@ -136,12 +139,15 @@
     var container = form.querySelector("[data-report-map]");
     var lonInput = form.querySelector("[name=lon]");
     var latInput = form.querySelector("[name=lat]");
+    var crsInput = form.querySelector("[name=crs]");
     var status = form.querySelector("[data-locate-status]");
     var actions = form.querySelector("[data-locate-actions]");
     if (!container || typeof L === "undefined" || !lonInput || !latInput) return;
     var data = JSON.parse(document.getElementById(container.dataset.geo).textContent);
     var outlines = data.outlines || [];
     var tileUrl = container.dataset.tileUrl || "";
+    var tileCrs = container.dataset.tileCrs || "wgs84";
+    var crs = window.CivicGrid && window.CivicGrid.crs;
 
     var map = L.map(container, { zoomSnap: 0.25, scrollWheelZoom: false, tap: false, attributionControl: Boolean(tileUrl) });
     if (tileUrl) {
@@ -183,6 +189,7 @@
     function setPoint(latlng, message) {
       latInput.value = latlng.lat.toFixed(6);
       lonInput.value = latlng.lng.toFixed(6);
+      if (crsInput) crsInput.value = tileCrs;
       marker.setLatLng(latlng);
       if (!map.hasLayer(marker)) marker.addTo(map);
       container.dataset.pinned = "1";
@@ -213,14 +220,17 @@
     });
 
     function locate() {
-      if (!navigator.geolocation) {
+      if (!navigator.geolocation || (tileCrs !== "wgs84" && !crs)) {
         say(form.dataset.msgUnsupported);
         return;
       }
       say(form.dataset.msgLocating);
       navigator.geolocation.getCurrentPosition(
         function (position) {
-          var point = L.latLng(position.coords.latitude, position.coords.longitude);
+          // GPS gives WGS-84; drawn (and sent) where the tiles show that place.
+          var fix = tileCrs === "wgs84" ? [position.coords.longitude, position.coords.latitude]
+            : crs.toTiles(tileCrs, position.coords.longitude, position.coords.latitude);
+          var point = L.latLng(fix[1], fix[0]);
           map.setView(point, 17);
           setPoint(point, format(form.dataset.msgLocated, Math.round(position.coords.accuracy || 0)));
         },
@@ -242,11 +252,14 @@
     }
 
     var start = typed();
-    if (start) {
+    // A point sent in another system than the tiles' (from a page drawn before the tiles changed)
+    // is kept as sent, and not drawn where it does not belong.
+    var startCrs = crsInput ? crsInput.value || "wgs84" : tileCrs;
+    if (start && startCrs === tileCrs) {
       // Back from a refused submission: the pin stays where it was.
       map.setView(start, 17);
       setPoint(start, "");
-    } else if (navigator.permissions && navigator.permissions.query) {
+    } else if (!start && navigator.permissions && navigator.permissions.query) {
       // Ask for the position straight away only when the person already allowed it.
       navigator.permissions.query({ name: "geolocation" }).then(
         function (result) {

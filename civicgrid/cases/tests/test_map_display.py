@@ -6,17 +6,26 @@ and 190 m south (`wgs84_to_gcj02`).
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from civicgrid.cases import selectors_map
-from civicgrid.cases.models import Category
+from civicgrid.cases.models import Case, Category
 from civicgrid.cases.tests.conftest import report
 from civicgrid.cases.tests.test_map import GRID_A1A_BOX, WORLD_BOX, config
-from civicgrid.lib.geo import gcj02_to_wgs84, wgs84_to_gcj02
+from civicgrid.cases.tests.test_pages_report import done_number, form_data
+from civicgrid.lib.geo import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
+from civicgrid.places.models import Boundary
+from civicgrid.places.services import boundary_set
+from conftest import square
 
 MAP = reverse("cases:map")
 MAP_DATA = reverse("cases:map_data")
+REPORT = reverse("cases:report")
 
 
 @pytest.fixture
@@ -120,3 +129,90 @@ def test_on_gcj02_tiles_the_case_page_and_the_place_page_draw_shifted(login, cw,
     corners = positions(grid["geometry"])
     assert has(corners, wgs84_to_gcj02(120.70, 31.60))
     assert not has(corners, (120.70, 31.60))
+
+
+# --- The report page ---------------------------------------------------------------------------------
+#
+# A point 190 m inside grid A1a's east edge (lon 120.71): its GCJ-02 position lies 420 m further east,
+# in grid A1b, so a GCJ-02 point read as WGS-84 would file the case in the wrong grid.
+NEAR_EAST_EDGE = (120.708, 31.605)
+
+
+def report_outline(response, grid) -> list[tuple[float, float]]:
+    outlines = response.context["report_map"]["outlines"]
+    feature = next(f for f in outlines if f["properties"]["code"] == grid.code)
+    return positions(feature["geometry"])
+
+
+def test_on_gcj02_tiles_the_report_page_draws_the_grids_shifted_and_asks_for_gcj02(login, world, settings):
+    settings.MAP_TILE_CRS = "gcj02"
+    for client in (Client(headers={"Accept-Language": "en"}), login(world.resident)):
+        response = client.get(REPORT)
+        corners = report_outline(response, world.grid_a1a)
+        assert has(corners, wgs84_to_gcj02(120.70, 31.60))
+        assert has(corners, wgs84_to_gcj02(120.71, 31.61))
+        assert not has(corners, (120.70, 31.60))
+        text = response.text
+        assert 'data-tile-crs="gcj02"' in text
+        assert '<input type="hidden" name="crs" value="gcj02"' in text
+        assert "Coordinates (GCJ-02, as on AMap and Tencent maps)" in text
+
+
+def test_on_gcj02_tiles_the_report_map_opens_on_the_shifted_extent(client, world, settings):
+    """With no grid or town outline to draw, the map opens on the box of every boundary, shifted."""
+    settings.MAP_TILE_CRS = "gcj02"
+    boundary_set(place=world.village_a1, geometry=square(120.70, 31.60, size=0.02))
+    Boundary.objects.filter(place__level="grid").update(valid_to=timezone.now())
+    report_map = client.get(REPORT).context["report_map"]
+    assert report_map["outlines"] == []
+    (south, west), (north, east) = report_map["extent"]
+    assert (west, south) == pytest.approx(wgs84_to_gcj02(120.70, 31.60), abs=1e-9)
+    assert (east, north) == pytest.approx(wgs84_to_gcj02(120.72, 31.62), abs=1e-9)
+
+
+def test_on_gcj02_tiles_a_point_picked_on_the_map_is_filed_at_its_wgs84_position(client, world, settings):
+    settings.MAP_TILE_CRS = "gcj02"
+    lon, lat = wgs84_to_gcj02(*NEAR_EAST_EDGE)
+    picked = {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "crs": "gcj02"}
+    number = done_number(client.post(REPORT, form_data(**picked)))
+    case = Case.objects.get(tracking_number=number)
+    expected = gcj02_to_wgs84(float(picked["lon"]), float(picked["lat"]))
+    assert haversine_m(case.lon, case.lat, *expected) < 1
+    assert haversine_m(case.lon, case.lat, *NEAR_EAST_EDGE) < 1
+    assert case.grid_id == world.grid_a1a.pk
+    assert case.input_crs == "gcj02"
+    assert case.events.get().data["crs"] == "gcj02"
+
+
+def test_on_wgs84_tiles_the_report_page_is_unchanged(client, world, settings):
+    settings.MAP_TILE_CRS = "wgs84"
+    response = client.get(REPORT)
+    corners = report_outline(response, world.grid_a1a)
+    assert has(corners, (120.70, 31.60))
+    assert '<input type="hidden" name="crs" value="wgs84"' in response.text
+    assert "Coordinates (WGS-84)" in response.text
+    # The numbers are taken as given: the same numbers as above land 420 m east, in grid A1b.
+    lon, lat = wgs84_to_gcj02(*NEAR_EAST_EDGE)
+    picked = {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}"}
+    for crs in ("wgs84", None):
+        key = f"{crs}-0123456789abcdef"
+        number = done_number(client.post(REPORT, form_data(**picked, crs=crs, idempotency_key=key)))
+        case = Case.objects.get(tracking_number=number)
+        assert (case.lon, case.lat) == (float(picked["lon"]), float(picked["lat"]))
+        assert case.grid_id == world.grid_a1b.pk
+        assert case.input_crs == "wgs84"
+
+
+def test_the_report_page_refuses_an_unknown_coordinate_system_next_to_the_coordinates(client, world):
+    response = client.post(REPORT, form_data(crs="epsg:3857"))
+    assert response.status_code == 400
+    assert Case.objects.count() == 0
+    assert re.search(r'id="id_lon_error">.*epsg:3857', response.text)
+
+
+def test_on_gcj02_tiles_the_public_status_page_draws_the_point_shifted(client, cw, quick, settings):
+    settings.MAP_TILE_CRS = "gcj02"
+    case = report(cw, quick, lon=120.705, lat=31.605, photos=[])
+    geo = client.get(reverse("cases:public_status_number", args=[case.tracking_number])).context["status_geo"]
+    lat, lon = geo["point"]
+    assert (lon, lat) == pytest.approx(wgs84_to_gcj02(120.705, 31.605), abs=1e-6)
