@@ -18,7 +18,9 @@ check and a closing belong to their own day. A rate with nothing to divide by is
 
 Kept: an event of the workflow makes facts (`facts_of`), which `record` adds to `CaseFigure` in the
 transaction that writes the event, under every place of the case, under `EVERYWHERE`, and once more
-under the agency or the grid worker whose work it is. Reads sum those rows. `recount` derives the same
+under the agency or the grid worker whose work it is, and to the month's row of `CaseFigureMonth`.
+Reads sum those rows: a period's whole months from the monthly rows, the days at its ends from the
+daily ones (`spans`). `recount` derives the same
 facts from the recorded events with the same function; `manage.py case_figures --check/--repair`
 compares and rebuilds.
 """
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections import Counter, namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
@@ -36,7 +38,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from civicgrid.cases import counts
-from civicgrid.cases.models import Case, CaseEvent, CaseFigure, Category, Satisfaction
+from civicgrid.cases.models import Case, CaseEvent, CaseFigure, CaseFigureMonth, Category, Satisfaction
 
 S = Case.State
 EVERYWHERE = CaseFigure.EVERYWHERE
@@ -87,6 +89,7 @@ SATISFIED_ANSWERS = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
 
 Key = tuple[int, int, int, date, str]  # (place, agency, user, day, fact)
 _COLUMNS = ("place_id", "agency_id", "user_id", "day", "key")
+_MONTH_COLUMNS = ("place_id", "agency_id", "user_id", "month", "key")
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,15 @@ def record(case: Case, event: CaseEvent, *, places_before: Sequence[int] | None 
 
 def _apply(deltas: Counter[Key]) -> None:
     counts.add_deltas(CaseFigure, _COLUMNS, deltas)
+    counts.add_deltas(CaseFigureMonth, _MONTH_COLUMNS, by_month(deltas))
+
+
+def by_month(days: Counter[Key]) -> Counter[Key]:
+    """Return daily figures summed per month (the day of each key its month's first)."""
+    months: Counter[Key] = Counter()
+    for (place, agency, user, day, key), n in days.items():
+        months[(place, agency, user, day.replace(day=1), key)] += n
+    return months
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,8 +315,10 @@ def remove(cases: QuerySet[Case]) -> None:
     _apply(Counter({key: -n for key, n in recount(cases).items()}))
 
 
-def kept() -> Counter[Key]:
-    rows = CaseFigure.objects.values_list("place_id", "agency_id", "user_id", "day", "key", "n")
+def kept(*, monthly: bool = False) -> Counter[Key]:
+    """Return the kept figures: the daily rows, or the monthly ones (keyed by the month's first day)."""
+    model, day = (CaseFigureMonth, "month") if monthly else (CaseFigure, "day")
+    rows = model.objects.values_list("place_id", "agency_id", "user_id", day, "key", "n")
     return Counter({(p, a, u, d, k): n for p, a, u, d, k, n in rows.iterator(chunk_size=10_000) if n})
 
 
@@ -313,29 +327,41 @@ class Difference:
     key: Key
     kept: int
     counted: int
+    monthly: bool = False  # a row of the monthly sums (the key's day is its month's first)
 
 
 def differences() -> list[Difference]:
-    """Return the kept figures that differ from a recount (rows at 0 count as missing)."""
-    found, counted = kept(), recount()
-    return [
-        Difference(key, found.get(key, 0), counted.get(key, 0))
-        for key in sorted(found.keys() | counted.keys())
-        if found.get(key, 0) != counted.get(key, 0)
-    ]
+    """Return the kept figures, daily and monthly, that differ from a recount (rows at 0 count as
+    missing)."""
+    counted = recount()
+    result = []
+    for monthly, found, expected in (
+        (False, kept(), counted),
+        (True, kept(monthly=True), by_month(counted)),
+    ):
+        result += [
+            Difference(key, found.get(key, 0), expected.get(key, 0), monthly)
+            for key in sorted(found.keys() | expected.keys())
+            if found.get(key, 0) != expected.get(key, 0)
+        ]
+    return result
 
 
 def rebuild() -> int:
-    """Replace the kept figures with a recount, in one transaction; return the rows written."""
+    """Replace the kept figures, daily and monthly, with a recount, in one transaction; return the
+    daily rows written."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Writers add to the rows while the recount reads: take them out until it is written.
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"LOCK TABLE {connection.ops.quote_name(CaseFigure._meta.db_table)} IN EXCLUSIVE MODE"
-                )
+                for model in (CaseFigure, CaseFigureMonth):
+                    table = connection.ops.quote_name(model._meta.db_table)
+                    cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         CaseFigure.objects.all().delete()
-        return counts.insert_rows(CaseFigure, _COLUMNS, recount())
+        CaseFigureMonth.objects.all().delete()
+        counted = recount()
+        counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
+        return counts.insert_rows(CaseFigure, _COLUMNS, counted)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,6 +463,33 @@ def handling_percentile(sums: dict[str, int], q: float) -> float | None:
     return float(bound + band_width(bound))
 
 
+def spans(day_from: date, day_to: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """Split a period into the stretches of days read from the daily rows and the whole months (the
+    first and the last, by their first days) read from the monthly rows."""
+    first = day_from if day_from.day == 1 else (day_from.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = day_to + timedelta(days=1)
+    end = after if after.day == 1 else day_to.replace(day=1)  # the day after the last whole month
+    if first >= end:
+        return ([(day_from, day_to)] if day_from <= day_to else []), None
+    days = [(a, b) for a, b in ((day_from, first - timedelta(days=1)), (end, day_to)) if a <= b]
+    return days, (first, (end - timedelta(days=1)).replace(day=1))
+
+
+def _summed(group: Sequence[str], day_from: date, day_to: date, **conditions) -> Counter[tuple]:
+    """Return the kept sums of the rows that meet `conditions` over the period, per (`group`…, key):
+    whole months from `CaseFigureMonth`, the days at either end from `CaseFigure` (at most three
+    indexed reads)."""
+    days, months = spans(day_from, day_to)
+    reads = [CaseFigure.objects.filter(day__gte=a, day__lte=b, **conditions) for a, b in days]
+    if months is not None:
+        reads.append(CaseFigureMonth.objects.filter(month__gte=months[0], month__lte=months[1], **conditions))
+    result: Counter[tuple] = Counter()
+    for qs in reads:
+        for *values, s in qs.order_by().values_list(*group, "key").annotate(s=Sum("n")):
+            result[tuple(values)] += s
+    return result
+
+
 def sums_for(
     *,
     places: Sequence[int] | None,
@@ -447,24 +500,27 @@ def sums_for(
 ) -> dict[str, int]:
     """Return the kept sums per fact over `places` (ids that do not overlap; None: everywhere) from
     `day_from` to `day_to` (local dates, both included), of one agency's or worker's work (0: all)."""
-    rows = (
-        CaseFigure.objects.filter(
-            place_id__in=list(places) if places is not None else [EVERYWHERE],
-            agency_id=agency,
-            user_id=user,
-            day__gte=day_from,
-            day__lte=day_to,
-        )
-        .order_by()
-        .values_list("key")
-        .annotate(s=Sum("n"))
+    summed = _summed(
+        (),
+        day_from,
+        day_to,
+        place_id__in=list(places) if places is not None else [EVERYWHERE],
+        agency_id=agency,
+        user_id=user,
     )
-    return {key: s for key, s in rows}
+    return {key: s for (key,), s in summed.items()}
 
 
 def figures_for(**kwargs) -> Figures:
     """The figures of `sums_for`'s scope and period."""
     return Figures(sums_for(**kwargs))
+
+
+def _nested(summed: Counter[tuple]) -> dict[int, dict[str, int]]:
+    result: dict[int, dict[str, int]] = {}
+    for (who, key), s in summed.items():
+        result.setdefault(who, {})[key] = s
+    return result
 
 
 def by_party(
@@ -474,30 +530,20 @@ def by_party(
     one place (EVERYWHERE for all), over the period: for rankings."""
     column = "agency_id" if party == "agency" else "user_id"
     other = "user_id" if party == "agency" else "agency_id"
-    qs = CaseFigure.objects.filter(
-        place_id=place, day__gte=day_from, day__lte=day_to, **{other: 0, f"{column}__gt": 0}
-    )
+    conditions = {"place_id": place, other: 0, f"{column}__gt": 0}
     if keys is not None:
-        qs = qs.filter(key__in=list(keys))
-    result: dict[int, dict[str, int]] = {}
-    for who, key, s in qs.order_by().values_list(column, "key").annotate(s=Sum("n")):
-        result.setdefault(who, {})[key] = s
-    return result
+        conditions["key__in"] = list(keys)
+    return _nested(_summed((column,), day_from, day_to, **conditions))
 
 
 def by_place(
     *, places: Sequence[int], day_from: date, day_to: date, keys: Iterable[str] | None = None
 ) -> dict[int, dict[str, int]]:
     """Return the kept sums per place of `places` (any level, may overlap) over the period."""
-    qs = CaseFigure.objects.filter(
-        place_id__in=list(places), agency_id=0, user_id=0, day__gte=day_from, day__lte=day_to
-    )
+    conditions = {"place_id__in": list(places), "agency_id": 0, "user_id": 0}
     if keys is not None:
-        qs = qs.filter(key__in=list(keys))
-    result: dict[int, dict[str, int]] = {}
-    for place, key, s in qs.order_by().values_list("place_id", "key").annotate(s=Sum("n")):
-        result.setdefault(place, {})[key] = s
-    return result
+        conditions["key__in"] = list(keys)
+    return _nested(_summed(("place_id",), day_from, day_to, **conditions))
 
 
 def new_by_major(sums: dict[str, int]) -> dict[int, int]:

@@ -34,6 +34,7 @@ database with it, `--rebuild` reinstalls and refills it after a bulk load that w
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -202,7 +203,7 @@ def filter_cases(qs: QuerySet, text: str) -> QuerySet:
         return qs
     vendor = connections[qs.db].vendor
     if vendor == "postgresql":
-        return qs.filter(_pg_condition(text))
+        return qs.filter(_pg_condition(text, common=_pg_common(qs.db, text)))
     if vendor == "sqlite":
         return _sqlite_filter(qs, text)
     tracking = tracking_number(text)
@@ -215,12 +216,14 @@ def _contains(text: str) -> Q:
     return Q(description__icontains=text) | Q(address__icontains=text)
 
 
-def _pg_condition(text: str) -> Q:
+def _pg_condition(text: str, *, common: bool = False) -> Q:
     by_ref = Q(external_ref=text)
     tracking = tracking_number(text)
     if tracking is not None:
         # An identifier: its digits are in too many texts for a gram search to be quick or useful.
         return Q(tracking_number=tracking) | by_ref
+    if common:
+        return _contains(text) | by_ref
     candidates = Q(_GramsMatch(F("description"), F("address"), Value(text))) | by_ref
     # Grams of one or two characters are the text itself: the index answers exactly.
     if len(text) <= 2 and SEPARATOR not in text:
@@ -229,6 +232,46 @@ def _pg_condition(text: str) -> Q:
     # condition, which PostgreSQL does not evaluate again per row (the grams of a row cost a
     # function call); only the cheap recheck runs on each candidate.
     return candidates & (_contains(text) | by_ref)
+
+
+# PostgreSQL: a text the planner expects in more cases than sqrt(PG_COMMON_FACTOR × LIST_CAP × the
+# table's cases) (and than PG_COMMON_MIN) is searched without the index. Reading its posting list
+# costs about a microsecond a case whatever the scope (475,000 cases for 井盖 at 5,000,000: 200 ms,
+# once for the page and once for its count), while the scope's own rows, each checked for the
+# text, stop at the page or at the lists' capped count (LIST_CAP + 1 found: about 10,000 rows read
+# for a word in one case of ten) or end with a small scope (a town's open cases). A row costs about
+# PG_COMMON_FACTOR cases of a posting list, so past that bound the rows cost less.
+PG_COMMON_FACTOR = 10
+PG_COMMON_MIN = 20_000
+LIST_CAP = 1000  # selectors.LIST_TOTAL_CAP
+_COMMON: dict[tuple[str, str], tuple[float, bool]] = {}
+
+
+def _pg_common(db: str, text: str) -> bool:
+    """Return whether `text` is too common for the index (PostgreSQL): the planner's estimate of the
+    cases its grams match, from the index's statistics (ANALYZE); remembered for a while per process
+    (a plan only, as `_MANY`: no result can go stale)."""
+    if tracking_number(text) is not None:
+        return False
+    now = time.monotonic()
+    known = _COMMON.get((db, text))
+    if known is not None and known[0] > now:
+        return known[1]
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM cases_case"
+            " WHERE civicgrid_case_grams(description, address) @@ civicgrid_grams_query(%s)",
+            [text],
+        )
+        plan = cursor.fetchone()[0]
+        found = float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'cases_case'::regclass")
+        cases = max(float(cursor.fetchone()[0]), 0.0)
+    common = found > max(PG_COMMON_MIN, math.sqrt(PG_COMMON_FACTOR * LIST_CAP * cases))
+    if len(_COMMON) >= _MANY_KEPT:
+        _COMMON.clear()
+    _COMMON[(db, text)] = (now + _MANY_SECONDS, common)
+    return common
 
 
 # SQLite looks up to this many candidates up one by one (the cost grows with them); more, and the

@@ -25,16 +25,19 @@ January: dispatches 1, signed on time 1; verifications 1, on time 1; nothing clo
 from __future__ import annotations
 
 from datetime import date, datetime
+from importlib import import_module
 from io import StringIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from civicgrid.cases import figures, services
-from civicgrid.cases.models import CaseFigure
+from civicgrid.cases.models import CaseFigure, CaseFigureMonth
 from civicgrid.cases.tests.conftest import jpeg, report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -190,6 +193,79 @@ def test_the_kept_figures_equal_a_recount_and_the_command_repairs_them(three):
     assert figures.differences() == []
     f = figures.figures_for(places=None, day_from=FEB[0], day_to=FEB[1])
     assert (f.closed, f.rated) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("period", "days", "months"),
+    [
+        # Whole months only: one read of the monthly rows.
+        ((date(2026, 2, 1), date(2026, 2, 28)), [], (date(2026, 2, 1), date(2026, 2, 1))),
+        ((date(2026, 1, 1), date(2026, 12, 31)), [], (date(2026, 1, 1), date(2026, 12, 1))),
+        # Days at both ends around whole months.
+        (
+            (date(2026, 1, 31), date(2026, 4, 2)),
+            [(date(2026, 1, 31), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 2))],
+            (date(2026, 2, 1), date(2026, 3, 1)),
+        ),
+        # This year to today; 30 days; within a month; across one month's end; a leap February.
+        (
+            (date(2026, 1, 1), date(2026, 12, 1)),
+            [(date(2026, 12, 1), date(2026, 12, 1))],
+            (date(2026, 1, 1), date(2026, 11, 1)),
+        ),
+        ((date(2026, 11, 2), date(2026, 12, 1)), [(date(2026, 11, 2), date(2026, 12, 1))], None),
+        ((date(2026, 2, 3), date(2026, 2, 20)), [(date(2026, 2, 3), date(2026, 2, 20))], None),
+        (
+            (date(2026, 1, 15), date(2026, 2, 28)),
+            [(date(2026, 1, 15), date(2026, 1, 31))],
+            (date(2026, 2, 1), date(2026, 2, 1)),
+        ),
+        ((date(2028, 2, 1), date(2028, 2, 29)), [], (date(2028, 2, 1), date(2028, 2, 1))),
+        ((date(2026, 3, 5), date(2026, 3, 4)), [], None),
+    ],
+)
+def test_a_period_is_read_as_whole_months_and_the_days_at_its_ends(period, days, months):
+    assert figures.spans(*period) == (days, months)
+
+
+def test_monthly_rows_sum_the_days_and_any_period_reads_the_same_as_its_days(three):
+    months = figures.kept(monthly=True)
+    assert months == figures.by_month(figures.kept())
+    assert months[(figures.EVERYWHERE, 0, 0, date(2026, 2, 1), figures.CLOSED)] == 3
+    daily = figures.kept()
+
+    def from_days(a: date, b: date) -> dict[str, int]:
+        sums: dict[str, int] = {}
+        for (place, agency, user, day, key), n in daily.items():
+            if place == figures.EVERYWHERE and agency == user == 0 and a <= day <= b:
+                sums[key] = sums.get(key, 0) + n
+        return sums
+
+    for period in [
+        JAN,
+        FEB,
+        (JAN[0], FEB[1]),
+        (date(2026, 1, 31), date(2026, 2, 3)),
+        (date(2025, 12, 2), date(2026, 3, 31)),
+    ]:
+        assert figures.sums_for(places=None, day_from=period[0], day_to=period[1]) == from_days(*period), (
+            period
+        )
+
+
+def test_the_check_finds_a_wrong_monthly_row_and_the_migration_sums_the_days(three):
+    CaseFigureMonth.objects.filter(key=figures.RATED).update(n=7)
+    found = figures.differences()
+    assert found and all(d.monthly for d in found)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("case_figures", "--check", stdout=out)
+    assert "2026-02, rated" in out.getvalue()
+    # Migration 0013 fills the monthly rows of a database that kept only daily ones.
+    CaseFigureMonth.objects.all().delete()
+    migration = import_module("civicgrid.cases.migrations.0013_case_figure_month")
+    migration.sum_the_months(None, SimpleNamespace(connection=connection))
+    assert figures.differences() == []
 
 
 def test_the_sweeps_auto_close_is_a_closing_too(cw, category, clock):

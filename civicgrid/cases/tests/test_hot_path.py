@@ -224,8 +224,9 @@ def test_intake_statement_count(world, category, n_owners, settings):
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
     # counter, case (insert first: no key look-up), event, the queue's notifications (found and
     # written in one), the new case's figures (one upsert of its category and source under its five
-    # places) and the case's tallies (one upsert of its five rows, last)
-    assert len(statements) == 6, statements
-    assert statements[-2].startswith('INSERT INTO "cases_casefigure"'), statements[-2]
+    # places, daily and monthly) and the case's tallies (one upsert of its five rows, last)
+    assert len(statements) == 7, statements
+    assert statements[-3].startswith('INSERT INTO "cases_casefigure"'), statements[-3]
+    assert statements[-2].startswith('INSERT INTO "cases_casefiguremonth"'), statements[-2]
     assert statements[-1].startswith('INSERT INTO "cases_casetally"'), statements[-1]
     assert Notification.objects.filter(case__idempotency_key="anon:key-statement-count").count() == n_owners

@@ -35,8 +35,10 @@ TOWN_B = {"lon": 120.805, "lat": 31.605}
 def _forget_many():
     """Each test decides anew which texts have many candidates (`search._MANY`, a plan memo)."""
     search._MANY.clear()
+    search._COMMON.clear()
     yield
     search._MANY.clear()
+    search._COMMON.clear()
 
 
 def add(world, description: str = "", address: str = "", *, indexed: bool = True, **fields) -> Case:
@@ -119,6 +121,9 @@ def test_it_finds_what_icontains_finds(world, docs, pick, other):
         if search.flush():  # SQLite: first from the tail of unindexed cases, then from the index,
             assert found(query, mine) == expected
             with patch.object(search, "SQLITE_FEW", 0):  # with the candidates probed from the scope
+                assert found(query, mine) == expected
+        if connection.vendor == "postgresql":  # a text too common for the index: the rows checked
+            with patch.object(search, "_pg_common", lambda db, text: True):
                 assert found(query, mine) == expected
         transaction.set_rollback(True)
 
@@ -312,6 +317,31 @@ def test_a_search_reads_the_grams_index(world, text):
     assert "Seq Scan" not in shown
     if text.startswith("GD"):
         assert "case_external_ref_idx" in shown
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_text_in_many_cases_reads_the_scope_not_its_posting_list(world):
+    add(world, "路口井盖破损", "")
+    add(world, "路灯", "")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    town = Case.objects.filter(town=world.town_a)
+    # Rare for the statistics of a few rows: the index.
+    assert not search._pg_common(connection.alias, "井盖")
+    assert "civicgrid_case_grams" in str(search.filter_cases(town, "井盖").query)
+    # Past the bound (as 井盖 in one case of ten of 5,000,000), the town's rows, each checked.
+    search._COMMON.clear()
+    with patch.object(search, "PG_COMMON_MIN", 0), patch.object(search, "PG_COMMON_FACTOR", 0):
+        assert search._pg_common(connection.alias, "井盖")
+        assert "civicgrid_case_grams" not in str(search.filter_cases(town, "井盖").query)
+        with transaction.atomic():
+            shown = plan(search.filter_cases(town, "井盖"))
+        assert "case_town_" in shown and "Seq Scan" not in shown
+        assert found("井盖", town) == contains("井盖", town)
+    # Remembered per text for a while: no second estimate.
+    with CaptureQueriesContext(connection) as captured:
+        search._pg_common(connection.alias, "井盖")
+    assert not captured.captured_queries
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")

@@ -44,6 +44,7 @@ class Command(BaseCommand):
             return
         for d in found[:SHOWN]:
             place, agency, user, day, key = d.key
+            day = f"{day:%Y-%m}" if d.monthly else day  # a monthly sum: its month
             self.stdout.write(
                 _("place %(place)s, agency %(agency)s, worker %(user)s, %(day)s, %(key)s: kept %(kept)d, counted %(counted)d")
                 % {
