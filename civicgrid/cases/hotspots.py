@@ -46,20 +46,21 @@ class Rising:
         return (self.now - self.before) / self.before if self.before else None
 
 
-def rising_categories(*, places: Sequence[int], start: date, end: date, limit: int = 5) -> list[Rising]:
-    """Return the major classes with more new cases from `start` to `end` than in as many days before,
-    the largest growth first (new ones, with none before, first of all)."""
-    days = (end - start).days + 1
+def rising_categories(
+    *, places: Sequence[int], start: date, end: date, limit: int = 5, before: tuple[date, date] | None = None
+) -> list[Rising]:
+    """Return the major classes with more new cases from `start` to `end` than in as many days before
+    (or than in `before`, a first and last day: the monthly report's month before), the largest growth
+    first (new ones, with none before, first of all)."""
+    if before is None:
+        days = (end - start).days + 1
+        before = (start - timedelta(days=days), start - timedelta(days=1))
     now = figures.new_by_major(figures.sums_for(places=places, day_from=start, day_to=end))
-    before = figures.new_by_major(
-        figures.sums_for(
-            places=places, day_from=start - timedelta(days=days), day_to=start - timedelta(days=1)
-        )
-    )
+    earlier = figures.new_by_major(figures.sums_for(places=places, day_from=before[0], day_to=before[1]))
     found = [
-        (major, n, before.get(major, 0))
+        (major, n, earlier.get(major, 0))
         for major, n in now.items()
-        if n >= RISING_MIN and n > before.get(major, 0)
+        if n >= RISING_MIN and n > earlier.get(major, 0)
     ]
     majors = Category.objects.in_bulk([m for m, _n, _b in found])
     rows = [Rising(majors[m], n, b) for m, n, b in found if m in majors]
