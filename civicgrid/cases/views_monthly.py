@@ -20,8 +20,9 @@ from civicgrid.core.errors import ApplicationError, PermissionDenied
 
 # Figures for which less is better (a rise is shown as a worsening); for the others more is better,
 # except the volumes of work, which are neither.
-LESS_IS_BETTER = frozenset({"returns", "rework", "closed_late", "overdue_now", "still_open", "handling"})
-NEUTRAL = frozenset({"new", "dispatched", "closed"})
+LESS_IS_BETTER = frozenset({"returns", "rework", "closed_late", "overdue_now", "handling"})
+# Still open: a younger month's cases are open for want of time, not of work.
+NEUTRAL = frozenset({"new", "dispatched", "closed", "still_open"})
 
 
 def _signed(value: float | None, digits: int = 0) -> str:
