@@ -93,7 +93,7 @@ class Spot:
 
 def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Spot]:
     """Return the places within `user`'s scope (narrowed by the Q `region_q`) where REPEAT_MIN_CASES or
-    more cases were reported within REPEAT_RADIUS_M in the last REPEAT_DAYS, the most cases first.
+    more cases were reported within REPEAT_RADIUS_M in the REPEAT_DAYS before `now`, the most cases first.
 
     1. The database counts the window's cases per cell of a grid the size of the radius (one GROUP BY:
        small rows, however many cases).
@@ -114,7 +114,16 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
     first_id = next(iter(first), None)
     if first_id is None:
         return []
-    qs = access.scope_cases(user, listing=True).filter(pk__gte=first_id, created_at__gte=since)
+    qs = access.scope_cases(user, listing=True).filter(
+        pk__gte=first_id, created_at__gte=since, created_at__lt=now
+    )
+    # A window that ended before today (the monthly report's): the same for its end.
+    after = (
+        Case.objects.filter(created_at__gte=now).order_by("created_at", "id").values_list("id", flat=True)[:1]
+    )
+    end_id = next(iter(after), None)
+    if end_id is not None:
+        qs = qs.filter(pk__lt=end_id)
     if region_q is not None:
         qs = qs.filter(region_q)
     dlat = REPEAT_RADIUS_M / METRES_PER_DEGREE
