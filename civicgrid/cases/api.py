@@ -19,6 +19,7 @@ from civicgrid.cases import (
     api_input,
     api_output,
     hotline,
+    monthly,
     notices,
     overview,
     presenters,
@@ -39,6 +40,8 @@ from civicgrid.cases.schemas import (
     CommentIn,
     HotlineOrderIn,
     MajorCategoryOut,
+    MonthlyReportOut,
+    MonthlyReportQuery,
     NotificationListOut,
     NotificationsQuery,
     NotificationsReadIn,
@@ -344,6 +347,22 @@ def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
             for e in r.entries
         ],
     }
+
+
+@router.get(
+    "/monthly-report",
+    response={200: MonthlyReportOut, **errors(400, 401, 403)},
+    auth=signed_in,
+    summary="The monthly report of my scope: volumes, rates, rankings, categories, agencies, hotspots",
+)
+def monthly_report_endpoint(request: HttpRequest, params: Query[MonthlyReportQuery]):
+    """Return one month of your regions (or of one area within them, `region`), or of your agency's
+    work, against the month before: the same figures as the monthly report's page and workbook
+    (docs/metrics.md). A month not begun yet or malformed is refused (400, code `future_month` or
+    `invalid_month`)."""
+    return monthly.as_json(
+        monthly.monthly_report_for(user=request.user, month=params.month, region=params.region)
+    )
 
 
 @router.post(

@@ -25,8 +25,9 @@ class CasesConfig(AppConfig):
                 "score_weights.update": _("Score weights changed"),
                 "score_weights.delete": _("Score weights deleted"),
                 "cases.export": _("Case list exported"),
+                "cases.monthly_report": _("Monthly report downloaded"),
             },
-            {"filters": _("filters"), "rows": _("rows")},
+            {"filters": _("filters"), "rows": _("rows"), "month": _("month"), "region": _("area")},
         )
         # Every process that edits a category must bump the revision others reload from.
         categories.connect_signals()

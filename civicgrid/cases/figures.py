@@ -546,12 +546,16 @@ def by_place(
     return _nested(_summed(("place_id",), day_from, day_to, **conditions))
 
 
+def new_by_category(sums: dict[str, int]) -> dict[int, int]:
+    """Return the new cases per category as reported (its id: a minor class, or a major class a case
+    was filed under directly) from sums of the `NEW_CATEGORY` facts; a category with none is left out."""
+    return {int(key[len(NEW_CATEGORY) :]): n for key, n in sums.items() if key.startswith(NEW_CATEGORY) and n}
+
+
 def new_by_major(sums: dict[str, int]) -> dict[int, int]:
     """Return the new cases per major class (its id) from sums of the `NEW_CATEGORY` facts (kept per
     minor class); a major class with none is left out."""
-    by_minor = {
-        int(key[len(NEW_CATEGORY) :]): n for key, n in sums.items() if key.startswith(NEW_CATEGORY) and n
-    }
+    by_minor = new_by_category(sums)
     parents = (
         dict(Category.objects.filter(pk__in=by_minor).values_list("pk", "parent_id")) if by_minor else {}
     )

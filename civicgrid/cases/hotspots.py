@@ -46,20 +46,21 @@ class Rising:
         return (self.now - self.before) / self.before if self.before else None
 
 
-def rising_categories(*, places: Sequence[int], start: date, end: date, limit: int = 5) -> list[Rising]:
-    """Return the major classes with more new cases from `start` to `end` than in as many days before,
-    the largest growth first (new ones, with none before, first of all)."""
-    days = (end - start).days + 1
+def rising_categories(
+    *, places: Sequence[int], start: date, end: date, limit: int = 5, before: tuple[date, date] | None = None
+) -> list[Rising]:
+    """Return the major classes with more new cases from `start` to `end` than in as many days before
+    (or than in `before`, a first and last day: the monthly report's month before), the largest growth
+    first (new ones, with none before, first of all)."""
+    if before is None:
+        days = (end - start).days + 1
+        before = (start - timedelta(days=days), start - timedelta(days=1))
     now = figures.new_by_major(figures.sums_for(places=places, day_from=start, day_to=end))
-    before = figures.new_by_major(
-        figures.sums_for(
-            places=places, day_from=start - timedelta(days=days), day_to=start - timedelta(days=1)
-        )
-    )
+    earlier = figures.new_by_major(figures.sums_for(places=places, day_from=before[0], day_to=before[1]))
     found = [
-        (major, n, before.get(major, 0))
+        (major, n, earlier.get(major, 0))
         for major, n in now.items()
-        if n >= RISING_MIN and n > before.get(major, 0)
+        if n >= RISING_MIN and n > earlier.get(major, 0)
     ]
     majors = Category.objects.in_bulk([m for m, _n, _b in found])
     rows = [Rising(majors[m], n, b) for m, n, b in found if m in majors]
@@ -92,7 +93,7 @@ class Spot:
 
 def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Spot]:
     """Return the places within `user`'s scope (narrowed by the Q `region_q`) where REPEAT_MIN_CASES or
-    more cases were reported within REPEAT_RADIUS_M in the last REPEAT_DAYS, the most cases first.
+    more cases were reported within REPEAT_RADIUS_M in the REPEAT_DAYS before `now`, the most cases first.
 
     1. The database counts the window's cases per cell of a grid the size of the radius (one GROUP BY:
        small rows, however many cases).
@@ -113,7 +114,16 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
     first_id = next(iter(first), None)
     if first_id is None:
         return []
-    qs = access.scope_cases(user, listing=True).filter(pk__gte=first_id, created_at__gte=since)
+    qs = access.scope_cases(user, listing=True).filter(
+        pk__gte=first_id, created_at__gte=since, created_at__lt=now
+    )
+    # A window that ended before today (the monthly report's): the same for its end.
+    after = (
+        Case.objects.filter(created_at__gte=now).order_by("created_at", "id").values_list("id", flat=True)[:1]
+    )
+    end_id = next(iter(after), None)
+    if end_id is not None:
+        qs = qs.filter(pk__lt=end_id)
     if region_q is not None:
         qs = qs.filter(region_q)
     dlat = REPEAT_RADIUS_M / METRES_PER_DEGREE

@@ -170,7 +170,7 @@ def _scored(
             return score(f, weights)
     else:
         party = "agency" if kind == "agencies" else "user"
-        sums = _party_sums(scope, party, first, last)
+        sums = party_sums(scope, party, first, last)
         if party == "agency":
             names = {a.pk: a.name for a in Agency.objects.filter(pk__in=sums)}
 
@@ -209,7 +209,7 @@ def _places_of(scope, level: str) -> list[Place]:
     return sorted({p.pk: p for p in found}.values(), key=lambda p: p.code)
 
 
-def _party_sums(scope, party: str, first: date, last: date) -> dict[int, dict[str, int]]:
+def party_sums(scope, party: str, first: date, last: date) -> dict[int, dict[str, int]]:
     """The kept sums per agency or worker over the scope's places (which do not overlap)."""
     total: dict[int, dict[str, int]] = {}
     for place in scope.places or ():

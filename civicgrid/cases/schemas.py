@@ -631,3 +631,120 @@ class RepeatLocationsQuery(InputSchema):
     region: str = Field(
         "", max_length=15, pattern=r"^[0-9]*$", description="The code of an area within your regions"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The monthly report (`civicgrid.cases.monthly`, docs/metrics.md)
+
+
+class MonthlyReportQuery(InputSchema):
+    month: str = Field(
+        "",
+        max_length=20,
+        description="YYYY-MM, this month or an earlier one; default last month. Anything else: 400",
+    )
+    region: str = Field(
+        "", max_length=15, pattern=r"^[0-9]*$", description="The code of an area within your regions"
+    )
+
+
+class MonthlyVolumeOut(Schema):
+    value: int
+    previous: int | None = Field(description="The month before's; null for a count of today")
+    change: int | None
+    exact: bool = Field(description="False where a count of today stopped at 1,000 (shown 1,000+)")
+
+
+class MonthlyRateOut(Schema):
+    now: RateOut
+    previous: RateOut
+    change: float | None = Field(description="In percentage points; null unless both months have a value")
+
+
+class MonthlyHandlingOut(Schema):
+    average: float | None = Field(
+        description="Hours from the report to the last resolution, of the cases closed"
+    )
+    p90: float | None = Field(description="The 90th percentile of the same, in hours")
+    previous_average: float | None
+    previous_p90: float | None
+
+
+class MonthlyScoreOut(Schema):
+    value: float | None = Field(description="The composite score (0–100) of the scope's own figures")
+    previous: float | None = Field(description="The month before's, with that month's weights")
+    change: float | None
+    weights: dict[str, int] = Field(description="This month's weights")
+
+
+class MonthlyRankingEntryOut(Schema):
+    rank: int | None
+    key: int
+    code: str
+    name: str
+    score: float | None = Field(description="The composite score; for grid workers, verification on time (%)")
+    previous_rank: int | None
+    previous_score: float | None
+    rank_change: int | None = Field(description="Places up since the month before (negative: down)")
+
+
+class MonthlyRankingOut(Schema):
+    kind: str
+    entries: list[MonthlyRankingEntryOut]
+
+
+class MonthlyCategoryOut(Schema):
+    code: str
+    name: str
+    new: int
+    previous: int
+    change: int
+    share: float | None = Field(description="Of the month's new cases; null when there were none")
+
+
+class MonthlyMajorOut(MonthlyCategoryOut):
+    minors: list[MonthlyCategoryOut]
+
+
+class MonthlyCategoriesOut(Schema):
+    new: int = Field(description="New cases of every category this month")
+    previous: int
+    majors: list[MonthlyMajorOut]
+
+
+class MonthlyAgencyOut(Schema):
+    key: int
+    name: str
+    dispatched: int
+    closed: int
+    score: float | None
+    rates: dict[str, RateOut] = Field(
+        description="response, returns, resolution, satisfaction, on_time_closure"
+    )
+
+
+class MonthlyReportOut(Schema):
+    title: str
+    month: str
+    previous_month: str
+    partial: bool = Field(description="True for this month: its figures so far")
+    region: str
+    agency: str | None = Field(description="The agency's code, for agency staff")
+    generated_at: datetime
+    volumes: dict[str, MonthlyVolumeOut] = Field(
+        description="new, dispatched, closed, closed_late, still_open, overdue_now "
+        "(agencies: dispatched, closed, closed_late, open_now, overdue_now)"
+    )
+    rates: dict[str, MonthlyRateOut] = Field(
+        description="response, resolution, satisfaction, on_time_closure, first_time, rework, returns, "
+        "verification_on_time"
+    )
+    handling_hours: MonthlyHandlingOut
+    score: MonthlyScoreOut
+    rankings: list[MonthlyRankingOut] = Field(description="Every ranking of your whole scope, for the month")
+    categories: MonthlyCategoriesOut
+    agencies: list[MonthlyAgencyOut]
+    rising: list[RisingOut] = Field(description="Major classes rising against the month before")
+    repeat_locations: list[RepeatLocationOut] = Field(
+        description="Places reported 3 or more times within 50 m in the 30 days to the month's end"
+    )

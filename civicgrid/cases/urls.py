@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.cases import views_case, views_hotline, views_overview, views_report, views_work
+from civicgrid.cases import views_case, views_hotline, views_monthly, views_overview, views_report, views_work
 
 app_name = "cases"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("work/overview/repeat-locations/", views_overview.overview_spots, name="overview_spots"),
     path("work/rankings/", views_overview.rankings_page, name="rankings"),
     path("work/wall/", views_overview.wall, name="wall"),
+    path("work/report/monthly/", views_monthly.monthly_page, name="monthly_report"),
+    path("work/report/monthly.xlsx", views_monthly.monthly_download, name="monthly_workbook"),
     path("work/centre/", views_work.centre, name="centre"),
     path("work/export.xlsx", views_work.export, name="export"),
     path("work/hotline-import/", views_hotline.hotline_import, name="hotline_import"),

@@ -20,6 +20,8 @@ def work_links(access: selectors_work.WorkAccess) -> list[dict]:
         links.append({"key": "overview", "url": reverse("cases:overview"), "label": _("Overview")})
     if access.centre:
         links.append({"key": "rankings", "url": reverse("cases:rankings"), "label": _("Rankings")})
+    if access.overview:
+        links.append({"key": "monthly", "url": reverse("cases:monthly_report"), "label": _("Monthly report")})
     if access.centre:
         links.append({"key": "centre", "url": reverse("cases:centre"), "label": _("Command centre")})
     if access.map:

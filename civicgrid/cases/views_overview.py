@@ -39,6 +39,15 @@ def _query(o: ov.Overview) -> str:
     return urlencode({"period": o.period.key, **({"region": o.region} if o.region else {})})
 
 
+def monthly_url(month=None, region: str = "") -> str:
+    """The monthly report of a month (None: the report's default, last month), narrowed to `region`."""
+    query = {
+        **({"month": month.strftime("%Y-%m")} if month else {}),
+        **({"region": region} if region else {}),
+    }
+    return reverse("cases:monthly_report") + (f"?{urlencode(query)}" if query else "")
+
+
 def _short_name(name: str, parent: str) -> str:
     """Return the name without the parent's name it repeats ("学府社区第1网格" under 学府社区: "第1网格")."""
     rest = name.removeprefix(parent).strip()
@@ -135,6 +144,10 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "work_links": work_links(selectors_work.work_access(user)),
             "work_current": "overview",
             "wall_url": f"{reverse('cases:wall')}?{_query(o)}",
+            # The report of the month the overview shows (this month or last), else of last month.
+            "monthly_url": monthly_url(
+                o.period.start if o.period.key in ("month", "last_month") else None, o.region
+            ),
         }
     )
     return render(request, "cases/overview.html", context)
@@ -170,6 +183,7 @@ def rankings_page(request: HttpRequest) -> HttpResponse:
         "weights": [(label, r.weights[key]) for key, label, _formula, _prop in ov.RATES if key in r.weights],
         "work_links": work_links(selectors_work.work_access(user)),
         "work_current": "rankings",
+        "monthly_url": monthly_url(r.month),
     }
     return render(request, "cases/rankings.html", context)
 
