@@ -9,7 +9,7 @@ years, ~7 events per closed case), the same gunicorn (2 sync workers, DEBUG=Fals
 timing, SQL log and plans (a full scan of the case, event or notification tables fails), plus
 `case_figures --repair` after `migrate` (the kept figures, recounted from the events). For the city, a
 town and a village it times the overview page and API for 30 days, last month and this year, the
-rankings (page and API) and an export of about 10,000 rows; beside each, the naive queries over the raw
+rankings (page and API), the monthly report (page, API, workbook) and an export of about 10,000 rows; beside each, the naive queries over the raw
 tables that a page without kept counts and figures would run (NAIVE below).
 
 Fails when an overview, figure or ranking row's p95 is 200 ms or more, or it is less than 10 × faster
@@ -31,6 +31,8 @@ API = "/api/v1/cases/overview"
 RANK = "/cases/work/rankings/"
 RANK_API = "/api/v1/cases/rankings"
 EXPORT = "/cases/work/export.xlsx"
+MONTHLY = "/cases/work/report/monthly/"
+MONTHLY_API = "/api/v1/cases/monthly-report"
 
 # What an overview counts without kept figures: the counts, the rates from the events, the handling
 # times, the categories and the next level down, each over the raw cases and events of the scope.
@@ -130,6 +132,11 @@ ROWS = [
         naive=("rank_workers",)),
     Row("dash.city.spots", "city", "GET repeat locations, city", API + "/repeat-locations"),
     Row("dash.town.spots", "town", "GET repeat locations, town", API + "/repeat-locations"),
+    Row("dash.city.monthly", "city", "monthly report page, city", MONTHLY + "?month={month}"),
+    Row("dash.city.monthly.api", "city", "GET monthly report API, city", MONTHLY_API + "?month={month}"),
+    Row("dash.town.monthly", "town", "monthly report page, town", MONTHLY + "?month={month}"),
+    Row("dash.town.monthly.xlsx", "town", "monthly report workbook, town", "/cases/work/report/monthly.xlsx?month={month}",
+        p95_target=False),
     Row("dash.town.export", "town", "Excel export, town, 30 days (~10,000 rows)",
         EXPORT + "?state=all&date_from={from30_day}", optional=True, p95_target=False),
 ]  # fmt: skip
