@@ -192,9 +192,15 @@ def _pg_one_statement(case: Case, event: CaseEvent, now, grid_id: int | None) ->
             SELECT p, 0, 0, %s, k, 1 FROM unnest(%s::bigint[]) AS p, unnest(%s::text[]) AS k ORDER BY p, k
             ON CONFLICT (place_id, agency_id, user_id, day, key)
             DO UPDATE SET n = cases_casefigure.n + excluded.n
+        ), m AS (
+            INSERT INTO cases_casefiguremonth (place_id, agency_id, user_id, month, key, n)
+            SELECT p, 0, 0, %s, k, 1 FROM unnest(%s::bigint[]) AS p, unnest(%s::text[]) AS k ORDER BY p, k
+            ON CONFLICT (place_id, agency_id, user_id, month, key)
+            DO UPDATE SET n = cases_casefiguremonth.n + excluded.n
         )
         SELECT tracking_number FROM c
     """
+    keys = sorted(fact.key for fact in figures.facts_of(event, case, []))
     params = [
         day,
         *case_params,
@@ -208,7 +214,10 @@ def _pg_one_statement(case: Case, event: CaseEvent, now, grid_id: int | None) ->
         sorted(counts.where(case).places),
         day,
         sorted(counts.where(case).places),
-        sorted(fact.key for fact in figures.facts_of(event, case, [])),
+        keys,
+        day.replace(day=1),
+        sorted(counts.where(case).places),
+        keys,
     ]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

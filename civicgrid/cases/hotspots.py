@@ -138,10 +138,14 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
         .annotate(n=Count("id"))
     }
 
-    def around(cell: tuple[int, int]) -> int:
-        return sum(counts.get((cell[0] + dx, cell[1] + dy), 0) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
-
-    dense = sorted((c for c in counts if around(c) >= REPEAT_MIN_CASES), key=lambda c: -around(c))
+    around: dict[tuple[int, int], int] = {}  # each cell's neighbourhood (3 × 3 cells), counted once
+    for (cx, cy), n in counts.items():
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                neighbour = (cx + dx, cy + dy)
+                if neighbour in counts:
+                    around[neighbour] = around.get(neighbour, 0) + n
+    dense = sorted((c for c, n in around.items() if n >= REPEAT_MIN_CASES), key=lambda c: -around[c])
     if not dense:
         return []
     # The cases of the dense cells and of two cells round each (rounding and truncation place a case
