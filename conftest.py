@@ -167,6 +167,16 @@ def _english():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: what one test's users cached (their repeat locations,
+    rate-limit buckets) must not reach the next test's users, who may get the same ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _case_counts_agree(request):
     """After every test that used the database, the kept case counts and figures must equal a recount.
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
@@ -298,10 +299,13 @@ def overview_endpoint(request: HttpRequest, params: Query[OverviewQuery]):
     auth=signed_in,
     summary="Places of my scope reported 3 or more times within 50 m in the last 30 days",
 )
-def repeat_locations_endpoint(request: HttpRequest, params: Query[RepeatLocationsQuery]):
+def repeat_locations_endpoint(request: HttpRequest, params: Query[RepeatLocationsQuery], response: HttpResponse):
     """Return the repeat locations of your regions (or of one area within them), the most cases first,
-    each with its cases' tracking numbers, newest first."""
-    return overview.spots_json(overview.repeat_locations(user=request.user, region=params.region))
+    each with its cases' tracking numbers, newest first. Found again at most every five minutes: the
+    `Last-Modified` header says when."""
+    found = overview.repeat_locations(user=request.user, region=params.region)
+    response["Last-Modified"] = http_date(found.as_of.timestamp())
+    return overview.spots_json(found.spots)
 
 
 @router.get(

@@ -98,9 +98,9 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
     1. The database counts the window's cases per cell of a grid the size of the radius (one GROUP BY:
        small rows, however many cases).
     2. Cells whose neighbourhood (3 × 3 cells) holds enough cases are candidates, densest first; the
-       cases in the candidates' boxes are read (one query).
+       ids and points of the cases in the densest candidates' neighbourhoods are read (one query).
     3. Here, the densest neighbourhood becomes a spot of its cases within the radius of their centre,
-       which are then taken out, and so on.
+       which are then taken out, and so on; then the details of the spots' cases are read by id.
     """
     now = now or timezone.now()
     since = now - timedelta(days=REPEAT_DAYS)
@@ -148,23 +148,33 @@ def repeat_spots(*, user, region_q=None, now: datetime | None = None) -> list[Sp
     dense = sorted((c for c, n in around.items() if n >= REPEAT_MIN_CASES), key=lambda c: -around[c])
     if not dense:
         return []
-    # The cases of the dense cells and of two cells round each (rounding and truncation place a case
-    # in neighbouring cells alike), found by the same cell expression.
+    # The cases of the densest neighbourhoods (the cell and the eight round it: positive degrees, so the
+    # database's truncation and `_spots`' floor put a case in the same cell), found by the same cell
+    # expression; then the details of the cases that make the spots.
     wanted = {
         (cx + dx) * CELL_KEY + (cy + dy)
         for cx, cy in dense[: REPEAT_SPOTS * 4]
-        for dx in range(-2, 3)
-        for dy in range(-2, 3)
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
     }
-    rows = list(
+    points = list(
         qs.annotate(cell=cell_x * Value(CELL_KEY) + cell_y)
         .filter(cell__in=sorted(wanted))
         .order_by("-id")
-        .values_list("tracking_number", "lon", "lat", "created_at", "category__name", "address")[
-            :REPEAT_MAX_CASES
-        ]
+        .values_list("id", "lon", "lat")[:REPEAT_MAX_CASES]
     )
-    return _spots(rows, dlon, dlat)
+    groups = _spots(points, dlon, dlat)
+    details = {
+        row[0]: SpotCase(*row[1:])
+        for row in Case.objects.filter(pk__in=[pk for _lon, _lat, ids in groups for pk in ids]).values_list(
+            "id", "tracking_number", "created_at", "category__name", "address"
+        )
+    }
+    spots = []
+    for lon, lat, ids in groups:
+        cases = sorted((details[pk] for pk in ids if pk in details), key=lambda c: c.created_at, reverse=True)
+        spots.append(Spot(lon=lon, lat=lat, cases=cases))
+    return spots
 
 
 def _mean_lat(qs) -> float:
@@ -174,12 +184,15 @@ def _mean_lat(qs) -> float:
     return row if row is not None else 30.0
 
 
-def _spots(rows: list[tuple], dlon: float, dlat: float) -> list[Spot]:
+def _spots(
+    points: list[tuple[int, float, float]], dlon: float, dlat: float
+) -> list[tuple[float, float, list[int]]]:
+    """Group (id, lon, lat) points into spots: (centre lon, centre lat, the ids), the most cases first."""
     cells: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for i, (_n, lon, lat, *_rest) in enumerate(rows):
+    for i, (_pk, lon, lat) in enumerate(points):
         cells[(math.floor(lon / dlon), math.floor(lat / dlat))].append(i)
     taken: set[int] = set()
-    spots: list[Spot] = []
+    spots: list[tuple[float, float, list[int]]] = []
 
     def around(cell: tuple[int, int]) -> list[int]:
         return [
@@ -192,21 +205,14 @@ def _spots(rows: list[tuple], dlon: float, dlat: float) -> list[Spot]:
         if len(members) < REPEAT_MIN_CASES:
             continue
         # Only the cases within the radius of the group's centre.
-        lon0 = sum(rows[i][1] for i in members) / len(members)
-        lat0 = sum(rows[i][2] for i in members) / len(members)
-        near = [i for i in members if _metres(rows[i][1], rows[i][2], lon0, lat0) <= REPEAT_RADIUS_M]
+        lon0 = sum(points[i][1] for i in members) / len(members)
+        lat0 = sum(points[i][2] for i in members) / len(members)
+        near = [i for i in members if _metres(points[i][1], points[i][2], lon0, lat0) <= REPEAT_RADIUS_M]
         if len(near) < REPEAT_MIN_CASES:
             continue
         taken.update(near)
-        near.sort(key=lambda i: rows[i][3], reverse=True)
-        spots.append(
-            Spot(
-                lon=lon0,
-                lat=lat0,
-                cases=[SpotCase(rows[i][0], rows[i][3], rows[i][4], rows[i][5]) for i in near],
-            )
-        )
-    spots.sort(key=lambda s: -s.count)
+        spots.append((lon0, lat0, [points[i][0] for i in near]))
+    spots.sort(key=lambda s: -len(s[2]))
     return spots[:REPEAT_SPOTS]
 
 

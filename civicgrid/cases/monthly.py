@@ -242,7 +242,7 @@ def monthly_report(*, user, month: date, region: str = "", now: datetime | None 
             if area
             else []
         ),
-        spots=ov.repeat_locations(user=user, region=region, now=spots_until) if area else [],
+        spots=ov.repeat_locations(user=user, region=region, now=spots_until).spots if area else [],
         spots_until=timezone.localdate(spots_until - timedelta(microseconds=1)),
     )
 

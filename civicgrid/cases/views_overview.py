@@ -192,9 +192,14 @@ def rankings_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def overview_spots(request: HttpRequest) -> HttpResponse:
     """The overview's repeat locations (a fragment the page loads as it scrolls to them)."""
-    spots = ov.repeat_locations(user=request.user, region=request.GET.get("region", "")[:15])
+    found = ov.repeat_locations(user=request.user, region=request.GET.get("region", "")[:15])
     return render(
         request,
         "cases/_overview_spots.html",
-        {"spots": spots, "spots_radius": hotspots.REPEAT_RADIUS_M, "spots_days": hotspots.REPEAT_DAYS},
+        {
+            "spots": found.spots,
+            "spots_as_of": found.as_of,
+            "spots_radius": hotspots.REPEAT_RADIUS_M,
+            "spots_days": hotspots.REPEAT_DAYS,
+        },
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
 
 from civicgrid.cases import hotspots
 from civicgrid.cases import overview as ov
@@ -26,7 +28,7 @@ def test_three_reports_at_one_spot_are_a_repeat_location_and_a_fourth_far_away_i
     assert spots[0].lat == pytest.approx(31.60503, abs=1e-4)
     # Another town's operator sees none of them; the outsider (a grid worker elsewhere) neither.
     assert hotspots.repeat_spots(user=cw.outsider) == []
-    assert [s.count for s in ov.repeat_locations(user=cw.town_operator)] == [3]
+    assert [s.count for s in ov.repeat_locations(user=cw.town_operator).spots] == [3]
     with pytest.raises(ov.PermissionDenied):
         ov.repeat_locations(user=cw.resident)
 
@@ -75,3 +77,32 @@ def test_the_api_and_the_page_carry_the_hotspots(cw, category, client, login):
     )
     login(cw.resident)
     assert client.get("/cases/work/overview/repeat-locations/").status_code == 403
+
+
+def test_live_repeat_locations_are_kept_a_few_minutes_per_user_and_say_when_they_were_found(
+    cw, category, client, login
+):
+    for lon, lat in SPOT:
+        report(cw, category, lon=lon, lat=lat)
+    first = ov.repeat_locations(user=cw.town_operator)
+    assert [s.count for s in first.spots] == [3]
+    # A fourth report at the spot: the kept answer stands until it expires ...
+    report(cw, category, lon=SPOT[0][0], lat=SPOT[0][1])
+    assert ov.repeat_locations(user=cw.town_operator) == first
+    # ... while another user, or another area, is found afresh (never another user's answer) ...
+    assert [s.count for s in ov.repeat_locations(user=cw.city_admin).spots] == [4]
+    assert [s.count for s in ov.repeat_locations(user=cw.town_operator, region=cw.town_a.code).spots] == [4]
+    # ... and the access rule is checked on every call, kept answer or not.
+    with pytest.raises(ov.PermissionDenied):
+        ov.repeat_locations(user=cw.town_operator, region=cw.town_b.code)
+    login(cw.town_operator)
+    response = client.get("/api/v1/cases/overview/repeat-locations")
+    assert len(response.json()[0]["cases"]) == 3 and response["Last-Modified"]
+    fragment = client.get("/cases/work/overview/repeat-locations/").content.decode()
+    assert f"as of {timezone.localtime(first.as_of):%H:%M}" in fragment
+    # Expired, they are found again.
+    cache.clear()
+    assert [s.count for s in ov.repeat_locations(user=cw.town_operator).spots] == [4]
+    # A window that ended (a month's report) is found each time, never kept.
+    later = ov.repeat_locations(user=cw.town_operator, now=timezone.now() + timedelta(minutes=1))
+    assert [s.count for s in later.spots] == [4]
