@@ -299,7 +299,9 @@ def overview_endpoint(request: HttpRequest, params: Query[OverviewQuery]):
     auth=signed_in,
     summary="Places of my scope reported 3 or more times within 50 m in the last 30 days",
 )
-def repeat_locations_endpoint(request: HttpRequest, params: Query[RepeatLocationsQuery], response: HttpResponse):
+def repeat_locations_endpoint(
+    request: HttpRequest, params: Query[RepeatLocationsQuery], response: HttpResponse
+):
     """Return the repeat locations of your regions (or of one area within them), the most cases first,
     each with its cases' tracking numbers, newest first. Found again at most every five minutes: the
     `Last-Modified` header says when."""
