@@ -443,6 +443,8 @@ def as_json(o: Overview) -> dict[str, Any]:
 # city's month of cases (42,000 at 1,000,000 cases in two years) they take a few hundred milliseconds,
 # and they change little in minutes. Pages and the API say when they were found.
 SPOTS_CACHE_SECONDS = 300
+# A window that ended before now changes only when its cases are merged or rejected.
+PAST_SPOTS_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -455,19 +457,18 @@ def repeat_locations(*, user, region: str = "", now: datetime | None = None) -> 
     """Return the repeat locations of `user`'s scope (narrowed to `region`), under the overview's access
     rule: read apart from the overview (the page loads them as they come into view).
 
-    Up to now (the last REPEAT_DAYS), found again after SPOTS_CACHE_SECONDS (kept in the cache per user
-    and area, so never shown to another user); up to a given `now` (a month's report), found each time.
+    Up to now (the last REPEAT_DAYS), found again after SPOTS_CACHE_SECONDS; up to a given `now` (a
+    month's report: a window that has ended), after PAST_SPOTS_CACHE_SECONDS. Kept in the cache per
+    user, area and window, so never shown to another user.
     """
     scope_of(user, region)
     region_q = selectors.region_q(region) if region else None
-    if now is not None:
-        return RepeatLocations(hotspots.repeat_spots(user=user, region_q=region_q, now=now), now)
-    key = f"civicgrid:spots:{user.pk}:{region}"
+    key = f"civicgrid:spots:{user.pk}:{region}:{now.isoformat() if now is not None else 'live'}"
     found = cache.get(key)
     if found is None:
-        now = timezone.now()
-        found = RepeatLocations(hotspots.repeat_spots(user=user, region_q=region_q, now=now), now)
-        cache.set(key, found, SPOTS_CACHE_SECONDS)
+        until = now or timezone.now()
+        found = RepeatLocations(hotspots.repeat_spots(user=user, region_q=region_q, now=until), until)
+        cache.set(key, found, SPOTS_CACHE_SECONDS if now is None else PAST_SPOTS_CACHE_SECONDS)
     return found
 
 

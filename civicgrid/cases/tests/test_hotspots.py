@@ -103,6 +103,9 @@ def test_live_repeat_locations_are_kept_a_few_minutes_per_user_and_say_when_they
     # Expired, they are found again.
     cache.clear()
     assert [s.count for s in ov.repeat_locations(user=cw.town_operator).spots] == [4]
-    # A window that ended (a month's report) is found each time, never kept.
-    later = ov.repeat_locations(user=cw.town_operator, now=timezone.now() + timedelta(minutes=1))
-    assert [s.count for s in later.spots] == [4]
+    # A window that ended (a month's report) is kept by its end.
+    end = timezone.now() + timedelta(minutes=1)
+    ended = ov.repeat_locations(user=cw.town_operator, now=end)
+    assert [s.count for s in ended.spots] == [4] and ended.as_of == end
+    report(cw, category, lon=SPOT[0][0], lat=SPOT[0][1])
+    assert ov.repeat_locations(user=cw.town_operator, now=end) == ended
