@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +28,8 @@ WALL_TILES = ("new_today", "open", "overdue", "due_soon", "dispatched", "closed"
 WALL_RATES = ("response", "resolution", "satisfaction", "on_time_closure")
 # As many rows and categories as a 16:9 screen shows at a size read from five metres.
 WALL_ROWS = 10
+# Units per page of a ranking (a city ranks thousands of grid workers).
+RANKING_PAGE = 50
 WALL_CATEGORIES = 8
 # How often the wall asks for fresh figures (the kept counts change with every case event).
 WALL_REFRESH_SECONDS = 60
@@ -177,6 +180,7 @@ def rankings_page(request: HttpRequest) -> HttpResponse:
 
     context = {
         "ranking": r,
+        "page_obj": Paginator(r.entries, RANKING_PAGE).get_page(request.GET.get("page")),
         "tabs": [{"kind": k, "label": rankings.KINDS[k], "url": url(k, r.month)} for k in r.kinds],
         "earlier_url": url(r.kind, rankings.previous_month(r.month)),
         "later_url": url(r.kind, later) if later <= this_month else "",

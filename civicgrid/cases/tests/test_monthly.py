@@ -338,3 +338,35 @@ def test_its_queries_do_not_grow_with_the_cases(five, clock):  # noqa: F811
     clock(NOW)
     assert statements() == before
     assert values(monthly.monthly_report(user=five.town_operator, month=FEB))["new"][:2] == (2, 5)
+
+
+def test_a_long_ranking_prints_its_head_and_tail_and_links_the_full_one(five, client, login, monkeypatch):
+    from civicgrid.cases import views_monthly
+
+    monkeypatch.setattr(views_monthly, "RANKED_HEAD", 0)
+    monkeypatch.setattr(views_monthly, "RANKED_TAIL", 1)
+    login(five.city_admin)
+    report_ = monthly.monthly_report(user=five.city_admin, month=FEB)
+    towns = next(r for r in report_.rankings if r.kind == "towns")
+    assert len(towns.entries) == 2
+    html = client.get(PAGE, {"month": "2026-02"}).content.decode()
+    table = html[html.index('data-ranking="towns"') :]
+    table = table[: table.index("</table>")]
+    # The first unit is cut (a head of none), the gap says how many, the last one is printed.
+    assert towns.entries[0].name not in table and towns.entries[1].name in table
+    assert "2 ranked in all" in table
+    assert 'href="/cases/work/rankings/?kind=towns&amp;month=2026-02"' in table
+
+
+def test_the_rankings_page_pages_a_long_ranking(five, client, login, monkeypatch):
+    from civicgrid.cases import rankings, views_overview
+
+    monkeypatch.setattr(views_overview, "RANKING_PAGE", 1)
+    login(five.city_admin)
+    entries = rankings.ranking(user=five.city_admin, kind="towns", month=FEB).entries
+    first = client.get("/cases/work/rankings/", {"kind": "towns", "month": "2026-02"}).content.decode()
+    assert entries[0].name in first and entries[1].name not in first
+    assert "1–1 of 2" in first and 'rel="next"' in first and "page=2" in first
+    second = client.get("/cases/work/rankings/", {"kind": "towns", "month": "2026-02", "page": "2"})
+    html = second.content.decode()
+    assert entries[1].name in html and entries[0].name not in html and 'rel="prev"' in html
