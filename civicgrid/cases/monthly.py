@@ -208,6 +208,7 @@ def monthly_report(*, user, month: date, region: str = "", now: datetime | None 
     f = figures.figures_for(places=places, day_from=first, day_to=last, **party)
     fb = figures.figures_for(places=places, day_from=before, day_to=before_last, **party)
     weights = rankings.weights_for(first)
+    whole = scope if not region else ov.scope_of(user, "")  # rankings cover the user's whole area
     spots_until = min(now, timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min)))
     area = agency is None
     categories, new_total, previous_new_total = _categories(f.sums, fb.sums) if area else ([], 0, 0)
@@ -232,7 +233,10 @@ def monthly_report(*, user, month: date, region: str = "", now: datetime | None 
         score=rankings.score(f, weights),
         previous_score=rankings.score(fb, rankings.weights_for(before)),
         weights=weights,
-        rankings=[rankings.ranking(user=user, kind=kind, month=first) for kind in rankings.kinds_for(user)],
+        rankings=[
+            rankings.ranking(user=user, kind=kind, month=first, scope=whole)
+            for kind in rankings.kinds_for(user, whole)
+        ],
         categories=categories,
         new_total=new_total,
         previous_new_total=previous_new_total,

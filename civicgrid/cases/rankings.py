@@ -107,9 +107,10 @@ class Ranking:
         return str(KINDS[self.kind])
 
 
-def kinds_for(user) -> list[str]:
-    """Return the rankings open to `user`: the area levels below their regions, agencies, workers."""
-    scope = overview.scope_of(user, "")
+def kinds_for(user, scope: overview.Scope | None = None) -> list[str]:
+    """Return the rankings open to `user` (whose `overview.scope_of(user, "")` is `scope`, when the
+    caller has it): the area levels below their regions, agencies, workers."""
+    scope = scope or overview.scope_of(user, "")
     if scope.agency is not None:
         return []
     levels = _levels_within(scope)
@@ -124,15 +125,18 @@ def _levels_within(scope) -> set[str]:
     return {level for level in LEVEL_OF_KIND.values() if Place.LEVEL_ORDER.index(level) > depth}
 
 
-def ranking(*, user, kind: str = "", month: date | None = None) -> Ranking:
+def ranking(
+    *, user, kind: str = "", month: date | None = None, scope: overview.Scope | None = None
+) -> Ranking:
     """Return `user`'s ranking of one kind for the month holding `month` (default: the last whole month,
-    or this month so far when the last one has nothing to rank)."""
-    kinds = kinds_for(user)
+    or this month so far when the last one has nothing to rank). `scope`: the user's
+    `overview.scope_of(user, "")`, when the caller has it (it is resolved once)."""
+    scope = scope or overview.scope_of(user, "")
+    kinds = kinds_for(user, scope)
     if not kinds:
         raise PermissionDenied(_("Rankings are for command centres of an area."))
     if kind not in kinds:
         kind = kinds[0]
-    scope = overview.scope_of(user, "")
     if month is None:
         # The last whole month; this month so far while the last one has nothing to rank.
         current = month_start(timezone.localdate())
