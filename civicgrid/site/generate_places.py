@@ -345,7 +345,7 @@ def grow_city(*, grids: int, seed: int, password: str, prefix: str, email_domain
     now = timezone.now()
     nodes = _walk(districts)
     ids = {city.code: city.pk}
-    parent_of = {c.code: n.code for n in [*nodes] for c in n.children}
+    parent_of = {c.code: n.code for n in nodes for c in n.children}
     for d in districts:
         parent_of[d.code] = city.code
     for level in ("district", "town", "village", "grid"):
