@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/bench_dashboard.py --reuse                  # 1M cases, SQLite and PostgreSQL
      .venv/bin/python bench/bench_dashboard.py --reuse --databases postgres --rows 'town'
      .venv/bin/python bench/bench_dashboard.py --reuse --count 5000000 --databases postgres
+     .venv/bin/python bench/bench_dashboard.py --reuse --grids 10000    # issue 9: a city's 10,000 grids
 
 It is bench_scale.py with other rows: the same copies of the generated county (`generate_cases`, two
 years, ~7 events per closed case), the same gunicorn (2 sync workers, DEBUG=False), the same personas,

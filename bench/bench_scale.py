@@ -3,14 +3,16 @@
 Run: .venv/bin/python bench/bench_scale.py --reuse                 # 1M cases, SQLite and PostgreSQL
      .venv/bin/python bench/bench_scale.py --reuse --databases postgres --rows 'town\\.' --requests 10
      .venv/bin/python bench/bench_scale.py --reuse --count 5000000 --databases postgres
+     .venv/bin/python bench/bench_scale.py --reuse --grids 10000 --databases postgres   # a city's 10,000 grids
 
 For each database:
 
 1. A database with `--count` generated cases (`manage.py generate_cases` on top of `load_demo`): with
    --reuse a clone of the shared read-only copy (/work/scale: PostgreSQL template `scale_1m`, SQLite
-   `scale-1m.sqlite3`) or, for another count, of a copy this script builds once and keeps
-   (`bench_scale_base_<count>`, var/bench/scale-base-<count>.sqlite3); without --reuse a fresh one,
-   built and dropped. Then `migrate` (this branch's migrations) and whatever AFTER_MIGRATE names that
+   `scale-1m.sqlite3`) or, for another count or `--grids`, of a copy this script builds once and keeps
+   (`bench_scale_base_<count>[_g<grids>]`, var/bench/scale-base-<count>[-g<grids>].sqlite3); without
+   --reuse a fresh one, built and dropped. `--grids N` grows the demo city to about N grids first
+   (`generate_cases --grids`); the shared copies are the demo county's 304 grids only. Then `migrate` (this branch's migrations) and whatever AFTER_MIGRATE names that
    `manage.py help --commands` lists (kept counts, the search index).
 2. gunicorn (2 sync workers, DEBUG=False, settings `bench.scale_settings`: the real settings plus a
    middleware that records every statement a request runs, with its parameters and duration).
@@ -262,6 +264,12 @@ def count_tag(count: int) -> str:
     return f"{count // 1_000_000}m" if count % 1_000_000 == 0 else str(count)
 
 
+def shape_tag(count: int, grids: int | None, sep: str) -> str:
+    """Name a copy's shape: its count, and its grids when grown (`1m`, `1m-g10000`), so copies of
+    different shapes are never mixed."""
+    return count_tag(count) + (f"{sep}g{grids}" if grids else "")
+
+
 # =============================================================================================
 # Databases
 
@@ -269,19 +277,22 @@ def count_tag(count: int) -> str:
 class Database:
     """The benchmark's copy of one database: how the app reaches it, and a direct connection."""
 
-    def __init__(self, kind: str, count: int) -> None:
+    def __init__(self, kind: str, count: int, grids: int | None = None) -> None:
         self.kind = kind
         self.count = count
-        tag = count_tag(count)
+        self.grids = grids
         self._conn: Any = None
         if kind == "sqlite":
-            self.shared = SHARED_DIR / f"scale-{tag}.sqlite3"
+            tag = shape_tag(count, grids, "-")
+            # The shared copies hold the demo county's grids only.
+            self.shared = SHARED_DIR / f"scale-{tag}.sqlite3" if not grids else None
             self.base = BENCH_DIR / f"scale-base-{tag}.sqlite3"
             self.path = BENCH_DIR / f"scale-run-{tag}.sqlite3"
             self.name = str(self.path)
             self.url = f"sqlite:///{self.path}"
         else:
-            self.shared_name = f"scale_{tag}"
+            tag = shape_tag(count, grids, "_")
+            self.shared_name = f"scale_{tag}" if not grids else None
             self.base_name = f"bench_scale_base_{tag}"
             self.name = f"bench_scale_run_{tag}"
             self.url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.name}"
@@ -306,7 +317,8 @@ class Database:
         """Make the run's copy; return where it came from."""
         self.drop()
         if self.kind == "sqlite":
-            source = self.shared if reuse and self.shared.is_file() else self.base if reuse else None
+            shared = self.shared if self.shared is not None and self.shared.is_file() else None
+            source = (shared or self.base) if reuse else None
             if source is None or not source.is_file():
                 target = self.base if reuse else self.path
                 self._build(f"sqlite:///{target}", media, log)
@@ -318,7 +330,8 @@ class Database:
                 shutil.copyfile(source, self.path)
             return str(source)
         if reuse:
-            template = self.shared_name if self._pg_exists(self.shared_name) else self.base_name
+            shared = self.shared_name and self._pg_exists(self.shared_name)
+            template = self.shared_name if shared else self.base_name
             if not self._pg_exists(template):
                 self._admin(f"CREATE DATABASE {template}")
                 self._build(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{template}", media, log)
@@ -330,10 +343,22 @@ class Database:
         return "built for this run"
 
     def _build(self, url: str, media: Path, log) -> None:
-        log(f"  building {url}: migrate, load_demo, generate_cases --count {self.count:,} (minutes) …")
+        grids = ["--grids", str(self.grids)] if self.grids else []
+        log(
+            f"  building {url}: migrate, load_demo, generate_cases --count {self.count:,} {' '.join(grids)} (minutes) …"
+        )
         manage(url, media, "migrate", "--noinput", "-v0")
         manage(url, media, "load_demo")
-        manage(url, media, "generate_cases", "--count", str(self.count), "--no-progress", timeout=6 * 3600)
+        manage(
+            url,
+            media,
+            "generate_cases",
+            "--count",
+            str(self.count),
+            *grids,
+            "--no-progress",
+            timeout=6 * 3600,
+        )
 
     def drop(self) -> None:
         self.close()
@@ -942,7 +967,10 @@ def fmt_ms(value: float) -> str:
 def print_report(report: Report, args) -> bool:
     db = report.db
     verdicts(report)
-    print(f"\n=== {db.label}, {args.count:,} cases ({report.source}; {report.seconds / 60:.1f} min) ===")
+    grids = f", {args.grids:,} grids" if args.grids else ""
+    print(
+        f"\n=== {db.label}, {args.count:,} cases{grids} ({report.source}; {report.seconds / 60:.1f} min) ==="
+    )
     header = (
         f"{'row':<47} {'persona':<8} {'p50':>7} {'p95':>7} │ {'naive p50':>9} {'p95':>7} │ "
         f"{'kB':>6} {'SQL':>4} {'SQL ms':>7}  verdict"
@@ -1001,6 +1029,12 @@ def print_report(report: Report, args) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="generated cases (default 1,000,000)")
+    parser.add_argument(
+        "--grids",
+        type=int,
+        default=None,
+        help="grow the demo city to about this many grids first (generate_cases --grids; default: the demo's 304)",
+    )
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     parser.add_argument(
         "--reuse",
@@ -1021,7 +1055,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     print(
         f"bench_scale: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-        f"{args.count:,} cases, gunicorn {args.workers} sync workers, DEBUG=False"
+        f"{args.count:,} cases{f', {args.grids:,} grids' if args.grids else ''}, gunicorn {args.workers} sync "
+        "workers, DEBUG=False"
     )
     databases = []
     for kind in (k.strip() for k in args.databases.split(",") if k.strip()):
@@ -1032,7 +1067,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
         elif kind != "sqlite":
             parser.error(f"unknown database {kind!r}")
-        databases.append(Database(kind, args.count))
+        databases.append(Database(kind, args.count, args.grids))
     reports = []
     for db in databases:
         print(f"\n{db.kind} …", flush=True)

@@ -67,7 +67,7 @@ from civicgrid.cases.workflow import HANDLER_STATE, STATES, TRANSITIONS
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.roles import GRID_ROLES, Role
 from civicgrid.places.models import Boundary, Place
-from civicgrid.site import demo
+from civicgrid.site import demo, generate_places
 
 S = Case.State
 # Generated accounts: their usernames start with this and their e-mail is in this domain.
@@ -245,6 +245,9 @@ class GenerateOptions:
     # Drop the tables' secondary (non-unique) indexes for the load and build them afterwards;
     # None: when loading 100,000 cases or more.
     rebuild_indexes: bool | None = None
+    # About how many grids the city has when the cases are drawn: more than the demo's adds districts
+    # beside its county first (`generate_places`); None: the demo's grids only.
+    grids: int | None = None
 
 
 @dataclass
@@ -261,6 +264,8 @@ class GenerateResult:
     last_id: int = 0
     # Seconds spent per part: drawing the rows in Python, writing them, and the finishing steps.
     timings: dict[str, float] = field(default_factory=dict)
+    # The places added beside the demo county (`--grids`); all zero without.
+    grown: generate_places.GrowResult = field(default_factory=generate_places.GrowResult)
 
 
 def generated_exists() -> bool:
@@ -515,32 +520,41 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def _create_accounts(
-    count: int, grids: list[_Grid], agencies: list[Agency], staff: _Staff, rng: random.Random
-) -> tuple[dict[int, list[int]], list[int], int]:
-    """Create the generated accounts in bulk; return residents by village, mobile members, how many.
-
-    - residents (a few thousand at a million cases), each of a village or community, who report
-      signed in and rate their cases;
-    - a few mobile grid members of the district;
-    - a town operator for each town without one, and a staff member for each active agency without
-      staff, so every step has somebody to act and to be told.
-    All share the demo's password (a demo login's hash when there is one).
-    """
-    password = (
+def _password() -> str:
+    """Return the hash of the demo's password (a demo login's, when there is one: hashing is slow)."""
+    return (
         User.objects.filter(username="resident", email__endswith="@" + demo.DEMO_EMAIL_DOMAIN)
         .values_list("password", flat=True)
         .first()
     ) or make_password(demo.DEMO_PASSWORD)
+
+
+def _create_accounts(
+    count: int, grids: list[_Grid], agencies: list[Agency], staff: _Staff, rng: random.Random
+) -> tuple[dict[int, list[int]], dict[int, list[int]], int]:
+    """Create the generated accounts in bulk; return residents by village, mobile members by
+    district, how many.
+
+    - residents (a few thousand at a million cases), each of a village or community, who report
+      signed in and rate their cases;
+    - a few mobile grid members of each district;
+    - a town operator for each town without one, and a staff member for each active agency without
+      staff, so every step has somebody to act and to be told.
+    All share the demo's password (a demo login's hash when there is one).
+    """
+    password = _password()
     villages = sorted({g.village_id for g in grids})
     towns = sorted({g.town_id for g in grids})
-    district_id = grids[0].district_id
     plan: list[tuple[str, str, int | None, int | None]] = []  # username, role, place, agency
     residents = max(20, min(20_000, count // 250))
     for n in range(residents):
         plan.append((f"{GEN_PREFIX}resident-{n + 1:05d}", Role.RESIDENT, villages[n % len(villages)], None))
-    for n in range(max(3, min(50, count // 20_000))):
-        plan.append((f"{GEN_PREFIX}rider-{n + 1:03d}", Role.MOBILE_GRID_MEMBER, district_id, None))
+    # Mobile grid members of each district: the demo county's first, named as before `--grids`.
+    districts = sorted({(g.code[:6] != demo.DISTRICT_CODE, g.code[:6], g.district_id) for g in grids})
+    for other, code, district_id in districts:
+        name = f"{GEN_PREFIX}rider-{code}-" if other else f"{GEN_PREFIX}rider-"
+        for n in range(max(3, min(50, count // 20_000))):
+            plan.append((f"{name}{n + 1:03d}", Role.MOBILE_GRID_MEMBER, district_id, None))
     for town_id in towns:
         if not staff.role(Role.TOWN_OPERATOR, town_id):
             plan.append((f"{GEN_PREFIX}town-{town_id}", Role.TOWN_OPERATOR, town_id, None))
@@ -571,13 +585,13 @@ def _create_accounts(
         batch_size=2000,
     )
     by_village: dict[int, list[int]] = defaultdict(list)
-    riders = []
+    riders: dict[int, list[int]] = defaultdict(list)
     for u, (_name, role, place, agency) in zip(users, plan, strict=True):
         staff.add(role, place, agency, u.pk)
         if role == Role.RESIDENT:
             by_village[place].append(u.pk)
         elif role == Role.MOBILE_GRID_MEMBER:
-            riders.append(u.pk)
+            riders[place].append(u.pk)
     return by_village, riders, len(users)
 
 
@@ -631,39 +645,48 @@ class _Generator:
     # --- setup ----------------------------------------------------------------------------------
 
     def load(self) -> None:
+        grown = self.result.grown
+        if self.o.grids:
+            grown = self.result.grown = generate_places.grow_city(
+                grids=self.o.grids,
+                seed=self.o.seed,
+                password=_password(),
+                prefix=GEN_PREFIX,
+                email_domain=GEN_EMAIL_DOMAIN,
+            )
         per_grid = int(min(5000, max(50, self.o.count // 100)))
+        if grown.grids:
+            # Many grids: a pool of about twice a grid's average number of cases (10,000 grids of 5,000
+            # points would take gigabytes).
+            per_grid = min(per_grid, max(50, 2 * self.o.count // grown.total_grids))
         self.grids = _grids(self.np_rng, per_grid)
         if not self.grids:
             raise ApplicationError(_("The demo county has no grids to put cases in."), code="no_grids")
-        district_ids = {g.district_id for g in self.grids}
-        ancestors = set(district_ids) | set(
-            Place.objects.filter(pk__in=district_ids).values_list("parent_id", flat=True)
-        )
-        self.agencies = list(Agency.objects.filter(is_active=True, region_id__in=ancestors).order_by("code"))
-        if not self.agencies:
-            raise ApplicationError(
-                _("The demo county has no active agency to dispatch to."), code="no_agency"
-            )
-        self.agency_ids = [a.pk for a in self.agencies]
         self.categories = _categories()
+        self._agencies()
         self.staff = _Staff()
         for role, place_id, agency_id, user_id in RoleAssignment.objects.filter(
             is_active=True, user__is_active=True
         ).values_list("role", "place_id", "agency_id", "user_id"):
             self.staff.add(role, place_id, agency_id, user_id)
-        self.residents, self.riders, self.result.accounts = _create_accounts(
+        self.residents, self.riders, accounts = _create_accounts(
             self.o.count, self.grids, self.agencies, self.staff, self.rng
         )
+        self.result.accounts = grown.accounts + accounts
         # The demo's own resident reports too (on the first village's list, where its role is).
         for user_id, place_id in RoleAssignment.objects.filter(
             role=Role.RESIDENT, user__username="resident", is_active=True
         ).values_list("user_id", "place_id"):
             self.residents[place_id].append(user_id)
-        self.riders += [
-            u for u in RoleAssignment.objects.filter(role=Role.MOBILE_GRID_MEMBER, is_active=True).values_list(
-                "user_id", flat=True
-            ) if u not in self.riders
-        ]  # fmt: skip
+        # And the other mobile grid members: in their district, or in every one (a city's).
+        districts = {g.code[:6]: g.district_id for g in self.grids}
+        for user_id, code in RoleAssignment.objects.filter(
+            role=Role.MOBILE_GRID_MEMBER, is_active=True
+        ).values_list("user_id", "place__code"):
+            district = districts.get((code or "")[:6])
+            for district_id in [district] if district else sorted(set(districts.values())):
+                if user_id not in self.riders[district_id]:
+                    self.riders[district_id].append(user_id)
         self.holidays = dict(Holiday.objects.values_list("date", "is_workday"))
         weights = np.array(
             [(1.6 if g.community else 0.8) * self.np_rng.uniform(0.6, 1.4) for g in self.grids]
@@ -673,6 +696,34 @@ class _Generator:
         self.cat_p = cat_w / cat_w.sum()
         self.photo_sha = write_placeholder()
         self._columns()
+
+    def _agencies(self) -> None:
+        """Read the agencies each district's cases may be dispatched to: those serving the district
+        or the city, in code order; and, for a category's default agency serving another district,
+        the one of the same kind here (the same code after the first dash: `…-urban-management`)."""
+        district_ids = {g.district_id for g in self.grids}
+        parents = dict(Place.objects.filter(pk__in=district_ids).values_list("pk", "parent_id"))
+        ancestors = district_ids | set(parents.values())
+        self.agencies = list(Agency.objects.filter(is_active=True, region_id__in=ancestors).order_by("code"))
+        self.agency_ids = {
+            d: [a.pk for a in self.agencies if a.region_id in (d, parents[d])] for d in sorted(district_ids)
+        }
+        if not all(self.agency_ids.values()):
+            raise ApplicationError(
+                _("The demo county has no active agency to dispatch to."), code="no_agency"
+            )
+        codes = {a.pk: a.code for a in self.agencies}
+        defaults = {c.default_agency_id for c in self.categories if c.default_agency_id}
+        codes.update(Agency.objects.filter(pk__in=defaults - set(codes)).values_list("pk", "code"))
+        self.local_agency: dict[tuple[int, int], int] = {}
+        for district_id, pool in self.agency_ids.items():
+            kinds: dict[str, int] = {}
+            for agency_id in pool:
+                kinds.setdefault(codes[agency_id].partition("-")[2], agency_id)
+            for default in defaults - set(pool):
+                local = kinds.get(codes[default].partition("-")[2])
+                if local is not None:
+                    self.local_agency[(district_id, default)] = local
 
     def _columns(self) -> None:
         self.case_known = [
@@ -947,8 +998,8 @@ class _Generator:
             actor = reporter
             if rng.random() < 0.6:
                 reporter_phone = _phone(rng)
-        elif source == Case.Source.MOBILE and self.riders:
-            reporter = actor = rng.choice(self.riders)
+        elif source == Case.Source.MOBILE and self.riders.get(grid.district_id):
+            reporter = actor = rng.choice(self.riders[grid.district_id])
         elif source == Case.Source.MOBILE:
             source = Case.Source.RESIDENT
         else:
@@ -1084,14 +1135,15 @@ class _Generator:
                 agency_staff = self.staff.agency.get(c["lead_agency_id"], [])
                 actor_id, role = (rng.choice(agency_staff) if agency_staff else None), "agency"
             if action in ("dispatch", "redispatch"):
-                lead = cat.default_agency_id if cat.default_agency_id in self.agency_ids else None
+                agency_ids = self.agency_ids[grid.district_id]
+                lead = self.local_agency.get((grid.district_id, cat.default_agency_id), cat.default_agency_id)
+                lead = lead if lead in agency_ids else None
                 if lead is None or action == "redispatch" or (c["lead_agency_id"] == lead):
-                    lead = rng.choice(
-                        [a for a in self.agency_ids if a != c["lead_agency_id"]] or self.agency_ids
-                    )
+                    lead = rng.choice([a for a in agency_ids if a != c["lead_agency_id"]] or agency_ids)
                 co = []
                 if rng.random() < 0.2:
-                    co = rng.sample([a for a in self.agency_ids if a != lead], k=rng.choice((1, 1, 2)))
+                    others = [a for a in agency_ids if a != lead]
+                    co = rng.sample(others, k=min(len(others), rng.choice((1, 1, 2))))
                 c["lead_agency_id"] = lead
                 data = json.dumps({"agency": lead, "co_agencies": co})
                 self.co_rows(case_id, co, replace=True)
@@ -1491,6 +1543,8 @@ def _finish(result: GenerateResult) -> None:
         User,
         RoleAssignment,
     ]
+    if result.grown.grids:
+        models += [Place, Boundary, Agency]
     statements = connection.ops.sequence_reset_sql(no_style(), models)
     with connection.cursor() as cursor:
         for sql in statements:
@@ -1509,6 +1563,11 @@ def generate_cases(
         raise ApplicationError(_("Give a number of cases of at least 1."), code="invalid")
     if options.days < 1:
         raise ApplicationError(_("Give a number of days of at least 1."), code="invalid")
+    if options.grids is not None and not 1 <= options.grids <= generate_places.MAX_GRIDS:
+        raise ApplicationError(
+            _("Give a number of grids from 1 to %(max)d.") % {"max": generate_places.MAX_GRIDS},
+            code="invalid",
+        )
     writer = _Writer()
     generator = _Generator(options, writer, progress or (lambda n: None))
     rebuild = options.rebuild_indexes if options.rebuild_indexes is not None else options.count >= 100_000
@@ -1531,7 +1590,8 @@ def generate_cases(
         generator.timings["indexes"] = time.perf_counter() - finished
         finished = time.perf_counter()
         _finish(result)
-    timings = {**generator.timings, "finish": time.perf_counter() - finished}
+    grown = {"places": generator.result.grown.seconds} if generator.result.grown.grids else {}
+    timings = {**grown, **generator.timings, "finish": time.perf_counter() - finished}
     started = time.perf_counter()
     # The kept counts of every case, written ones included (`manage.py case_counts --repair`).
     counts.rebuild()

@@ -35,12 +35,22 @@ class Command(BaseCommand):
             default=generate.DEFAULT_BATCH,
             help="Cases written per transaction, with their rows.",
         )
+        parser.add_argument(
+            "--grids",
+            type=int,
+            default=None,
+            help="About how many grids the city should have: with more than the demo county's, districts "
+            "with their towns, villages, grids, boundaries, staff and agencies are added beside it first "
+            "(default: the demo's grids only).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Draw no progress bar.")
 
-    def handle(self, *args: Any, count: int, days: int, seed: int, batch: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, count: int, days: int, seed: int, batch: int, grids: int | None, **options: Any
+    ) -> None:
         if batch < 1:
             raise CommandError(_("Give a batch of at least 1 case."))
-        options_ = generate.GenerateOptions(count=count, days=days, seed=seed, batch=batch)
+        options_ = generate.GenerateOptions(count=count, days=days, seed=seed, batch=batch, grids=grids)
         bar = command_progress(self.stderr, disabled=options["no_progress"])(
             total=count, unit=_("cases"), smoothing=0.1
         )
@@ -72,6 +82,24 @@ class Command(BaseCommand):
                 }
             )
         )
+        grown = result.grown
+        if grown.grids:
+            self.stdout.write(
+                _(
+                    "Added %(districts)d districts, %(towns)d towns, %(villages)d villages and %(grids)d grids "
+                    "with their boundaries, %(agencies)d agencies and %(accounts)d staff accounts beside the "
+                    "demo county: %(total)d grids in all."
+                )
+                % {
+                    "districts": grown.districts,
+                    "towns": grown.towns,
+                    "villages": grown.villages,
+                    "grids": grown.grids,
+                    "agencies": grown.agencies,
+                    "accounts": grown.accounts,
+                    "total": grown.total_grids,
+                }
+            )
         self.stdout.write(
             _("Time spent: %(parts)s.")
             % {"parts": ", ".join(f"{name} {seconds:.0f} s" for name, seconds in result.timings.items())}
