@@ -332,13 +332,7 @@ def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
         "kinds": r.kinds,
         "entries": [
             {
-                "rank": e.rank,
-                "key": e.key,
-                "code": e.code,
-                "name": e.name,
-                "score": e.score,
-                "previous_rank": e.previous_rank,
-                "previous_score": e.previous_score,
+                **e.as_json(),
                 "rates": {
                     key: rate(getattr(e.figures, key))
                     for key in (

@@ -414,19 +414,7 @@ def as_json(r: MonthlyReport) -> dict[str, Any]:
         "rankings": [
             {
                 "kind": ranking.kind,
-                "entries": [
-                    {
-                        "rank": e.rank,
-                        "key": e.key,
-                        "code": e.code,
-                        "name": e.name,
-                        "score": e.score,
-                        "previous_rank": e.previous_rank,
-                        "previous_score": e.previous_score,
-                        "rank_change": e.rank_change,
-                    }
-                    for e in ranking.entries
-                ],
+                "entries": [{**e.as_json(), "rank_change": e.rank_change} for e in ranking.entries],
             }
             for ranking in r.rankings
         ],

@@ -93,6 +93,18 @@ class Entry:
             return None
         return self.score - self.previous_score
 
+    def as_json(self) -> dict:
+        """The entry's fields as the API and the monthly report send them (rates added by the caller)."""
+        return {
+            "rank": self.rank,
+            "key": self.key,
+            "code": self.code,
+            "name": self.name,
+            "score": self.score,
+            "previous_rank": self.previous_rank,
+            "previous_score": self.previous_score,
+        }
+
 
 @dataclass(frozen=True)
 class Ranking:
