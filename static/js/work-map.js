@@ -278,12 +278,27 @@
 
     var pending = null;
     var timer = null;
+    // What the last answer covers: a view inside it at the same zoom needs no new request when the
+    // answer held every case there (a capped or uncounted one may leave some out).
+    var shown = null;
+    // A popup pans the map to fit itself: a reload then would close it. The move it makes is held
+    // until the popup closes.
+    var held = false;
+    var panning = false;
+
+    function covered() {
+      return Boolean(
+        shown && shown.complete && shown.zoom === map.getZoom() && shown.bounds.contains(map.getBounds())
+      );
+    }
 
     function load() {
+      if (!pending && covered()) return;
       if (pending) pending.abort();
       var controller = typeof AbortController === "function" ? new AbortController() : null;
       pending = controller;
       var b = map.getBounds();
+      var asked = { bounds: b, zoom: map.getZoom() };
       var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
         .map(function (v) {
           return v.toFixed(5);
@@ -306,6 +321,7 @@
           if (pending !== controller) return;
           pending = null;
           delete container.dataset.loading;
+          shown = { bounds: asked.bounds, zoom: asked.zoom, complete: !data.capped && !data.uncounted };
           render(data);
         })
         .catch(function (error) {
@@ -340,7 +356,22 @@
     fit();
     outlines.addTo(map);
     cases.addTo(map);
-    map.on("moveend", schedule);
+    map.on("autopanstart", function () {
+      panning = true;
+    });
+    map.on("moveend", function () {
+      if (panning) {
+        panning = false;
+        held = true;
+        return;
+      }
+      schedule();
+    });
+    map.on("popupclose", function () {
+      if (!held) return;
+      held = false;
+      schedule();
+    });
     schedule();
     // The page may lay out after the map is created (fonts, a sticky header); re-measure once.
     window.setTimeout(function () {
