@@ -114,6 +114,12 @@ def connect_signals() -> None:
     post_delete.connect(category_changed, sender=Category, dispatch_uid="cases.categories.deleted")
 
 
+def revision() -> tuple[int, datetime | None]:
+    """Return the categories' revision and when it moved (None before any change): Open311's
+    discovery `changeset`, which tells clients to reload the services they keep."""
+    return _read_revision()
+
+
 def _read_revision() -> tuple[int, datetime | None]:
     # changed_at is part of the identity: a rolled-back transaction or a restored database can reuse a
     # revision number for different categories, but not the moment it was bumped.
