@@ -245,6 +245,9 @@ CASE_WORKDAY_END = env("CASE_WORKDAY_END") or "18:00"
 # Reports per hour from one signed-in person, and from one client address without sign-in (0: no limit).
 CASE_INTAKE_USER_PER_HOUR = env_int("CASE_INTAKE_USER_PER_HOUR", 60)
 CASE_INTAKE_ANONYMOUS_PER_HOUR = env_int("CASE_INTAKE_ANONYMOUS_PER_HOUR", 20)
+# Open311 client applications: the default of how many POSTs one API key may send per hour (each
+# key keeps its own number, set when it is issued).
+OPEN311_POSTS_PER_HOUR = env_int("OPEN311_POSTS_PER_HOUR", 120)
 # Photos: largest file, largest pixel count, thumbnail size, most photos per report.
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)
