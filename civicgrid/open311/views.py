@@ -56,7 +56,11 @@ def _refusal(fmt: str, exc: ApplicationError) -> HttpResponse:
         errors = [(exc.code, f"{_field(name)}: {message}") for name, message in fields.items()]
     else:
         errors = [(exc.code, exc.message)]
-    return error_response(fmt, exc.status, errors)
+    response = error_response(fmt, exc.status, errors)
+    retry_after = exc.extra.get("retry_after") if isinstance(exc.extra, dict) else None
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def open311(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
