@@ -74,6 +74,9 @@ def answers_check(
         raw = {}
     if not isinstance(raw, Mapping):
         return {}, {"answers": _("Send the answers as an object of question codes and answers.")}
+    if categories.eligible(category) is None:
+        # No category to answer for: intake refuses the category itself.
+        return {}, {}
     asked = categories.questions(category)
     by_code = {q.code: q for q in asked}
     errors: dict[str, str] = {}

@@ -121,17 +121,7 @@ def entry_out(entry: presenters.EntryView) -> dict[str, Any]:
 
 def question_out(question: categories.Question) -> dict[str, Any]:
     """Serialize one question of a category, labels in the request's language (the categories list)."""
-    return {
-        "code": question.code,
-        "label": question.display_label,
-        "label_en": question.label_en,
-        "hint": question.display_hint,
-        "hint_en": question.hint_en,
-        "datatype": question.datatype,
-        "required": question.required,
-        "order": question.order,
-        "values": [{"key": c.key, "name": c.display_name, "name_en": c.name_en} for c in question.values],
-    }
+    return question.as_json()
 
 
 def code_name_out(value: presenters.CodeName | None) -> dict[str, str] | None:

@@ -89,6 +89,21 @@ class Question:
                 return choice.display_name
         return key
 
+    def as_json(self) -> dict:
+        """Return the question as JSON, texts in the active language (the API's categories list and
+        the report page's configuration)."""
+        return {
+            "code": self.code,
+            "label": self.display_label,
+            "label_en": self.label_en,
+            "hint": self.display_hint,
+            "hint_en": self.hint_en,
+            "datatype": self.datatype,
+            "required": self.required,
+            "order": self.order,
+            "values": [{"key": c.key, "name": c.display_name, "name_en": c.name_en} for c in self.values],
+        }
+
     @classmethod
     def of(cls, row: CategoryQuestion) -> Question:
         values = (

@@ -428,6 +428,7 @@ def _upload():
 
 
 def test_the_report_page_sends_the_questions_and_shows_errors_by_question(client, world, asked):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     page = client.get(reverse("cases:report"))
     assert page.status_code == 200
     config = page.context["questions_config"]
