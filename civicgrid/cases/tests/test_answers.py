@@ -14,6 +14,7 @@ from django.utils import translation
 
 from civicgrid.cases import answers, categories, services
 from civicgrid.cases.models import Case, CaseEvent, Category, CategoryQuestion, CategoryRevision
+from civicgrid.cases.seed import DEMO_ANSWERS, QUESTIONS, load_questions
 from civicgrid.cases.services.intake import request_fingerprint
 from civicgrid.cases.tests.conftest import jpeg
 from civicgrid.core.errors import ApplicationError
@@ -481,3 +482,15 @@ def test_the_case_page_shows_the_answers_to_staff_and_reporter_not_the_public(cl
         client.logout()
     public = client.get(reverse("cases:public_status_number", args=[case.tracking_number])).content.decode()
     assert "损坏程度" not in public
+
+
+def test_the_example_questions_are_valid_and_the_demo_answers_pass_the_check(world):
+    assert load_questions(Category, CategoryQuestion) == sum(len(q) for q in QUESTIONS.values())
+    assert load_questions(Category, CategoryQuestion) == 0  # once
+    for question in CategoryQuestion.objects.all():
+        question.full_clean()
+    for code, given in DEMO_ANSWERS.items():
+        assert answers.clean_answers(code, given)
+    # The manhole cover's damage is required; the others are optional.
+    assert [q.code for q in categories.questions("C0101") if q.required] == ["damage"]
+    assert not [q for code in ("C0102", "E0402") for q in categories.questions(code) if q.required]
