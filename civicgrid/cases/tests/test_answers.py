@@ -472,6 +472,17 @@ def test_the_report_page_sends_the_questions_and_shows_errors_by_question(client
     assert case.answers == {"damage": "missing", "depth": 30, "kinds": ["car", "ebike"]}
 
 
+def test_the_report_page_names_the_answers_refused_when_the_place_is_missing_too(client, world, asked):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    form = {"category": "C0201", "description": "井盖破损", "idempotency_key": "page-answers-0002"}
+    response = client.post(reverse("cases:report"), {**form, "answers.depth": "deep"})
+    assert response.status_code == 400
+    assert set(response.context["questions_config"]["errors"]) == {"damage", "depth"}
+    # Without JavaScript the refusals still show, as a list under the category.
+    assert "data-questions-fallback" in response.content.decode()
+    assert Case.objects.count() == 0
+
+
 def test_the_case_page_shows_the_answers_to_staff_and_reporter_not_the_public(client, world, asked):
     case = file(world, asked, {"damage": "broken", "kinds": ["car", "truck"]}).case
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
