@@ -140,6 +140,9 @@ class CategoryQuestion(models.Model):
 
     def clean(self) -> None:
         """Refuse choices a question of its type cannot have, and a question on a major class."""
+        if self.values is None:
+            # An emptied field in the admin: no choices (the column holds JSON, never NULL).
+            self.values = []
         errors: dict[str, str] = {}
         try:
             category = self.category

@@ -67,8 +67,8 @@ class CaseIn(InputSchema):
         "hotline, liaison_group, deliberation (these need the intake permission)",
     )
     external_ref: str = Field("", max_length=64, description="Reference in another system (staff intake)")
-    answers: dict[str, Any] = Field(
-        default_factory=dict,
+    answers: dict[str, Any] | None = Field(
+        None,
         description="Answers to the category's questions (see `questions` in /categories), by question "
         "code: text, a number, an ISO 8601 date and time (without a zone: China time), a choice's key, or "
         'a list of keys for several choices, e.g. {"damage": "missing", "kinds": ["car", "bike"]}. '

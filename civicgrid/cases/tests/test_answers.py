@@ -505,3 +505,10 @@ def test_the_example_questions_are_valid_and_the_demo_answers_pass_the_check(wor
     # The manhole cover's damage is required; the others are optional.
     assert [q.code for q in categories.questions("C0101") if q.required] == ["damage"]
     assert not [q for code in ("C0102", "E0402") for q in categories.questions(code) if q.required]
+
+
+def test_a_question_with_its_choices_emptied_keeps_an_empty_list(asked):
+    question = CategoryQuestion(category=asked, code="q", label="问", datatype="string", values=None)
+    question.full_clean()
+    question.save()
+    assert CategoryQuestion.objects.get(pk=question.pk).values == []
