@@ -93,6 +93,9 @@ STAFF_SOURCES = frozenset(
 ON_THE_SPOT_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL})
 # Staff writing down what a caller or a meeting told them (a 12345 order, imported or typed) file the
 # case without the answers nobody gave: a required question is not asked of these sources.
+# Reports anyone may send, counted per person or client address: the report page, the API and Open311
+# client apps (an anonymous door like the others, limited the same way).
+RATE_LIMITED_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.OPEN311})
 TOLD_SOURCES = frozenset({Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION})
 
 
@@ -344,9 +347,10 @@ def _check_rate(actor: User | None, source: str, client: str) -> str | None:
     """Refuse a flood of reports from one person or, when anonymous, one client address; return the
     key the report was counted under (None when not counted).
 
-    Staff recording hotline orders or liaison-group cases are not limited.
+    Staff recording hotline orders or liaison-group cases are not limited; residents, mobile grid
+    members and Open311 client apps are.
     """
-    if source not in (Case.Source.RESIDENT, Case.Source.MOBILE):
+    if source not in RATE_LIMITED_SOURCES:
         return None
     if actor is not None and actor.is_authenticated:
         key, limit = f"intake:user:{actor.pk}", settings.CASE_INTAKE_USER_PER_HOUR
