@@ -87,6 +87,11 @@ def test_the_report_page_asks_the_categorys_questions_and_files_the_answers(
         with page.expect_navigation():
             page.click("[data-submit]")
         number = page.locator("#tracking-number").inner_text().strip()
+        # The reporter reads the answers on the case page.
+        page.goto(f"{live_server.url}/cases/{number}/")
+        answers = page.locator("[data-answers]")
+        assert "破损" in answers.inner_text() and "污水" in answers.inner_text()
+        shoot(page, screenshots, "report-questions-case-360")
     finally:
         context.close()
     assert errors == [], f"JavaScript errors: {errors}"
