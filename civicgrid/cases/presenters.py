@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access
 from civicgrid.cases.access import PUBLIC, REPORTER, STAFF
+from civicgrid.cases.answers import AnswerView, answer_items
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Satisfaction
 from civicgrid.cases.workflow import Transition, action_label, allowed_actions, public_label, transition
 from civicgrid.core.errors import NotFound
@@ -136,6 +137,8 @@ class CaseView:
     source_label: str
     category: CategoryView
     description: str
+    # The answers to the category's questions (none for the public).
+    answers: list[AnswerView]
     address: str
     lon: float
     lat: float
@@ -434,6 +437,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
             parent.display_name if parent else None,
         ),
         description=case.description,
+        answers=[] if public else answer_items(case.category, case.answers),
         address=case.address,
         lon=lon,
         lat=lat,
