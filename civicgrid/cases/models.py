@@ -412,6 +412,12 @@ class Case(models.Model):
         # Every index is written by every report: these few serve the scoped queues and lists (a
         # region or agency, then the state), the sweep (step_due_at) and date order (created_at).
         indexes = [
+            # Open311's public lists: a window of request times, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_public_created_idx",
+                condition=models.Q(is_public=True),
+            ),
             models.Index(fields=["grid", "state"], name="case_grid_state_idx"),
             models.Index(fields=["village", "state"], name="case_village_state_idx"),
             models.Index(fields=["town", "state"], name="case_town_state_idx"),

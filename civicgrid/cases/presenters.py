@@ -277,6 +277,8 @@ def _staff_details(event: CaseEvent, agencies: dict[int, Agency]) -> list[tuple[
         rows.extend(_rating_details(data))
     if event.action == "overdue" and data.get("due"):
         rows.append((_("Deadline was"), _local(data["due"])))
+    if event.action == "report" and data.get("open311_client_name"):
+        rows.append((_("Filed through"), _("Open311: %(name)s") % {"name": data["open311_client_name"]}))
     if event.action == "report" and data.get("routed") is False:
         rows.append((_("Location"), _("Outside every grid: kept for the nearest region")))
     return rows

@@ -65,7 +65,9 @@ def api_error(status: int, message: str, code: str, extra: dict[str, Any] | None
 _REFUSERS: dict[str, Callable[[HttpRequest, int, str, str], HttpResponse]] = {}
 
 
-def register_refusal(prefix: str, render_refusal: Callable[[HttpRequest, int, str, str], HttpResponse]) -> None:
+def register_refusal(
+    prefix: str, render_refusal: Callable[[HttpRequest, int, str, str], HttpResponse]
+) -> None:
     _REFUSERS[prefix] = render_refusal
 
 

@@ -26,6 +26,8 @@ from civicgrid.open311.models import Open311Request
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The spec's default and our largest page: 1,000 requests.
 PAGE_SIZE = 1000
+# How deep pages reach (page × page_size): further on, a narrower window is cheaper to read.
+MAX_OFFSET = 100_000
 # Ids one `service_request_id` list may name.
 MAX_IDS = 200
 
@@ -120,7 +122,7 @@ def service_definition(code: str) -> dict:
                 "datatype_description": q.display_hint or None,
                 "order": q.order,
                 "description": q.display_label,
-                "values": Items("value", [{"key": v.key, "name": v.display_name} for v in q.choices])
+                "values": Items("value", [{"key": v.key, "name": v.display_name} for v in q.values])
                 if listed
                 else Items("value", []),
             }
@@ -228,8 +230,14 @@ def requests(params: QueryDict, absolute: Callable[[str], str]) -> Items:
     elif statuses == {"closed"}:
         query &= Q(state__in=TERMINAL_STATES)
     size = p.whole(params, "page_size", default=PAGE_SIZE, high=PAGE_SIZE)
-    page = p.whole(params, "page", default=1, high=10_000)
+    page = p.whole(params, "page", default=1, high=MAX_OFFSET)
     first = (page - 1) * size
+    if first >= MAX_OFFSET:
+        raise p.bad(
+            "page",
+            _("Pages reach %(n)s requests deep: narrow the window with start_date and end_date to read on.")
+            % {"n": f"{MAX_OFFSET:,}"},
+        )
     cases = list(_public().filter(query).order_by("-created_at", "-id")[first : first + size])
     return Items("request", [_record(s, absolute, extensions) for s in _summaries(cases, extensions)])
 

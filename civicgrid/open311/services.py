@@ -159,10 +159,12 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
             lat=lat,
             address=p.one(params, "address_string") or "",
             photos=files.getlist("media"),
+            reporter_name=_person(reporter["first_name"], reporter["last_name"]),
             reporter_phone=reporter["phone"],
+            client_app=client,
             idempotency_key=f"o311.{client.pk}.{key}" if key else "",
             answers=_answers(params),
-            event_data={"open311_client": client.pk},
+            event_data={"open311_client": client.pk, "open311_client_name": client.name},
         )
         if intake.created:
             Open311Request.objects.create(
@@ -173,3 +175,13 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
                 **reporter,
             )
     return Filed(intake.case, intake.created, reporter["account_id"])
+
+
+def _person(first: str, last: str) -> str:
+    """Return a reporter's name as it is written: family name first in Chinese (王小明), else
+    "first last"."""
+    if not (first or last):
+        return ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return " ".join(part for part in (first, last) if part)

@@ -172,8 +172,7 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     return respond(fmt, "service_requests", selectors.token(token))
 
 
-@open311
-def unknown(request: HttpRequest, path: str, fmt: str = XML) -> HttpResponse:
+def unknown(request: HttpRequest, path: str) -> HttpResponse:
     return error_response(
         JSON if path.endswith(".json") else XML,
         404,

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.models import User
+from civicgrid.accounts.models import ClientApp, User
 from civicgrid.cases import access as case_access
 from civicgrid.cases import categories, counts, figures
 from civicgrid.cases.answers import answers_check
@@ -167,6 +167,7 @@ def case_create(
     event_data: dict[str, Any] | None = None,
     client: str = "",
     answers: Mapping[str, Any] | None = None,
+    client_app: ClientApp | None = None,
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
@@ -187,10 +188,16 @@ def case_create(
        read that case back: the same request returns it; the key with another request is refused
        (422, `idempotency_key_reused`), saying nothing of the other case. An external reference (a
        12345 order number) returns its case even if the order reads differently now.
+
+    An Open311 request (source "open311") is filed by the client application whose key it came with
+    (`client_app`), and only so; the client may name the person reporting.
     """
     actor = actor or reporter
     if source not in SOURCES:
         raise ApplicationError(_("Unknown source “%(source)s”.") % {"source": source}, code="invalid_source")
+    if (source == Case.Source.OPEN311) != (client_app is not None):
+        message = _("Open311 requests are filed by a client application with its api_key, at /open311/v2/.")
+        raise ApplicationError(message, code="invalid_source", extra={"fields": {"source": message}})
     reporter_name = (reporter_name or "").strip()[:50]
     external_ref = (external_ref or "").strip()[:64]
     is_staff = False
@@ -206,7 +213,7 @@ def case_create(
         raise PermissionDenied(_("Only mobile grid members report as mobile grid members."))
     errors = {}
     if not is_staff:
-        if reporter_name:
+        if reporter_name and client_app is None:
             errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
         if priority == Case.Priority.URGENT:
             errors["priority"] = _("Only staff mark a report urgent; urgent categories are urgent anyway.")

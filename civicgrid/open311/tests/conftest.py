@@ -12,6 +12,7 @@ from django.test import Client
 
 from civicgrid.accounts import services as accounts
 from civicgrid.cases.models import Category, CategoryQuestion
+from civicgrid.cases.tests.conftest import cw  # noqa: F401 (a fixture)
 
 BASE = "/open311/v2"
 # Elements whose children form a list, in the spec's documents.
@@ -44,16 +45,16 @@ class Open311:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def both(self, path: str, schema: dict, *, status: int = 200, **params):
+    def both(self, path: str, schema: dict, *, expect: int = 200, **params):
         """GET `path` as JSON and XML; check the status, the JSON against `schema`, and that the XML
         carries the same content. Return the JSON."""
         answer = self.client.get(f"{BASE}/{path}.json", params)
-        assert answer.status_code == status, answer.content[:500]
+        assert answer.status_code == expect, answer.content[:500]
         assert answer["Content-Type"] == "application/json; charset=utf-8"
         data = json.loads(answer.content)
         jsonschema.validate(data, schema)
         xml = self.client.get(f"{BASE}/{path}.xml", params)
-        assert xml.status_code == status
+        assert xml.status_code == expect
         assert xml["Content-Type"] == "text/xml; charset=utf-8"
         assert xml.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
         assert xml_data(ET.fromstring(xml.content)) == as_text(data)
@@ -76,8 +77,9 @@ class Open311:
 
 
 @pytest.fixture
-def o311(client) -> Open311:
-    return Open311(client)
+def o311() -> Open311:
+    """A client that sends no Accept-Language: answers in Chinese, the default."""
+    return Open311(Client())
 
 
 @pytest.fixture

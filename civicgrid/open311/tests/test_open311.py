@@ -234,6 +234,8 @@ def test_a_request_is_filed_through_the_one_intake(world, o311, key, asked):
     assert case.grid == world.grid_a1a
     assert case.reporter is None
     assert case.reporter_phone == "13912345678"
+    # The client names the person reporting: the staff see it on the case, the public never.
+    assert case.reporter_name == "王小明"
     assert case.answers == {"severity": "broken", "hazards": ["traffic", "night"], "width": 1.5}
     kept = Open311Request.objects.get(case=case)
     assert (kept.first_name, kept.last_name, kept.email, kept.device_id) == (
@@ -392,7 +394,19 @@ def test_public_reads_are_open_to_any_origin(world, o311):
 
 def test_a_request_walks_the_loop_and_its_answers_follow(cw, o311, key, client):
     world = cw
-    number = filed(o311, key, description="路灯不亮，晚上很黑")["service_request_id"]
+    photo = io.BytesIO(jpeg())
+    photo.name = "lamp.jpg"
+    answer = o311.post(
+        files={
+            "media": photo,
+            "api_key": key,
+            "service_code": "C0601",
+            **POINT_A,
+            "description": "路灯不亮，晚上很黑",
+        }
+    )
+    assert answer.status_code == 201, answer.content
+    number = json.loads(answer.content)[0]["service_request_id"]
 
     def seen() -> dict:
         record = o311.both(f"requests/{number}", schemas.REQUESTS_EXTENDED, extensions="true")[0]
@@ -408,6 +422,11 @@ def test_a_request_walks_the_loop_and_its_answers_follow(cw, o311, key, client):
     # It lands in the town centre and the grid worker's queue like any report.
     client.force_login(world.town_operator)
     assert number in client.get("/cases/work/centre/").content.decode()
+    # With its photo, which the staff open at full size.
+    photo_id = Case.objects.get(tracking_number=number).photos.get().pk
+    page = client.get(f"/cases/{number}/").content.decode()
+    assert f"/cases/{number}/photos/{photo_id}/full/" in page
+    assert client.get(f"/cases/{number}/photos/{photo_id}/full/").status_code == 200
     client.force_login(world.grid_worker)
     assert number in client.get("/cases/work/").content.decode()
 
@@ -416,9 +435,11 @@ def test_a_request_walks_the_loop_and_its_answers_follow(cw, o311, key, client):
     assert dispatched["status"] == "open"
     assert dispatched["agency_responsible"] == "市水务局"
     assert dispatched["extended_attributes"]["detailed_status"] == "dispatched"
-    assert dispatched["expected_datetime"] is not None
 
     services.case_act(case=case, action="sign", actor=world.agency_staff)
+    # The agency's resolution deadline runs from its signature: the time to expect it fixed.
+    due = Case.objects.get(pk=case.pk).resolution_due_at
+    assert seen()["expected_datetime"] == timezone.localtime(due).isoformat(timespec="seconds")
     services.case_act(
         case=Case.objects.get(pk=case.pk),
         action="comment",
@@ -453,3 +474,86 @@ def test_a_request_walks_the_loop_and_its_answers_follow(cw, o311, key, client):
     assert final["updated_datetime"] == timezone.localtime(closed.closed_at).isoformat(timespec="seconds")
     listed = o311.both("requests", schemas.REQUESTS, status="closed")
     assert [r["service_request_id"] for r in listed] == [number]
+
+
+def test_no_other_door_files_as_open311(world, client):
+    client.force_login(world.resident)
+    answer = client.post(
+        "/api/v1/cases/",
+        {"source": "open311", "category": "C0601", "lon": 120.705, "lat": 31.605, "description": "灯"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid_source"
+    assert not Case.objects.exists()
+
+
+def test_the_staff_see_which_client_filed_it(world, o311, key, client):
+    number = filed(o311, key, first_name="小明", last_name="王", phone="13912345678")["service_request_id"]
+    client.force_login(world.town_operator)
+    page = client.get(f"/cases/{number}/").content.decode()
+    assert "Open311: 随手拍小程序" in page
+    assert "王小明" in page
+
+
+# The tag names and their order in the spec's own examples (GeoReport v2).
+SPEC_TAGS = {
+    "services": ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"],
+    "request": [
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "zipcode",
+        "lat",
+        "long",
+        "media_url",
+    ],
+    "attribute": [
+        "variable",
+        "code",
+        "datatype",
+        "required",
+        "datatype_description",
+        "order",
+        "description",
+        "values",
+    ],
+    "discovery": ["changeset", "contact", "key_service", "endpoints"],
+    "endpoint": ["specification", "url", "changeset", "type", "formats"],
+}
+
+
+def test_tag_names_and_order_follow_the_spec_examples(world, o311, key, asked):
+    get = o311.client.get
+    services_xml = ET.fromstring(get(f"{BASE}/services.xml").content)
+    assert services_xml.tag == "services"
+    assert {child.tag for child in services_xml} == {"service"}
+    assert [t.tag for t in services_xml[0]] == SPEC_TAGS["services"]
+    definition = ET.fromstring(get(f"{BASE}/services/C0201.xml").content)
+    assert definition.tag == "service_definition"
+    assert [t.tag for t in definition] == ["service_code", "attributes"]
+    attribute = definition.find("attributes/attribute")
+    assert [t.tag for t in attribute] == SPEC_TAGS["attribute"]
+    assert [t.tag for t in attribute.find("values/value")] == ["key", "name"]
+    discovery = ET.fromstring(get(f"{BASE}/discovery.xml").content)
+    assert [t.tag for t in discovery] == SPEC_TAGS["discovery"]
+    assert [t.tag for t in discovery.find("endpoints/endpoint")] == SPEC_TAGS["endpoint"]
+    assert [t.text for t in discovery.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
+    filed(o311, key)
+    requests_xml = ET.fromstring(get(f"{BASE}/requests.xml").content)
+    assert requests_xml.tag == "service_requests"
+    assert [t.tag for t in requests_xml.find("request")] == SPEC_TAGS["request"]
+    errors = ET.fromstring(get(f"{BASE}/services/NOPE.xml").content)
+    assert errors.tag == "errors"
+    assert [t.tag for t in errors.find("error")] == ["code", "description"]
+    assert errors.find("error/code").text == "404"
