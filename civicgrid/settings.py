@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.places",
     "civicgrid.cases",
+    "civicgrid.open311",
     "civicgrid.site",
 ]
 
@@ -244,11 +245,22 @@ CASE_WORKDAY_END = env("CASE_WORKDAY_END") or "18:00"
 # Reports per hour from one signed-in person, and from one client address without sign-in (0: no limit).
 CASE_INTAKE_USER_PER_HOUR = env_int("CASE_INTAKE_USER_PER_HOUR", 60)
 CASE_INTAKE_ANONYMOUS_PER_HOUR = env_int("CASE_INTAKE_ANONYMOUS_PER_HOUR", 20)
+# Open311 client applications: the default of how many POSTs one API key may send per hour (each
+# key keeps its own number, set when it is issued).
+OPEN311_POSTS_PER_HOUR = env_int("OPEN311_POSTS_PER_HOUR", 120)
 # Photos: largest file, largest pixel count, thumbnail size, most photos per report.
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CASE_PHOTO_MAX_PIXELS = env_int("CASE_PHOTO_MAX_PIXELS", 50_000_000)
 CASE_PHOTO_THUMB_PX = env_int("CASE_PHOTO_THUMB_PX", 480)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)
+
+# Open311 GeoReport v2 (/open311/v2/, docs/open311.md). The one jurisdiction served (clients may
+# leave jurisdiction_id out; another one is "not found"), who to contact, where a client gets an
+# api_key (a URL or how to ask), and whether the endpoint is "production" or "test".
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID") or "civicgrid.local"
+OPEN311_CONTACT = env("OPEN311_CONTACT") or "Command centre administrator (指挥中心系统管理员)"
+OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE") or ""
+OPEN311_ENDPOINT_TYPE = env("OPEN311_ENDPOINT_TYPE") or "production"
 
 # Excel exports of case lists: the most rows one export writes (a larger list is refused: narrow it).
 CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
@@ -271,6 +283,7 @@ REQUEST_MAX_BYTES_BY_VIEW = {
     "cases:act": CASE_UPLOAD_MAX_BYTES,
     "api:case_create": CASE_UPLOAD_MAX_BYTES,
     "api:case_action": CASE_UPLOAD_MAX_BYTES,
+    "open311:requests": CASE_UPLOAD_MAX_BYTES,
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", include("civicgrid.places.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("civicgrid.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
-"""Admin for people, roles, agencies and tokens; every write is recorded in the audit log.
+"""Admin for people, roles, agencies, tokens and client keys; every write is recorded in the audit log.
 
-Roles, agencies and tokens are written through `services` (which record); a person's own fields are
+Roles, agencies, tokens and client keys are written through `services` (which record); a person's own fields are
 saved by Django's user admin and recorded by `AuditedAdminMixin`.
 """
 
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import services
-from civicgrid.accounts.models import Agency, ApiToken, LoginThrottle, RoleAssignment, User
+from civicgrid.accounts.models import Agency, ApiToken, ClientApp, LoginThrottle, RoleAssignment, User
 from civicgrid.core import audit
 from civicgrid.core.admin import AuditedAdminMixin, adopt
 from civicgrid.lib.privacy import mask_phone
@@ -186,6 +186,59 @@ class ApiTokenAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for token in queryset.select_related("user"):
                 services.api_token_revoke(user=request.user, token=token)
+
+
+@admin.register(ClientApp)
+class ClientAppAdmin(admin.ModelAdmin):
+    """Client keys are read here and revoked through the service; issued on the client apps page.
+
+    The hash is never shown, and nothing of a key is edited: a changed key is a new key.
+    """
+
+    list_display = [
+        "name",
+        "region",
+        "contact",
+        "prefix",
+        "posts_per_hour",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "contact", "prefix", "region__name", "region__code"]
+    fields = [
+        "name",
+        "contact",
+        "region",
+        "prefix",
+        "posts_per_hour",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+    list_select_related = ["region"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        # A key is shown once, on the client apps page, which also keeps the region within scope.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoke instead: the row keeps who issued and revoked a key, and when.
+        return False
+
+    @admin.action(description=_("Revoke the keys of the selected client applications"))
+    def revoke(self, request, queryset):
+        with transaction.atomic():
+            for client in queryset.select_related("region"):
+                services.client_app_revoke(actor=request.user, client=client)
 
 
 @admin.register(LoginThrottle)

@@ -35,6 +35,8 @@ class AccountsConfig(AppConfig):
                 "agency.create": _("Agency created"),
                 "agency.update": _("Agency changed"),
                 "agency.delete": _("Agency deleted"),
+                "client_app.issue": _("Client app key issued"),
+                "client_app.revoke": _("Client app key revoked"),
             }
         )
 

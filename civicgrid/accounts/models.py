@@ -1,7 +1,8 @@
-"""People, their roles with a scope, agencies, API tokens and login throttling."""
+"""People, their roles with a scope, agencies, API tokens, Open311 client keys and login throttling."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +119,65 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (cg_{self.prefix}_…)"
+
+
+def default_posts_per_hour() -> int:
+    """Return the POSTs per hour a new client key gets unless told otherwise (a setting)."""
+    return settings.OPEN311_POSTS_PER_HOUR
+
+
+class ClientApp(models.Model):
+    """A client application of the Open311 API (a mini program, a FixMyStreet site) and its key.
+
+    Administrators issue and revoke keys on the client apps page. The key is shown once when issued:
+    `o311_<prefix>_<secret>`; the prefix finds the row and only the SHA-256 of the secret is stored.
+    A key files requests within its `region` only, at most `posts_per_hour` POSTs an hour.
+    """
+
+    name = models.CharField(_("application"), max_length=100)
+    contact = models.CharField(_("contact"), max_length=200)
+    region = models.ForeignKey(
+        "places.Place", verbose_name=_("region"), on_delete=models.PROTECT, related_name="client_apps"
+    )
+    prefix = models.CharField(_("key prefix"), max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    posts_per_hour = models.PositiveIntegerField(_("POSTs per hour"), default=default_posts_per_hour)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("client application")
+        verbose_name_plural = _("client applications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(posts_per_hour__gte=1), name="client_app_posts_per_hour_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (o311_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
 
 
 class LoginThrottle(models.Model):

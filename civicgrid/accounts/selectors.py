@@ -1,12 +1,14 @@
-"""Reads of people and their roles: the scope loader of `core.scopes`, who serves a place, who a login names."""
+"""Reads of people and their roles (the scope loader of `core.scopes`, who serves a place, who a login
+names) and of Open311 client applications."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 
-from civicgrid.accounts.models import RoleAssignment, User
+from civicgrid.accounts import access
+from civicgrid.accounts.models import ClientApp, RoleAssignment, User
 from civicgrid.core.roles import Role
 from civicgrid.core.scopes import Scope
 from civicgrid.lib.privacy import mask_phone
@@ -82,3 +84,23 @@ def user_for_login(login: str) -> User | None:
     if not login:
         return None
     return User.objects.filter(Q(username__iexact=login) | Q(phone=login)).order_by("id").first()
+
+
+# The client apps page's filter of keys by status.
+CLIENT_STATUSES = ("active", "revoked")
+
+
+def client_app_list(user, *, status: str = "") -> QuerySet[ClientApp]:
+    """Return the client applications `user` may manage, active keys first, newest first.
+
+    `status` is "active", "revoked" or "" (all). Loads what the list shows of each (its region,
+    who issued and who revoked it).
+    """
+    qs = access.scope_clients(user, ClientApp.objects.all())
+    if status == "active":
+        qs = qs.filter(revoked_at__isnull=True)
+    elif status == "revoked":
+        qs = qs.filter(revoked_at__isnull=False)
+    return qs.select_related("region", "created_by", "revoked_by").order_by(
+        F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
+    )

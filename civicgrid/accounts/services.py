@@ -1,4 +1,4 @@
-"""Every write to people, roles, tokens and login throttles."""
+"""Every write to people, roles, tokens, Open311 client keys and login throttles."""
 
 from __future__ import annotations
 
@@ -6,20 +6,23 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts import access
-from civicgrid.accounts.models import Agency, ApiToken, LoginThrottle, RoleAssignment, User
+from civicgrid.accounts.models import Agency, ApiToken, ClientApp, LoginThrottle, RoleAssignment, User
 from civicgrid.accounts.selectors import user_for_login
 from civicgrid.core import audit, scopes
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from civicgrid.core.roles import SCOPE_LEVEL, Role
+from civicgrid.lib import ratelimit
 from civicgrid.lib.privacy import mask_phone
 from civicgrid.places.models import Place
 
@@ -331,6 +334,170 @@ def api_token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Open311 client applications -------------------------------------------------------------------
+
+CLIENT_KEY_PREFIX = "o311"
+CLIENT_FIELDS = ["name", "contact", "region", "prefix", "posts_per_hour"]
+# A key's last use is written at most this often, so a busy client does not write on every request.
+CLIENT_LAST_USED_EVERY = timedelta(minutes=5)
+# The window of a key's POST limit (`ClientApp.posts_per_hour`).
+CLIENT_RATE_WINDOW = 3600
+CLIENT_MAX_POSTS_PER_HOUR = 100_000
+_CLIENT_PREFIX_RE = re.compile(r"^[0-9a-f]{8}$")
+
+
+def _client_problems(
+    *, name: str, contact: str, region: Place | None, posts_per_hour: object
+) -> dict[str, str]:
+    """Return what is wrong with a new client's fields, by field name (empty when nothing is)."""
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("Name the application, e.g. “随手拍小程序”.")
+    elif len(name) > 100:
+        errors["name"] = _("The name is longer than 100 characters.")
+    if not contact:
+        errors["contact"] = _("Say who runs the application and how to reach them (email or phone).")
+    elif len(contact) > 200:
+        errors["contact"] = _("The contact is longer than 200 characters.")
+    if region is None:
+        errors["region"] = _("Choose the region the application files requests in.")
+    elif region.level not in access.CLIENT_REGION_LEVELS:
+        errors["region"] = _(
+            "A client key is scoped to a city, a district or a town, not to a %(level)s."
+        ) % {"level": Place.Level(region.level).label}
+    if (
+        isinstance(posts_per_hour, bool)
+        or not isinstance(posts_per_hour, int)
+        or not 1 <= posts_per_hour <= CLIENT_MAX_POSTS_PER_HOUR
+    ):
+        errors["posts_per_hour"] = _("POSTs per hour must be a whole number from 1 to %(most)d.") % {
+            "most": CLIENT_MAX_POSTS_PER_HOUR
+        }
+    return errors
+
+
+@transaction.atomic
+def client_app_issue(
+    *,
+    actor: User,
+    name: str,
+    contact: str,
+    region: Place | None,
+    posts_per_hour: int | None = None,
+) -> tuple[ClientApp, str]:
+    """Issue an Open311 API key to a client application; return it and the key's text, shown only once.
+
+    1. Refuse anyone who may not manage client keys, then any field that is wrong (all at once,
+       by field name), then a region outside the actor's scope.
+    2. Store the application with a fresh prefix and the SHA-256 of a fresh secret.
+    3. Record it in the audit log under the region (never the secret or its hash).
+    """
+    if not access.can_manage_clients(actor):
+        raise PermissionDenied(_("Only administrators issue keys to client applications."))
+    name = (name or "").strip()
+    contact = (contact or "").strip()
+    if posts_per_hour is None:
+        posts_per_hour = settings.OPEN311_POSTS_PER_HOUR
+    errors = _client_problems(name=name, contact=contact, region=region, posts_per_hour=posts_per_hour)
+    if errors:
+        raise ApplicationError(
+            _("Please correct the marked fields."), code="invalid", extra={"fields": errors}
+        )
+    assert region is not None
+    access.check_manage_client(actor, region)
+    secret = secrets.token_urlsafe(32)
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                client = ClientApp.objects.create(
+                    name=name,
+                    contact=contact,
+                    region=region,
+                    prefix=secrets.token_hex(4),
+                    key_hash=_hash_token(secret),
+                    posts_per_hour=posts_per_hour,
+                    created_by=actor,
+                )
+            break
+        except IntegrityError:  # the prefix was taken: 1 in 4 billion per key
+            if attempt == 4:
+                raise
+    audit.record(
+        actor=actor,
+        action="client_app.issue",
+        target=client,
+        place_code=region.code,
+        changes=audit.as_created(audit.snapshot(client, CLIENT_FIELDS)),
+    )
+    return client, f"{CLIENT_KEY_PREFIX}_{client.prefix}_{secret}"
+
+
+@transaction.atomic
+def client_app_revoke(*, actor: User, client: ClientApp) -> None:
+    """Revoke a client's key; its application is refused from then on. Revoking a revoked key changes nothing."""
+    access.check_manage_client(actor, client.region)
+    now = timezone.now()
+    if ClientApp.objects.filter(pk=client.pk, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor
+    ):
+        client.revoked_at, client.revoked_by = now, actor
+        audit.record(
+            actor=actor,
+            action="client_app.revoke",
+            target=client,
+            place_code=client.region.code,
+            changes={"revoked_at": {"from": None, "to": now}},
+        )
+
+
+def client_app_authenticate(raw: str) -> ClientApp | None:
+    """Return the active client application an API key (`o311_<prefix>_<secret>`) belongs to, or None.
+
+    Used by the Open311 door on every POST; the answer's `region` is loaded with it. The secret is
+    compared in constant time; the key's last use is written at most every five minutes.
+    """
+    raw = (raw or "").strip()
+    if len(raw) > 200:
+        return None
+    parts = raw.split("_", 2)
+    if (
+        len(parts) != 3
+        or parts[0] != CLIENT_KEY_PREFIX
+        or not _CLIENT_PREFIX_RE.match(parts[1])
+        or not parts[2]
+    ):
+        return None
+    client = (
+        ClientApp.objects.filter(prefix=parts[1], revoked_at__isnull=True).select_related("region").first()
+    )
+    if client is None or not hmac.compare_digest(client.key_hash, _hash_token(parts[2])):
+        return None
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at > CLIENT_LAST_USED_EVERY:
+        # Conditional, so concurrent requests of one client write it once.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - CLIENT_LAST_USED_EVERY)
+        ClientApp.objects.filter(stale, pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+    return client
+
+
+def client_app_check_rate(client: ClientApp) -> None:
+    """Count one POST of `client`; refuse it (429 `rate_limited`) past the key's POSTs per hour.
+
+    `extra` says the limit and the seconds until the window ends (`retry_after`, for a Retry-After header).
+    """
+    if ratelimit.allow(f"open311:client:{client.pk}", limit=client.posts_per_hour, window=CLIENT_RATE_WINDOW):
+        return
+    retry_after = CLIENT_RATE_WINDOW - int(time.time()) % CLIENT_RATE_WINDOW
+    raise ApplicationError(
+        _("Too many requests with this API key: at most %(limit)d an hour. Try again in %(minutes)d minutes.")
+        % {"limit": client.posts_per_hour, "minutes": max(1, (retry_after + 59) // 60)},
+        code="rate_limited",
+        status=429,
+        extra={"limit": client.posts_per_hour, "retry_after": retry_after},
+    )
 
 
 def login_failures(login: str) -> int:

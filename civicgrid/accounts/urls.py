@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("tokens/", views.tokens, name="tokens"),
+    path("clients/", views.clients, name="clients"),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the API-token page."""
+"""Sign-in, sign-out, the API-token page and the client apps page (Open311 keys)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicgrid.accounts import access, services
-from civicgrid.accounts.forms import SignInForm, TokenCreateForm
-from civicgrid.accounts.models import ApiToken
+from civicgrid.accounts import access, selectors, services
+from civicgrid.accounts.forms import ClientIssueForm, SignInForm, TokenCreateForm
+from civicgrid.accounts.models import ApiToken, ClientApp
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 
 
@@ -131,3 +132,72 @@ def _own_token(request: HttpRequest, token_id: str) -> ApiToken:
     if token is None:
         raise Http404(_("No such token."))
     return token
+
+
+CLIENTS_PER_PAGE = 50
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def clients(request: HttpRequest) -> HttpResponse:
+    """List, issue and revoke the Open311 keys of client applications; a new key is shown once, here."""
+    if not access.can_manage_clients(request.user):
+        return forbidden(request, _("Client applications are managed by district and city administrators."))
+    form = ClientIssueForm(user=request.user)
+    issued: ClientApp | None = None
+    plain = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            client = _managed_client(request, request.POST.get("client", ""))
+            try:
+                services.client_app_revoke(actor=request.user, client=client)
+            except PermissionDenied as exc:
+                return forbidden(request, exc.message)
+            messages.success(
+                request,
+                _("The key of “%(name)s” is revoked: the application's requests are refused from now on.")
+                % {"name": client.name},
+            )
+            return redirect("accounts:clients")
+        if action != "issue":
+            return redirect("accounts:clients")
+        form = ClientIssueForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                issued, plain = services.client_app_issue(actor=request.user, **form.cleaned_data)
+            except PermissionDenied as exc:
+                return forbidden(request, exc.message)
+            except ApplicationError as exc:
+                form.add_service_error(exc)
+            else:
+                form = ClientIssueForm(user=request.user)
+    status = request.GET.get("status", "")
+    if status not in selectors.CLIENT_STATUSES:
+        status = ""
+    page = Paginator(selectors.client_app_list(request.user, status=status), CLIENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/clients.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "clients": list(page.object_list),
+            "status": status,
+            "issued": issued,
+            "plain": plain,
+        },
+    )
+
+
+def _managed_client(request: HttpRequest, client_id: str) -> ClientApp:
+    """Return the client application `client_id` names among those the user may manage, or 404."""
+    client = None
+    if client_id.isdigit():
+        client = selectors.client_app_list(request.user).filter(pk=int(client_id)).first()
+    if client is None:
+        raise Http404(_("No such client application."))
+    return client

@@ -6,11 +6,48 @@ read-only, scoped by the permission module like every other list. Category and c
 recorded in the audit log (`AuditedAdminMixin`), and so are score weights.
 """
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases import access
-from civicgrid.cases.models import Case, CaseEvent, Category, Holiday, ScoreWeights
+from civicgrid.cases.models import Case, CaseEvent, Category, CategoryQuestion, Holiday, ScoreWeights
+from civicgrid.core import audit
 from civicgrid.core.admin import AuditedAdminMixin
+
+QUESTION_AUDIT_FIELDS = [
+    "category",
+    "code",
+    "label",
+    "label_en",
+    "hint",
+    "hint_en",
+    "datatype",
+    "required",
+    "order",
+    "values",
+    "is_active",
+]
+
+
+class CategoryQuestionForm(forms.ModelForm):
+    class Meta:
+        model = CategoryQuestion
+        fields = QUESTION_AUDIT_FIELDS[1:]
+        widgets = {"values": forms.Textarea(attrs={"rows": 3, "cols": 40})}
+        error_messages = {
+            "values": {"invalid": _("The choices are not valid JSON: check quotes and commas.")}
+        }
+
+
+class CategoryQuestionInline(admin.StackedInline):
+    """The questions of a minor class (Open311 attributes); the model's `clean` checks the choices."""
+
+    model = CategoryQuestion
+    form = CategoryQuestionForm
+    extra = 0
+    ordering = ["order", "code"]
 
 
 @admin.register(Category)
@@ -52,6 +89,40 @@ class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "is_active",
         "sort",
     )
+    inlines = [CategoryQuestionInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        """Save the questions, recording each one added, changed or deleted in the audit log.
+
+        Each save or delete bumps the category revision (signals), so every process reloads them.
+        """
+        if formset.model is not CategoryQuestion:
+            super().save_formset(request, form, formset, change)
+            return
+        with transaction.atomic():
+            saved = formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                audit.record(
+                    actor=request.user,
+                    action="category_question.delete",
+                    target=obj,
+                    changes=audit.as_deleted(audit.snapshot(obj, QUESTION_AUDIT_FIELDS)),
+                )
+                obj.delete()
+            for obj in saved:
+                stored = CategoryQuestion.objects.filter(pk=obj.pk).first() if obj.pk else None
+                before = audit.snapshot(stored, QUESTION_AUDIT_FIELDS) if stored is not None else {}
+                obj.save()
+                after = audit.snapshot(obj, QUESTION_AUDIT_FIELDS)
+                changes = audit.diff(before, after) if stored is not None else audit.as_created(after)
+                if changes:
+                    audit.record(
+                        actor=request.user,
+                        action=f"category_question.{'update' if stored is not None else 'create'}",
+                        target=obj,
+                        changes=changes,
+                    )
+            formset.save_m2m()
 
 
 @admin.register(Holiday)

@@ -94,7 +94,7 @@ def case_create(
     this `Idempotency-Key` before; 422 (`idempotency_key_reused`) when the key came with another report.
     A point outside every grid is still filed, unrouted, for the nearest region (`routed: false`).
     """
-    data, photos = api_input.payload_of(request)
+    data, photos = api_input.payload_of(request, objects=("answers",))
     payload: CaseIn = api_input.validate(CaseIn, data)
     user = api_input.signed_in_user(request)
     intake = services.case_create(
@@ -115,6 +115,7 @@ def case_create(
         external_ref=payload.external_ref,
         idempotency_key=(idempotency_key or "").strip(),
         client=request.META.get("REMOTE_ADDR", ""),
+        answers=payload.answers,
     )
     return Status(
         201 if intake.created else 200, api_output.created_out(request, intake.case, intake.location)
@@ -206,7 +207,8 @@ def _keyset_page(read):
     summary="Categories a report may choose",
 )
 def categories(request: HttpRequest, params: Query[CategoriesQuery]):
-    """Return the major classes (大类) with the minor classes (小类) valid at a point, or everywhere."""
+    """Return the major classes (大类) with the minor classes (小类) valid at a point, or everywhere,
+    each with the questions a report in it answers (`answers` when filing a case)."""
     lon, lat = params.lon, params.lat
     if lon is not None and lat is not None:
         try:
@@ -228,6 +230,7 @@ def categories(request: HttpRequest, params: Query[CategoriesQuery]):
                     "name_en": minor.name_en,
                     "photo_required": minor.photo_required,
                     "is_urgent": minor.is_urgent,
+                    "questions": [api_output.question_out(q) for q in category_list.questions(minor)],
                 }
                 for minor in minors
             ],

@@ -93,7 +93,8 @@ def payload_of(
     """Return the fields and photos of a JSON or form body.
 
     In a form, `lists` fields may repeat or hold comma-separated values, `objects` fields may be a
-    JSON object or dotted fields (`appointment.place`), and an empty field counts as not sent.
+    JSON object or dotted fields (`appointment.place`, `answers.CODE`; repeated: a list), and an
+    empty field counts as not sent.
     """
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
@@ -114,8 +115,10 @@ def payload_of(
                 data[key] = [part.strip() for value in values for part in value.split(",") if part.strip()]
             elif "." in key and key.split(".", 1)[0] in objects:
                 head, tail = key.split(".", 1)
-                if isinstance(data.get(head, {}), dict) and values[-1] != "":
-                    data.setdefault(head, {})[tail] = values[-1]
+                # A repeated dotted field is a list (the choices of `answers.CODE`).
+                given = [value for value in values if value != ""]
+                if isinstance(data.get(head, {}), dict) and given:
+                    data.setdefault(head, {})[tail] = given[0] if len(given) == 1 else given
             elif key in objects and values[-1].strip().startswith("{"):
                 try:
                     data[key] = json.loads(values[-1])

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 
-from civicgrid.cases import presenters
+from civicgrid.cases import categories, presenters
 from civicgrid.cases.models import Case
 from civicgrid.places.models import Place
 
@@ -119,6 +119,11 @@ def entry_out(entry: presenters.EntryView) -> dict[str, Any]:
     }
 
 
+def question_out(question: categories.Question) -> dict[str, Any]:
+    """Serialize one question of a category, labels in the request's language (the categories list)."""
+    return question.as_json()
+
+
 def code_name_out(value: presenters.CodeName | None) -> dict[str, str] | None:
     return None if value is None else {"code": value.code, "name": value.name}
 
@@ -139,6 +144,9 @@ def detail_out(view: presenters.CaseView) -> dict[str, Any]:
             "parent_name": category.parent_name,
         },
         "description": view.description,
+        "answers": [
+            {"code": a.code, "label": a.label, "value": a.value, "text": a.text} for a in view.answers
+        ],
         "address": view.address,
         "lon": view.lon,
         "lat": view.lat,

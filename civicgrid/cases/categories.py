@@ -2,7 +2,8 @@
 
 Read on every report, edited rarely. Each process keeps a copy and the revision (`CategoryRevision`)
 it was loaded at; at most every `CATEGORY_CACHE_SECONDS` a call reads the revision (one indexed
-query) and reloads the copy when it moved. A save or delete of a category bumps the revision in its
+query) and reloads the copy when it moved. The copy holds the categories' questions too (`questions`). A save or
+delete of a category or of a question bumps the revision in its
 transaction and clears this process's copy at once (signals, connected when the app is ready), so
 every process sees an edit within that interval, like the routing index (`places/routing.py`).
 Callers get shared objects: read them, never change them.
@@ -20,8 +21,109 @@ from django.conf import settings
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from civicgrid.cases.models import Category, CategoryRevision
+from civicgrid.cases.models import Category, CategoryQuestion, CategoryRevision
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of a list question: `key` is what an answer holds, `name` what a person reads."""
+
+    key: str
+    name: str
+    name_en: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """Return the name in the active language (English when it is en and there is one)."""
+        return self.name_en if self.name_en and _english() else self.name
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a minor class (an Open311 service attribute), as every door reads it.
+
+    `hint` is Open311's datatype_description; `values` are the choices of the list types (empty
+    for the others). `display_label`, `display_hint` and `value_name` speak the active language.
+    """
+
+    code: str
+    label: str
+    label_en: str
+    hint: str
+    hint_en: str
+    datatype: str
+    required: bool
+    order: int
+    values: tuple[Choice, ...] = ()
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in CategoryQuestion.LIST_TYPES
+
+    @property
+    def is_multiple(self) -> bool:
+        return self.datatype == CategoryQuestion.Datatype.MULTI
+
+    @property
+    def display_label(self) -> str:
+        return self.label_en if self.label_en and _english() else self.label
+
+    @property
+    def display_hint(self) -> str:
+        return self.hint_en if self.hint_en and _english() else self.hint
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(c.key for c in self.values)
+
+    def value_name(self, key: str) -> str:
+        """Return the display name of a choice's key (the key itself when it is no longer a choice)."""
+        for choice in self.values:
+            if choice.key == key:
+                return choice.display_name
+        return key
+
+    def as_json(self) -> dict:
+        """Return the question as JSON, texts in the active language (the API's categories list and
+        the report page's configuration)."""
+        return {
+            "code": self.code,
+            "label": self.display_label,
+            "label_en": self.label_en,
+            "hint": self.display_hint,
+            "hint_en": self.hint_en,
+            "datatype": self.datatype,
+            "required": self.required,
+            "order": self.order,
+            "values": [{"key": c.key, "name": c.display_name, "name_en": c.name_en} for c in self.values],
+        }
+
+    @classmethod
+    def of(cls, row: CategoryQuestion) -> Question:
+        values = (
+            row.values if row.datatype in CategoryQuestion.LIST_TYPES and isinstance(row.values, list) else []
+        )
+        return cls(
+            code=row.code,
+            label=row.label,
+            label_en=row.label_en,
+            hint=row.hint,
+            hint_en=row.hint_en,
+            datatype=row.datatype,
+            required=row.required,
+            order=row.order,
+            values=tuple(
+                Choice(str(v.get("key", "")), str(v.get("name", "")), str(v.get("name_en", "") or ""))
+                for v in values
+                if isinstance(v, dict)
+            ),
+        )
 
 
 class CategoryGroup(NamedTuple):
@@ -37,6 +139,8 @@ class _Copy:
     by_code: dict[str, Category]
     # Every category's code, active or not: its own id and its minor classes' ids.
     family: dict[str, tuple[int, ...]]
+    # The active questions of each reportable category (by id), in order.
+    questions: dict[int, tuple[Question, ...]]
     revision: tuple[int, datetime | None]
     checked_at: float
 
@@ -73,6 +177,23 @@ def family_ids(code: str) -> tuple[int, ...]:
     return _current().family.get((code or "").strip().upper(), ())
 
 
+def questions(category: Category | str | None) -> list[Question]:
+    """Return the active questions of a category (a Category or its code), ordered by order then code;
+    empty for a category with none or one that may not be chosen.
+
+    The one list every door asks and `answers.clean_answers` checks: the report page, the API's
+    categories and intake, Open311's service definitions.
+    """
+    if category is None:
+        return []
+    copy = _current()
+    if isinstance(category, Category):
+        chosen = copy.by_code.get(category.code)
+    else:
+        chosen = copy.by_code.get(str(category).strip().upper())
+    return list(copy.questions.get(chosen.pk, ())) if chosen is not None else []
+
+
 def groups(minors: list[Category] | None = None) -> list[CategoryGroup]:
     """Return the major classes with their minor classes, in the order of `minors` (default: every
     reportable category). Used by the report page, the categories endpoint and the work-list filter."""
@@ -103,7 +224,8 @@ def invalidate(**_kwargs) -> None:
 
 
 def category_changed(**kwargs) -> None:
-    """Receiver of a category's save or delete: bump the revision, drop this process's copy."""
+    """Receiver of a category's or a question's save or delete: bump the revision, drop this process's
+    copy."""
     bump_revision()
     invalidate()
 
@@ -112,6 +234,14 @@ def connect_signals() -> None:
     """Called by the app's `ready()`, so every process that edits a category bumps the revision."""
     post_save.connect(category_changed, sender=Category, dispatch_uid="cases.categories.saved")
     post_delete.connect(category_changed, sender=Category, dispatch_uid="cases.categories.deleted")
+    post_save.connect(category_changed, sender=CategoryQuestion, dispatch_uid="cases.questions.saved")
+    post_delete.connect(category_changed, sender=CategoryQuestion, dispatch_uid="cases.questions.deleted")
+
+
+def revision() -> tuple[int, datetime | None]:
+    """Return the categories' revision and when it moved (None before any change): Open311's
+    discovery `changeset`, which tells clients to reload the services they keep."""
+    return _read_revision()
 
 
 def _read_revision() -> tuple[int, datetime | None]:
@@ -148,7 +278,20 @@ def _current() -> _Copy:
         for c in every:
             if c.parent_id is not None:
                 family.setdefault(c.parent.code, [c.parent_id]).append(c.pk)
-        copy = _Copy(rows, {c.code: c for c in rows}, {k: tuple(v) for k, v in family.items()}, revision, now)
+        # The active questions, one more query (a few per category at most).
+        asked: dict[int, list[Question]] = {}
+        reportable_ids = {c.pk for c in rows}
+        for row in CategoryQuestion.objects.filter(is_active=True).order_by("category_id", "order", "code"):
+            if row.category_id in reportable_ids:
+                asked.setdefault(row.category_id, []).append(Question.of(row))
+        copy = _Copy(
+            rows,
+            {c.code: c for c in rows},
+            {k: tuple(v) for k, v in family.items()},
+            {k: tuple(v) for k, v in asked.items()},
+            revision,
+            now,
+        )
     with _lock:
         if generation == _generation:
             _copy = copy

@@ -15,6 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases import access, selectors
+from civicgrid.cases.answers import FIELD_PREFIX as ANSWER_PREFIX
+from civicgrid.cases.answers import answers_check
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.services import AppointmentIn
 from civicgrid.cases.workflow import Transition
@@ -136,6 +138,38 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The refusals of the answers by question code; the page's script shows each by its question.
+        self.answer_errors: dict[str, str] = {}
+
+    def answers(self) -> dict[str, Any]:
+        """Return the answers posted as `answers.CODE` fields (repeated for several choices), as
+        typed: `services.case_create` checks them against the category's questions."""
+        if not self.is_bound:
+            return {}
+        found: dict[str, Any] = {}
+        for key in self.data:
+            if key.startswith(ANSWER_PREFIX):
+                values = [v for v in self.data.getlist(key) if v != ""]
+                if values:
+                    found[key.removeprefix(ANSWER_PREFIX)] = values[0] if len(values) == 1 else values
+        return found
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        fields = dict(exc.extra.get("fields") or {})
+        others = {}
+        for name, message in fields.items():
+            if name.startswith(ANSWER_PREFIX):
+                self.answer_errors[name.removeprefix(ANSWER_PREFIX)] = str(message)
+            else:
+                others[name] = message
+        if self.answer_errors and not others:
+            return
+        if self.answer_errors:
+            exc = ApplicationError(exc.message, code=exc.code, extra={**exc.extra, "fields": others})
+        super().add_service_error(exc)
+
     @staticmethod
     def new_key() -> str:
         """Return the key of one rendering of the form: a resubmission of it returns the same case."""
@@ -162,6 +196,9 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
                 self.add_error("description", gettext("Describe the problem."))
             if not data.get("category"):
                 self.add_error("category", gettext("Choose a category from the list."))
+            else:
+                _answers, errors = answers_check(data["category"], self.answers())
+                self.answer_errors.update({k.removeprefix(ANSWER_PREFIX): v for k, v in errors.items()})
         return data
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +72,121 @@ class Category(models.Model):
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
+
+
+QUESTION_CODE_RE = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class CategoryQuestion(models.Model):
+    """One more question a report in a minor class answers (an Open311 service attribute).
+
+    Read with the categories (`categories.questions`) by every intake door; a save or delete bumps
+    `CategoryRevision` like a category edit. Answers are checked in one place, `answers.clean_answers`.
+    """
+
+    class Datatype(models.TextChoices):
+        # The values are Open311 GeoReport v2's attribute datatypes.
+        STRING = "string", _("Short text")
+        NUMBER = "number", _("Number")
+        DATETIME = "datetime", _("Date and time")
+        TEXT = "text", _("Long text")
+        SINGLE = "singlevaluelist", _("One choice from a list")
+        MULTI = "multivaluelist", _("Several choices from a list")
+
+    LIST_TYPES = frozenset({Datatype.SINGLE, Datatype.MULTI})
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="questions"
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        validators=[
+            RegexValidator(
+                QUESTION_CODE_RE,
+                _("A code starts with a lowercase letter, then up to 39 lowercase letters, digits or _."),
+            )
+        ],
+        help_text=_("Lowercase letters, digits and _, starting with a letter; the key of the answer."),
+    )
+    label = models.CharField(_("question"), max_length=100)
+    label_en = models.CharField(_("English question"), max_length=150, blank=True)
+    hint = models.CharField(_("hint"), max_length=200, blank=True)
+    hint_en = models.CharField(_("English hint"), max_length=300, blank=True)
+    datatype = models.CharField(_("answer type"), max_length=20, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=1, validators=[MinValueValidator(1)])
+    values = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'For the list types only: a JSON list of choices, e.g. [{"key": "missing", "name": "缺失", '
+            '"name_en": "Missing"}].'
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="unique_question_code_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+    def clean(self) -> None:
+        """Refuse choices a question of its type cannot have, and a question on a major class."""
+        if self.values is None:
+            # An emptied field in the admin: no choices (the column holds JSON, never NULL).
+            self.values = []
+        errors: dict[str, str] = {}
+        try:
+            category = self.category
+        except Category.DoesNotExist:
+            category = None
+        if category is not None and category.parent_id is None:
+            errors["category"] = _("Questions belong to a minor class (小类), not a major class.")
+        message = values_error(self.datatype, self.values)
+        if message:
+            errors["values"] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+def values_error(datatype: str, values) -> str:
+    """Return why `values` do not fit a question of `datatype` ("" when they do)."""
+    is_list = datatype in CategoryQuestion.LIST_TYPES
+    if not is_list:
+        return "" if not values else str(_("Only the list types have choices: leave this empty ([])."))
+    if not isinstance(values, list) or not values:
+        return str(_('A list question needs at least one choice: a JSON list of {"key", "name"}.'))
+    seen: set[str] = set()
+    for number, item in enumerate(values, start=1):
+        if not isinstance(item, dict):
+            return str(_("Choice %(n)d is not an object with a key and a name.") % {"n": number})
+        unknown = set(item) - {"key", "name", "name_en"}
+        if unknown:
+            return str(
+                _("Choice %(n)d has unknown fields: %(fields)s (allowed: key, name, name_en).")
+                % {"n": number, "fields": ", ".join(sorted(unknown))}
+            )
+        key, name = item.get("key"), item.get("name")
+        if not isinstance(key, str) or not key.strip():
+            return str(_("Choice %(n)d has no key.") % {"n": number})
+        if len(key) > 100:
+            return str(_("Choice %(n)d: a key has at most 100 characters.") % {"n": number})
+        if not isinstance(name, str) or not name.strip():
+            return str(_("Choice %(n)d has no name.") % {"n": number})
+        if not isinstance(item.get("name_en", ""), str):
+            return str(_("Choice %(n)d: name_en must be text.") % {"n": number})
+        if key in seen:
+            return str(_("The key “%(key)s” appears twice.") % {"key": key[:100]})
+        seen.add(key)
+    return ""
 
 
 class CategoryRevision(models.Model):
@@ -142,6 +258,7 @@ class Case(models.Model):
         HOTLINE = "hotline", _("12345 hotline")
         LIAISON = "liaison_group", _("Liaison group")
         DELIBERATION = "deliberation", _("Deliberation")
+        OPEN311 = "open311", _("Open311 client app")
 
     class Priority(models.TextChoices):
         NORMAL = "normal", _("Normal")
@@ -227,6 +344,9 @@ class Case(models.Model):
     idempotency_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
     # A hash of the request filed with the key: the same key with another request is refused.
     request_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The answers to its category's questions, as `answers.clean_answers` returned them:
+    # {code: value, or a list of keys for a multiple choice}.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
 
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REPORTED)
     # Bumped by every action; the compare-and-set in case_act checks it.
@@ -292,6 +412,12 @@ class Case(models.Model):
         # Every index is written by every report: these few serve the scoped queues and lists (a
         # region or agency, then the state), the sweep (step_due_at) and date order (created_at).
         indexes = [
+            # Open311's public lists: a window of request times, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="case_public_created_idx",
+                condition=models.Q(is_public=True),
+            ),
             models.Index(fields=["grid", "state"], name="case_grid_state_idx"),
             models.Index(fields=["village", "state"], name="case_village_state_idx"),
             models.Index(fields=["town", "state"], name="case_town_state_idx"),

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access
 from civicgrid.cases.access import PUBLIC, REPORTER, STAFF
+from civicgrid.cases.answers import AnswerView, answer_items
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Satisfaction
 from civicgrid.cases.workflow import Transition, action_label, allowed_actions, public_label, transition
 from civicgrid.core.errors import NotFound
@@ -136,6 +137,8 @@ class CaseView:
     source_label: str
     category: CategoryView
     description: str
+    # The answers to the category's questions (none for the public).
+    answers: list[AnswerView]
     address: str
     lon: float
     lat: float
@@ -274,6 +277,8 @@ def _staff_details(event: CaseEvent, agencies: dict[int, Agency]) -> list[tuple[
         rows.extend(_rating_details(data))
     if event.action == "overdue" and data.get("due"):
         rows.append((_("Deadline was"), _local(data["due"])))
+    if event.action == "report" and data.get("open311_client_name"):
+        rows.append((_("Filed through"), _("Open311: %(name)s") % {"name": data["open311_client_name"]}))
     if event.action == "report" and data.get("routed") is False:
         rows.append((_("Location"), _("Outside every grid: kept for the nearest region")))
     return rows
@@ -434,6 +439,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
             parent.display_name if parent else None,
         ),
         description=case.description,
+        answers=[] if public else answer_items(case.category, case.answers),
         address=case.address,
         lon=lon,
         lat=lat,
@@ -519,3 +525,146 @@ def public_case_view(*, tracking_number: str) -> CaseView:
     if case is None:
         raise NotFound(_("No public case has this tracking number."))
     return _build(case, None, PUBLIC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public summaries of many cases (Open311's request lists)
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One step of a public case's record as the public sees it."""
+
+    at: datetime
+    action: str
+    label: str
+    state_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    """What anyone may read of a public case in a list: the status page's facts, in a few queries."""
+
+    tracking_number: str
+    state: str
+    state_label: str
+    is_open: bool
+    category: CategoryView
+    description: str
+    address: str
+    # Rounded like the status page's point (PUBLIC_POINT_DECIMALS).
+    lon: float
+    lat: float
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    resolution_due_at: datetime | None
+    # Who handles it now: the lead agency, or the grid, village or town where it is.
+    responsible: str
+    # The latest public reply ("" before any).
+    reply: str
+    # The first report photo's thumbnail ("" without one), the size the public may open.
+    photo_url: str
+    # Oldest first; only when asked for.
+    entries: tuple[PublicEntry, ...] = ()
+
+
+# Where a case is handled, by its state, when no agency leads it.
+_HANDLED_AT = {
+    Case.State.VILLAGE: "village",
+    Case.State.VILLAGE_HANDLING: "village",
+    Case.State.TOWN: "town",
+}
+
+
+def responsible(case: Case) -> str:
+    """Return the name of the unit handling `case` now, as 12345 publishes its 承办单位: the lead
+    agency when one is dispatched, else the village or town command centre holding it, else its grid
+    (or the most specific region it is filed under). An organisation's name, never a person's."""
+    if case.lead_agency_id:
+        return _name(case.lead_agency)
+    level = _HANDLED_AT.get(case.state)
+    order = [level] if level else []
+    order += ["grid", "village", "town", "district"]
+    for name in order:
+        place = getattr(case, name)
+        if place is not None:
+            return _name(place)
+    return ""
+
+
+PUBLIC_RELATED = ("category__parent", "grid", "village", "town", "district", "lead_agency")
+
+
+def public_summaries(cases: list[Case], *, entries: bool = False) -> list[PublicSummary]:
+    """Return the public summary of each public case in `cases` (others are left out), in order.
+
+    The cases come with PUBLIC_RELATED joined; the replies (or, with `entries`, every step) and the
+    report photos of all of them are read in one query each, and kept by the rules the public status
+    page shows them by (`entry_shown`, `_note_shown`, `photo_shown`).
+    """
+    shown = [c for c in cases if c.is_public]
+    ids = [c.pk for c in shown]
+    steps: dict[int, list[CaseEvent]] = {}
+    if ids:
+        events = CaseEvent.objects.filter(case_id__in=ids, is_public=True)
+        if not entries:
+            events = events.filter(note_is_reply=True)
+        for e in events.order_by("case_id", "at", "id"):
+            if entry_shown(PUBLIC, e):
+                steps.setdefault(e.case_id, []).append(e)
+    photos: dict[int, str] = {}
+    if ids:
+        rows = (
+            CasePhoto.objects.filter(case_id__in=ids, kind=CasePhoto.Kind.REPORT)
+            .select_related("event", "case")
+            .order_by("case_id", "id")
+        )
+        for p in rows:
+            if p.case_id not in photos and "thumb" in photo_shown(PUBLIC, p, p.event):
+                photos[p.case_id] = _photo_url(p.case.tracking_number, p.pk, "thumb")
+    out = []
+    for case in shown:
+        category = case.category
+        parent = category.parent if category.parent_id else None
+        records = steps.get(case.pk, [])
+        replies = [e.note for e in records if e.note_is_reply and e.note]
+        out.append(
+            PublicSummary(
+                tracking_number=case.tracking_number,
+                state=case.state,
+                state_label=public_label(case.state),
+                is_open=case.is_open,
+                category=CategoryView(
+                    category.code,
+                    category.display_name,
+                    parent.code if parent else None,
+                    parent.display_name if parent else None,
+                ),
+                description=case.description,
+                address=case.address,
+                lon=round(case.lon, PUBLIC_POINT_DECIMALS),
+                lat=round(case.lat, PUBLIC_POINT_DECIMALS),
+                created_at=case.created_at,
+                updated_at=case.updated_at,
+                closed_at=case.closed_at,
+                resolution_due_at=case.resolution_due_at,
+                responsible=responsible(case),
+                reply=replies[-1] if replies else "",
+                photo_url=photos.get(case.pk, ""),
+                entries=tuple(
+                    PublicEntry(
+                        at=e.at,
+                        action=e.action,
+                        label=str(action_label(e.action)),
+                        state_label=public_label(e.to_state) if e.to_state != e.from_state else "",
+                        note=e.note if _note_shown(PUBLIC, e, None) else "",
+                    )
+                    for e in records
+                )
+                if entries
+                else (),
+            )
+        )
+    return out

@@ -67,6 +67,14 @@ class CaseIn(InputSchema):
         "hotline, liaison_group, deliberation (these need the intake permission)",
     )
     external_ref: str = Field("", max_length=64, description="Reference in another system (staff intake)")
+    answers: dict[str, Any] | None = Field(
+        None,
+        description="Answers to the category's questions (see `questions` in /categories), by question "
+        "code: text, a number, an ISO 8601 date and time (without a zone: China time), a choice's key, or "
+        'a list of keys for several choices, e.g. {"damage": "missing", "kinds": ["car", "bike"]}. '
+        "With multipart/form-data, send one field `answers.CODE` per answer (repeated for several "
+        "choices) or `answers` as a JSON object. Errors come back keyed `answers.CODE`.",
+    )
     photos: list[str] = Field(
         default_factory=list,
         description="JSON only: photos as base64 strings (a `data:image/...;base64,` prefix is allowed). "
@@ -247,6 +255,15 @@ class CategoryRefOut(Schema):
     parent_name: str | None
 
 
+class AnswerOut(Schema):
+    code: str = Field(..., description="The question's code")
+    label: str = Field(..., description="The question, in the request's language")
+    value: Any = Field(
+        ..., description="The answer as stored: text, a number, an ISO date and time, a key or keys"
+    )
+    text: str = Field(..., description="The answer as a person reads it (choices by name)")
+
+
 class CaseDetailOut(Schema):
     tracking_number: str
     state: str
@@ -255,6 +272,7 @@ class CaseDetailOut(Schema):
     source_label: str
     category: CategoryRefOut
     description: str
+    answers: list[AnswerOut] = Field(..., description="Answers to the category's questions")
     address: str
     lon: float
     lat: float
@@ -346,12 +364,35 @@ class CommentIn(InputSchema):
 # Categories, notifications, the public page
 
 
+class ChoiceOut(Schema):
+    key: str = Field(..., description="What an answer sends")
+    name: str = Field(..., description="What a person reads, in the request's language")
+    name_en: str
+
+
+class QuestionOut(Schema):
+    code: str = Field(..., description="The key of the answer in `answers`")
+    label: str = Field(..., description="The question, in the request's language")
+    label_en: str
+    hint: str = Field(..., description="A hint on how to answer, in the request's language")
+    hint_en: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"] = Field(
+        ...,
+        description="string (≤ 200 characters), text (≤ 2000), number, datetime (ISO 8601), "
+        "singlevaluelist (one key of `values`), multivaluelist (a list of keys)",
+    )
+    required: bool
+    order: int = Field(..., description="Ask in this order (1 first)")
+    values: list[ChoiceOut] = Field(..., description="The choices of the list types; empty otherwise")
+
+
 class MinorCategoryOut(Schema):
     code: str
     name: str
     name_en: str
     photo_required: bool
     is_urgent: bool
+    questions: list[QuestionOut] = Field(..., description="What a report in this category answers too")
 
 
 class MajorCategoryOut(Schema):

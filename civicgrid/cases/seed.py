@@ -109,3 +109,79 @@ def load_categories(category_model) -> int:
 def agency_kinds() -> dict[str, str]:
     """Return minor class code → the kind of agency that usually handles it."""
     return {m[0]: m[8] for *_major, minors in CATEGORIES for m in minors if m[8]}
+
+
+# Example questions (Open311 attributes) of a few minor classes, loaded with the demo (`load_questions`):
+# code → [(code, label, English label, hint, English hint, datatype, required, [(key, name, English)])],
+# and an answer each demo case in the class gives.
+QUESTIONS: dict[str, list[tuple]] = {
+    "C0101": [
+        ("damage", "损坏程度", "Damage", "按井盖现状选择", "As the cover is now", "singlevaluelist", True, [
+            ("missing", "缺失", "Missing"),
+            ("broken", "破损", "Broken"),
+            ("loose", "松动", "Loose"),
+        ]),
+        ("cover_use", "井盖类型", "Kind of cover", "井盖上印的字，如“雨水”“污水”", "The word cast on the cover",
+         "singlevaluelist", False, [
+            ("rain", "雨水", "Storm drain"),
+            ("sewage", "污水", "Sewer"),
+            ("power", "电力", "Power"),
+            ("telecom", "通信", "Telecom"),
+            ("unknown", "看不清", "Cannot tell"),
+        ]),
+    ],
+    "C0102": [
+        ("pole_number", "灯杆编号", "Pole number", "灯杆上喷涂的编号，如 LD-0231", "Painted on the pole, e.g. LD-0231",
+         "string", False, []),
+        ("lights_out", "不亮的盏数", "Lights out", "", "", "number", False, []),
+    ],
+    "E0402": [
+        ("vehicles", "车辆类型", "Vehicles", "可多选", "Choose all that apply", "multivaluelist", False, [
+            ("car", "小汽车", "Car"),
+            ("ebike", "电动车", "E-bike"),
+            ("truck", "货车", "Truck"),
+            ("bike", "自行车", "Bicycle"),
+        ]),
+        ("blocking", "占用位置", "Blocking", "", "", "singlevaluelist", False, [
+            ("fire_lane", "消防通道", "Fire lane"),
+            ("sidewalk", "人行道", "Sidewalk"),
+            ("tactile", "盲道", "Tactile paving"),
+            ("entrance", "出入口", "Entrance"),
+        ]),
+        ("seen_at", "发现时间", "Seen at", "大约何时开始停放", "About when it was parked", "datetime", False, []),
+    ],
+}  # fmt: skip
+DEMO_ANSWERS: dict[str, dict] = {
+    "C0101": {"damage": "broken", "cover_use": "sewage"},
+    "C0102": {"pole_number": "LD-0231", "lights_out": 2},
+    "E0402": {"vehicles": ["car", "ebike"], "blocking": "fire_lane"},
+}
+
+
+def load_questions(category_model, question_model) -> int:
+    """Add the example questions where missing (by category and code); return how many were added."""
+    created = 0
+    by_code = {c.code: c for c in category_model.objects.filter(code__in=list(QUESTIONS))}
+    for code, questions in QUESTIONS.items():
+        category = by_code.get(code)
+        if category is None:
+            continue
+        for order, (qcode, label, label_en, hint, hint_en, datatype, required, values) in enumerate(
+            questions, 1
+        ):
+            _obj, made = question_model.objects.get_or_create(
+                category=category,
+                code=qcode,
+                defaults={
+                    "label": label,
+                    "label_en": label_en,
+                    "hint": hint,
+                    "hint_en": hint_en,
+                    "datatype": datatype,
+                    "required": required,
+                    "order": order,
+                    "values": [{"key": k, "name": n, "name_en": e} for k, n, e in values],
+                },
+            )
+            created += made
+    return created

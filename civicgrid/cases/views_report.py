@@ -137,6 +137,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     is_public=d["is_public"],
                     idempotency_key=d["idempotency_key"],
                     client=request.META.get("REMOTE_ADDR", ""),
+                    answers=form.answers(),
                 )
             except ApplicationError as exc:
                 if exc.code == "idempotency_key_reused":
@@ -172,8 +173,21 @@ def report(request: HttpRequest) -> HttpResponse:
         "report_map": _report_map(user),
         **display.tiles(),
         "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
+        "questions_config": _questions_config(categories, form),
     }
     return render(request, "cases/report.html", context, status=status)
+
+
+def _questions_config(categories: list, form: ReportForm) -> dict[str, Any]:
+    """Return what the page's script needs to ask each category's questions: the questions of every
+    category that has some, what was typed and the service's refusal of each answer, by code."""
+    return {
+        "categories": {
+            c.code: [q.as_json() for q in asked] for c in categories if (asked := category_list.questions(c))
+        },
+        "values": form.answers(),
+        "errors": form.answer_errors,
+    }
 
 
 def _report_done(request: HttpRequest, number: str) -> HttpResponse:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -59,10 +60,25 @@ def api_error(status: int, message: str, code: str, extra: dict[str, Any] | None
     )
 
 
+# Doors with an error shape of their own, by path prefix (Open311's `errors` in XML or JSON): each
+# registers its renderer when its app is ready (`register_refusal`).
+_REFUSERS: dict[str, Callable[[HttpRequest, int, str, str], HttpResponse]] = {}
+
+
+def register_refusal(
+    prefix: str, render_refusal: Callable[[HttpRequest, int, str, str], HttpResponse]
+) -> None:
+    _REFUSERS[prefix] = render_refusal
+
+
 def refusal(request: HttpRequest, status: int, message: str, code: str) -> HttpResponse:
-    """Answer a refusal as the API's JSON under /api/, as the error page elsewhere."""
+    """Answer a refusal as the API's JSON under /api/, in a registered door's shape under its prefix,
+    as the error page elsewhere."""
     if is_api(request):
         return api_error(status, message, code)
+    for prefix, render_refusal in _REFUSERS.items():
+        if request.path.startswith(prefix):
+            return render_refusal(request, status, message, code)
     return render(request, "error.html", {"message": message}, status=status)
 
 

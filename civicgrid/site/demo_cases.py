@@ -15,8 +15,16 @@ from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.cases import counts, figures, selectors, services
-from civicgrid.cases.models import Appointment, Case, CaseEvent, CasePhoto, Category, Notification
-from civicgrid.cases.seed import agency_kinds
+from civicgrid.cases.models import (
+    Appointment,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    Category,
+    CategoryQuestion,
+    Notification,
+)
+from civicgrid.cases.seed import DEMO_ANSWERS, agency_kinds, load_questions
 from civicgrid.places import routing
 from civicgrid.places.models import Boundary, Place
 
@@ -134,7 +142,8 @@ def _holder(role: str, place_id: int | None) -> User | None:
 def load(
     *, district: Place, town: Place, reporters: list[User], focus_grid: Place | None = None, per_town: int = 6
 ) -> int:
-    """Set the categories' default agencies, then file and walk the demo cases; return how many."""
+    """Set the categories' default agencies and add the example questions, then file and walk the demo
+    cases (answering those questions); return how many."""
     agencies = {a.code: a for a in Agency.objects.filter(region=district)}
     categories = {c.code: c for c in Category.objects.filter(parent__isnull=False)}
     for code, kind in agency_kinds().items():
@@ -142,6 +151,7 @@ def load(
         if agency and code in categories:
             Category.objects.filter(pk=categories[code].pk).update(default_agency=agency)
             categories[code].default_agency = agency
+    load_questions(Category, CategoryQuestion)
     routing.invalidate()
     rng = random.Random(SEED)
     codes = sorted(DESCRIPTIONS)
@@ -186,6 +196,7 @@ def _file(rng, boundary: Boundary, category: Category, reporter: User, journey: 
         address=f"{grid.parent.name}{grid.name.removeprefix(grid.parent.name)}附近",
         photos=[photo(rng, category.code)],
         reporter_phone=f"139{rng.randrange(10**8):08d}",
+        answers=DEMO_ANSWERS.get(category.code),
     ).case
     worker = _holder("grid_worker", grid.pk)
     cadre = _holder("village_cadre", grid.parent_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.access import can_create_token
+from civicgrid.accounts.access import can_create_token, can_manage_clients
 from civicgrid.cases.selectors import unread_count
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
@@ -67,6 +67,8 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import", group="more"))
     if can_create_token(user):
         items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens", group="more"))
+    if can_manage_clients(user):
+        items.append(NavItem(_("Client apps"), reverse("accounts:clients"), "clients", group="more"))
     if audit.reach(user) is not None:
         items.append(NavItem(_("Audit log"), reverse("core:audit"), "audit", group="more"))
     if user.is_superuser:

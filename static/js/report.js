@@ -114,6 +114,133 @@
     });
   }
 
+  // --- Questions of the category ---------------------------------------------------------------
+  // Each category's questions come in the page's configuration (report-questions-config); the chosen
+  // category's are drawn here with inputs fitting their datatype, named answers.CODE (repeated for
+  // several choices). The server checks every answer: nothing here refuses anything.
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (attrs[name] !== null && attrs[name] !== undefined && attrs[name] !== false) node.setAttribute(name, attrs[name]);
+    });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function setupQuestions(form) {
+    var box = form.querySelector("[data-questions]");
+    var list = form.querySelector("[data-questions-list]");
+    var select = form.querySelector("[data-category]");
+    var source = document.getElementById("report-questions-config");
+    if (!box || !list || !select || !source) return;
+    var config = JSON.parse(source.textContent || "{}");
+    var byCategory = config.categories || {};
+    // What was typed, by question code: kept across a change of category and a refused submission.
+    var values = config.values || {};
+    var errors = config.errors || {};
+    var errorsFor = select.value;
+    var fallback = form.querySelector("[data-questions-fallback]");
+    if (fallback) fallback.remove();
+
+    function remember() {
+      list.querySelectorAll("[data-question]").forEach(function (field) {
+        var code = field.dataset.question;
+        var inputs = field.querySelectorAll("[name]");
+        if (field.dataset.multiple === "1") {
+          values[code] = Array.prototype.filter.call(inputs, function (i) { return i.checked; }).map(function (i) { return i.value; });
+        } else if (inputs.length) {
+          values[code] = inputs[0].value;
+        }
+      });
+    }
+
+    function has(code, key) {
+      var value = values[code];
+      return Array.isArray(value) ? value.indexOf(key) >= 0 : value === key;
+    }
+
+    function question(q) {
+      var id = "id_answers_" + q.code;
+      var name = "answers." + q.code;
+      var error = errorsFor === select.value ? errors[q.code] : "";
+      var isList = q.datatype === "multivaluelist";
+      var field = el(isList ? "fieldset" : "div", {
+        "class": "form-field question question--" + q.datatype + (isList ? " choice-field" : "") + (error ? " has-error" : ""),
+        "data-question": q.code,
+        "data-multiple": isList ? "1" : "0"
+      });
+      var label = el(isList ? "legend" : "label", isList ? {} : { "for": id }, q.label);
+      label.appendChild(el("span", { "class": "question__mark" + (q.required ? " is-required" : "") }, q.required ? box.dataset.msgRequired : box.dataset.msgOptional));
+      field.appendChild(label);
+      var described = [];
+      if (q.hint) described.push(id + "_hint");
+      if (error) described.push(id + "_error");
+      var common = {
+        id: id,
+        name: name,
+        "aria-required": q.required ? "true" : null,
+        "aria-invalid": error ? "true" : null,
+        "aria-describedby": described.join(" ") || null
+      };
+      var value = values[q.code];
+      var input;
+      if (q.datatype === "text") {
+        input = el("textarea", Object.assign({ rows: "3", maxlength: "2000" }, common));
+        input.value = value || "";
+      } else if (q.datatype === "singlevaluelist") {
+        input = el("select", common);
+        input.appendChild(el("option", { value: "" }, box.dataset.msgChoose));
+        q.values.forEach(function (choice) {
+          input.appendChild(el("option", { value: choice.key, selected: has(q.code, choice.key) ? "selected" : null }, choice.name));
+        });
+      } else if (isList) {
+        input = el("div", { "class": "choice-list", "aria-describedby": common["aria-describedby"] });
+        q.values.forEach(function (choice, index) {
+          var option = el("label", { "class": "choice" });
+          option.appendChild(el("input", {
+            type: "checkbox",
+            name: name,
+            value: choice.key,
+            id: id + "_" + index,
+            checked: has(q.code, choice.key) ? "checked" : null
+          }));
+          option.appendChild(el("span", {}, choice.name));
+          input.appendChild(option);
+        });
+      } else {
+        var kinds = {
+          number: { type: "number", step: "any", inputmode: "decimal" },
+          datetime: { type: "datetime-local" },
+          string: { type: "text", maxlength: "200" }
+        };
+        input = el("input", Object.assign({}, kinds[q.datatype] || kinds.string, common));
+        input.value = value || "";
+      }
+      field.appendChild(input);
+      if (q.hint) field.appendChild(el("span", { "class": "helptext", id: id + "_hint" }, q.hint));
+      if (error) {
+        var errorList = el("ul", { "class": "errorlist", id: id + "_error" });
+        errorList.appendChild(el("li", {}, error));
+        field.appendChild(errorList);
+      }
+      return field;
+    }
+
+    function render() {
+      remember();
+      list.innerHTML = "";
+      var questions = byCategory[select.value] || [];
+      questions.forEach(function (q) {
+        list.appendChild(question(q));
+      });
+      box.hidden = questions.length === 0;
+    }
+
+    select.addEventListener("change", render);
+    render();
+  }
+
   // --- Map and position -----------------------------------------------------------------------
 
   function inside(point, ring) {
@@ -302,6 +429,7 @@
     if (!form) return;
     setupPhotos(form);
     setupCategory(form);
+    setupQuestions(form);
     setupMap(form);
     setupSubmit(form);
   }

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -16,9 +16,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.accounts.models import User
+from civicgrid.accounts.models import ClientApp, User
 from civicgrid.cases import access as case_access
 from civicgrid.cases import categories, counts, figures
+from civicgrid.cases.answers import answers_check
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -90,6 +91,12 @@ STAFF_SOURCES = frozenset(
 )
 # A photo is required of people on the spot; a hotline caller or a liaison group has none to send.
 ON_THE_SPOT_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL})
+# Staff writing down what a caller or a meeting told them (a 12345 order, imported or typed) file the
+# case without the answers nobody gave: a required question is not asked of these sources.
+# Reports anyone may send, counted per person or client address: the report page, the API and Open311
+# client apps (an anonymous door like the others, limited the same way).
+RATE_LIMITED_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.OPEN311})
+TOLD_SOURCES = frozenset({Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION})
 
 
 def _scoped_key(submitter: User | None, key: str) -> str:
@@ -112,11 +119,13 @@ def request_fingerprint(
     is_public: bool,
     priority: str,
     external_ref: str,
+    answers: Mapping[str, Any] | None = None,
 ) -> str:
     """Return a hash of the normalized fields that make a report: the same request gives the same hash.
 
     The point is WGS-84 rounded to about 1 cm, so one point sent in another coordinate system or
-    with more digits is still the same report.
+    with more digits is still the same report. Answers (as `answers_check` normalised them) count
+    when there are any; a report without them hashes as it did before questions existed.
     """
     fields = [
         source,
@@ -132,6 +141,8 @@ def request_fingerprint(
         priority,
         external_ref,
     ]
+    if answers:
+        fields.append([[code, answers[code]] for code in sorted(answers)])
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -155,6 +166,8 @@ def case_create(
     actor: User | None = None,
     event_data: dict[str, Any] | None = None,
     client: str = "",
+    answers: Mapping[str, Any] | None = None,
+    client_app: ClientApp | None = None,
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
@@ -163,8 +176,9 @@ def case_create(
 
     1. Check the input: the source against the actor (staff record for others, mobile grid members
        report as such), staff-only fields (a reporter's name, urgent, an external reference), the
-       category (`categories.eligible`, from a code or a Category), the text, phone and photo count.
-       Nothing is written when anything is wrong.
+       category (`categories.eligible`, from a code or a Category), the text, phone and photo count,
+       the answers to the category's questions (`answers.answers_check`: errors keyed
+       `answers.<code>`). Nothing is written when anything is wrong.
     2. Route the point (a point outside every grid is kept, unrouted, for the nearest region), clean
        the photos and take the request's fingerprint.
     3. Insert first, in one transaction: tracking number, the case with its (scoped) idempotency key and
@@ -174,10 +188,16 @@ def case_create(
        read that case back: the same request returns it; the key with another request is refused
        (422, `idempotency_key_reused`), saying nothing of the other case. An external reference (a
        12345 order number) returns its case even if the order reads differently now.
+
+    An Open311 request (source "open311") is filed by the client application whose key it came with
+    (`client_app`), and only so; the client may name the person reporting.
     """
     actor = actor or reporter
     if source not in SOURCES:
         raise ApplicationError(_("Unknown source “%(source)s”.") % {"source": source}, code="invalid_source")
+    if (source == Case.Source.OPEN311) != (client_app is not None):
+        message = _("Open311 requests are filed by a client application with its api_key, at /open311/v2/.")
+        raise ApplicationError(message, code="invalid_source", extra={"fields": {"source": message}})
     reporter_name = (reporter_name or "").strip()[:50]
     external_ref = (external_ref or "").strip()[:64]
     is_staff = False
@@ -193,7 +213,7 @@ def case_create(
         raise PermissionDenied(_("Only mobile grid members report as mobile grid members."))
     errors = {}
     if not is_staff:
-        if reporter_name:
+        if reporter_name and client_app is None:
             errors["reporter_name"] = _("Only staff recording a case for someone give the reporter's name.")
         if priority == Case.Priority.URGENT:
             errors["priority"] = _("Only staff mark a report urgent; urgent categories are urgent anyway.")
@@ -207,6 +227,10 @@ def case_create(
             if code
             else _("Choose a category from the list.")
         )
+    cleaned_answers: dict[str, Any] = {}
+    if chosen is not None:
+        cleaned_answers, answer_errors = answers_check(chosen, answers, require=source not in TOLD_SOURCES)
+        errors.update(answer_errors)
     description = (description or "").strip()
     if not description:
         errors["description"] = _("Describe the problem.")
@@ -252,6 +276,7 @@ def case_create(
         is_public=is_public,
         priority=priority,
         external_ref=external_ref,
+        answers=cleaned_answers,
     )
     if limited is not None:
         existing = _existing(scoped_key, source, external_ref, fingerprint)
@@ -282,6 +307,7 @@ def case_create(
         external_ref=external_ref,
         idempotency_key=scoped_key,
         request_fingerprint=fingerprint if scoped_key else "",
+        answers=cleaned_answers,
     )
     case.step_due_at = step_due(case, State.REPORTED, now)
     event = CaseEvent(
@@ -328,9 +354,10 @@ def _check_rate(actor: User | None, source: str, client: str) -> str | None:
     """Refuse a flood of reports from one person or, when anonymous, one client address; return the
     key the report was counted under (None when not counted).
 
-    Staff recording hotline orders or liaison-group cases are not limited.
+    Staff recording hotline orders or liaison-group cases are not limited; residents, mobile grid
+    members and Open311 client apps are.
     """
-    if source not in (Case.Source.RESIDENT, Case.Source.MOBILE):
+    if source not in RATE_LIMITED_SOURCES:
         return None
     if actor is not None and actor.is_authenticated:
         key, limit = f"intake:user:{actor.pk}", settings.CASE_INTAKE_USER_PER_HOUR

@@ -4,8 +4,10 @@ import pytest
 from django.contrib.admin.sites import site
 from django.db.models import ProtectedError
 
+from civicgrid.cases import categories
 from civicgrid.cases.admin import CategoryAdmin
-from civicgrid.cases.models import Category, Holiday
+from civicgrid.cases.models import Category, CategoryQuestion, CategoryRevision, Holiday
+from civicgrid.core.models import AuditEntry
 from civicgrid.core.tests.audit_helpers import only, recorded
 
 
@@ -29,8 +31,13 @@ def test_it_shows_cases_read_only(login, world, case_in):
 # --- Category and calendar edits are recorded in the audit log --------------------------------------
 
 
+# The questions inline's management form, with no question.
+NO_QUESTIONS = {"questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0"}
+
+
 def category_form(category: Category, **changes) -> dict:
     data = {
+        **NO_QUESTIONS,
         "code": category.code,
         "name": category.name,
         "name_en": category.name_en,
@@ -101,6 +108,7 @@ def test_adding_and_deleting_categories_in_the_admin_records_each(login, world):
                 "resolution_workdays": 5,
                 "is_active": "on",
                 "sort": 0,
+                **NO_QUESTIONS,
             },
         )
     assert response.status_code == 302
@@ -166,3 +174,52 @@ def test_an_admin_delete_that_fails_after_recording_rolls_the_entry_back(rf, wor
     with recorded() as entries, pytest.raises(ProtectedError):
         CategoryAdmin(Category, site).delete_model(request, case.category)
     assert entries == []
+
+
+def test_the_admin_inline_saves_questions_audits_and_bumps_the_revision(login, world):
+    category = Category.objects.get(code="C0101")
+    client = login(world.superuser)
+    url = f"/admin/cases/category/{category.pk}/change/"
+    assert client.get(url).status_code == 200
+    data = category_form(category)
+    prefix = "questions"
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-0-code": "damage",
+            f"{prefix}-0-label": "损坏程度",
+            f"{prefix}-0-datatype": "singlevaluelist",
+            f"{prefix}-0-required": "on",
+            f"{prefix}-0-order": "1",
+            f"{prefix}-0-values": '[{"key": "missing", "name": "缺失"}, {"key": "missing", "name": "破损"}]',
+            f"{prefix}-0-is_active": "on",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200  # shown again with the error
+    assert "appears twice" in response.content.decode() or "出现了两次" in response.content.decode()
+    assert not CategoryQuestion.objects.exists()
+
+    data[f"{prefix}-0-values"] = "[{'key': 'missing'}]"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert not CategoryQuestion.objects.exists()
+
+    revision = _revision()
+    data[f"{prefix}-0-values"] = '[{"key": "missing", "name": "缺失"}, {"key": "broken", "name": "破损"}]'
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = CategoryQuestion.objects.get(category=category)
+    assert question.values[1] == {"key": "broken", "name": "破损"}
+    assert _revision() > revision
+    assert [q.code for q in categories.questions("C0101")] == ["damage"]
+    assert AuditEntry.objects.filter(action="category_question.create").count() == 1
+
+
+def _revision() -> int:
+    return CategoryRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0
+
+
+def _revision() -> int:
+    return CategoryRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0

@@ -100,7 +100,7 @@ def test_another_process_reloads_when_the_revision_moved(world, settings, monkey
     clock[0] += 2
     with CaptureQueriesContext(connection) as queries:
         assert categories.eligible("C0201") is None  # the revision moved: reloaded
-    assert len(queries) == 2  # the revision, then the categories
+    assert len(queries) == 3  # the revision, then the categories and their questions
     clock[0] += 6
     with CaptureQueriesContext(connection) as queries:
         assert categories.eligible("C0201") is None
