@@ -93,9 +93,9 @@ STAFF_SOURCES = frozenset(
 ON_THE_SPOT_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.PATROL})
 # Staff writing down what a caller or a meeting told them (a 12345 order, imported or typed) file the
 # case without the answers nobody gave: a required question is not asked of these sources.
-# Reports anyone may send, counted per person or client address: the report page, the API and Open311
-# client apps (an anonymous door like the others, limited the same way).
-RATE_LIMITED_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE, Case.Source.OPEN311})
+# Reports anyone may send, counted per person or client address: the report page and the API. An
+# Open311 client app is limited per key by its door (`accounts.services.client_app_check_rate`).
+RATE_LIMITED_SOURCES = frozenset({Case.Source.RESIDENT, Case.Source.MOBILE})
 TOLD_SOURCES = frozenset({Case.Source.HOTLINE, Case.Source.LIAISON, Case.Source.DELIBERATION})
 
 
@@ -354,8 +354,8 @@ def _check_rate(actor: User | None, source: str, client: str) -> str | None:
     """Refuse a flood of reports from one person or, when anonymous, one client address; return the
     key the report was counted under (None when not counted).
 
-    Staff recording hotline orders or liaison-group cases are not limited; residents, mobile grid
-    members and Open311 client apps are.
+    Staff recording hotline orders or liaison-group cases are not limited, nor Open311 client apps
+    here (their door limits each key); residents and mobile grid members are.
     """
     if source not in RATE_LIMITED_SOURCES:
         return None

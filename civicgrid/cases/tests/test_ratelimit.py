@@ -72,19 +72,3 @@ def test_it_never_limits_staff_recording_hotline_orders(world, limits):
 
 def test_no_limit_means_no_limit(db):
     assert all(ratelimit.allow("k", limit=0, window=60) for _ in range(100))
-
-
-def test_it_limits_reports_from_open311_client_apps_like_residents(client, world, limits):
-    def send(n: int):
-        body = {
-            "category": "E0104",
-            "description": f"噪声 {n}",
-            "lon": 120.705,
-            "lat": 31.605,
-            "source": "open311",
-        }
-        return client.post("/api/v1/cases/", json.dumps(body), content_type="application/json")
-
-    assert [send(n).status_code for n in range(3)] == [201, 201, 201]
-    assert send(4).status_code == 429
-    assert Case.objects.filter(source="open311").count() == 3
