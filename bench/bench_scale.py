@@ -54,6 +54,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,7 @@ class Row:
 
 CENTRE = "/cases/work/centre/"
 API = "/api/v1/cases/"
+O311 = "/open311/v2/"
 ROWS = [
     Row("town.centre", "town", "town centre, unfiltered", CENTRE, naive=("town_open_count", "town_open_page")),
     Row("town.centre.category", "town", "town centre, one category (C0101)", CENTRE + "?category=C0101",
@@ -154,6 +156,17 @@ ROWS = [
         naive=("village_queue_count", "village_queue_page")),
     Row("agency.inbox", "agency", "agency inbox", "/cases/work/agency/", naive=("agency_count", "agency_page")),
     Row("grid.home", "grid", "grid worker's home", "/"),
+    # Open311 (public reads; the persona's session changes nothing).
+    Row("open311.requests", "town", "GET /open311/v2/requests.json (90 days, 1,000 newest)", O311 + "requests.json"),
+    Row("open311.requests.open.xml", "town", "GET /open311/v2/requests.xml?status=open",
+        O311 + "requests.xml?status=open"),
+    Row("open311.requests.code", "town", "GET /open311/v2/requests.json, C0101 closed, 100",
+        O311 + "requests.json?service_code=C0101&status=closed&page_size=100"),
+    Row("open311.requests.old", "town", "GET /open311/v2/requests.json, a window a year ago, page 5 of 100",
+        O311 + "requests.json?start_date={year_ago}&end_date={year_ago_end}&page_size=100&page=5"),
+    Row("open311.request", "town", "GET /open311/v2/requests/{id}.json?extensions=true",
+        O311 + "requests/{old_number}.json?extensions=true"),
+    Row("open311.services", "town", "GET /open311/v2/services.xml", O311 + "services.xml"),
 ]  # fmt: skip
 
 DEEP_PAGE = 500
@@ -607,6 +620,8 @@ def discover(db: Database) -> Context:
         "category_ids": ", ".join(str(i) for i in category_ids),
         "town_bbox": ",".join(f"{v:.5f}" for v in box),
         "city_bbox": ",".join(f"{v:.5f}" for v in city_box),
+        "year_ago": (date.today() - timedelta(days=365)).isoformat(),
+        "year_ago_end": (date.today() - timedelta(days=300)).isoformat(),
         "town_user": users[PERSONAS["town"]],
         "grid_user": users[PERSONAS["grid"]],
     }
