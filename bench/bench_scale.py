@@ -16,7 +16,8 @@ For each database:
    `manage.py help --commands` lists (kept counts, the search index).
 2. gunicorn (2 sync workers, DEBUG=False, settings `bench.scale_settings`: the real settings plus a
    middleware that records every statement a request runs, with its parameters and duration).
-3. Sign in as each persona (PERSONAS); then, row by row of ROWS, one warm-up request and up to
+3. Sign in as each persona (PERSONAS); then, row by row of ROWS, a warm-up request per gunicorn
+   worker (each has its own cache without Redis) and up to
    --requests timed requests one at a time (within --row-seconds), then the row's naive queries (NAIVE:
    the plain SQL such a page would run without care) timed on a direct connection to the same database.
 4. Deep pages: a page with `<a rel="next">` whose link is a cursor is followed (up to DEEP_HOPS times);
@@ -170,6 +171,8 @@ ROWS = [
 ]  # fmt: skip
 
 DEEP_PAGE = 500
+# Warm-up requests per row: one per gunicorn worker (set from --workers).
+WARM_UPS = [1]
 DEEP_OFFSET = 200_000
 # Cursor pages: follow `next` this many times at most (and for at most DEEP_WALK_SECONDS).
 DEEP_HOPS = 500
@@ -728,6 +731,9 @@ def time_row(client: Client, db: Database, ctx: Context, row: Row, args, log) ->
         result.status, result.note = "error", f"no value for {exc}"
         return result
     url = urllib.parse.quote(url, safe="/?=&,:%")
+    # One warm-up request per gunicorn worker (each keeps its own in-process cache without Redis).
+    for _ in range(WARM_UPS[0] - 1):
+        client.get(url)
     warm = client.get(url)
     if warm.status == 404 and row.optional:
         result.status, result.note, result.url = "skipped", "404 (not there yet)", url
@@ -893,6 +899,7 @@ def bench_database(db: Database, args) -> Report:
             manage(db.url, media, name, *extra, timeout=3 * 3600)
         _write_placeholder(media)
         ctx = discover(db)
+        WARM_UPS[0] = max(1, args.workers)
         server = gunicorn_start(db, media, sql_log, args.workers, BENCH_DIR / f"scale-gunicorn-{db.kind}.log")
         clients = {}
         for persona, username in ctx.personas.items():

@@ -333,6 +333,7 @@ def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
         "month": r.month.strftime("%Y-%m"),
         "weights": r.weights,
         "kinds": r.kinds,
+        "as_of": r.as_of,
         "entries": [
             {
                 **e.as_json(),

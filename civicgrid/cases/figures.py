@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -65,6 +66,25 @@ HOURS = "h:"
 # they were reported (their count by step is `counts`).
 NEW_CATEGORY = "c:"
 NEW_SOURCE = "s:"
+
+# The facts the rates read (`Figures`' Rate properties and counts of closed, dispatched, rated cases):
+# a table of many units (a ranking, the next level down) reads only these, not the categories,
+# sources and handling-time bands kept beside them.
+RATE_KEYS = (
+    DISPATCHED,
+    SIGNED_ON_TIME,
+    RETURNED,
+    RATED,
+    SOLVED,
+    SATISFIED,
+    CHECKED,
+    REWORKED,
+    CLOSED,
+    CLOSED_ON_TIME,
+    FIRST_TIME,
+    VERIFIED,
+    VERIFIED_ON_TIME,
+)
 
 DISPATCH_ACTIONS = frozenset({"dispatch", "redispatch"})
 VERIFY_ACTIONS = frozenset({"accept", "reject", "merge"})
@@ -347,9 +367,27 @@ def differences() -> list[Difference]:
     return result
 
 
+# Bumped when the kept figures are rebuilt: what was worked out from them and cached (a city's
+# rankings) is keyed by it, so a repair is seen at once.
+_GENERATION_KEY = "figures:generation"
+
+
+def generation() -> int:
+    """Return the kept figures' generation (see `rebuild`)."""
+    return cache.get_or_set(_GENERATION_KEY, 1, None)
+
+
+def _next_generation() -> None:
+    try:
+        cache.incr(_GENERATION_KEY)
+    except ValueError:
+        cache.set(_GENERATION_KEY, 2, None)
+
+
 def rebuild() -> int:
     """Replace the kept figures, daily and monthly, with a recount, in one transaction; return the
-    daily rows written."""
+    daily rows written. What was cached from the old ones is forgotten once it commits."""
+    transaction.on_commit(_next_generation)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Writers add to the rows while the recount reads: take them out until it is written.

@@ -362,7 +362,7 @@ def _children(scope: Scope, period: Period, now: datetime) -> tuple[list[ChildRo
     ids = [c.pk for c in children]
     new = counts.by_place(places=ids, day_from=period.start, day_to=period.end)
     open_now = counts.by_place(places=ids, states=OPEN_STATES)
-    sums = figures.by_place(places=ids, day_from=period.start, day_to=period.end)
+    sums = figures.by_place(places=ids, day_from=period.start, day_to=period.end, keys=figures.RATE_KEYS)
     overdue: dict[int, int] = {}
     for level in {c.level for c in children}:
         column = LEVEL_COLUMN[level]

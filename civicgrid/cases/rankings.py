@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -113,6 +114,8 @@ class Ranking:
     weights: dict[str, int]
     entries: list[Entry]
     kinds: list[str]  # the kinds this user may rank
+    # When a large ranking was worked out, if it was read from the cache (None: worked out now).
+    as_of: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -153,23 +156,67 @@ def ranking(
         # The last whole month; this month so far while the last one has nothing to rank.
         current = month_start(timezone.localdate())
         first = previous_month(current)
-        this = _scored(scope, kind, first)
+        this, as_of = _scored(scope, kind, first)
         if all(entry[3] is None for entry in this):
             first = current
-            this = _scored(scope, kind, first)
+            this, as_of = _scored(scope, kind, first)
     else:
         first = month_start(month)
-        this = _scored(scope, kind, first)
-    before = _scored(scope, kind, previous_month(first))
+        this, as_of = _scored(scope, kind, first)
+    before, _as_of = _scored(scope, kind, previous_month(first))
     previous = {key: (rank, s) for key, _name, _f, s, rank, _code in before}
     entries = [
         Entry(key, name, f, s, rank, *previous.get(key, (None, None)), code=code)
         for key, name, f, s, rank, code in this
     ]
-    return Ranking(kind, first, weights_for(first), entries, kinds)
+    return Ranking(kind, first, weights_for(first), entries, kinds, as_of)
 
 
-def _scored(
+# A ranking of more units than this (a city's villages or grid workers) is kept in the cache: a
+# finished month for FINISHED_CACHE_SECONDS (its facts no longer change; a repair of the figures
+# starts new keys), the month under way for CURRENT_CACHE_SECONDS, with the time it was worked out
+# shown beside it. Smaller rankings are worked out on every request (a few milliseconds).
+CACHED_ABOVE = 300
+FINISHED_CACHE_SECONDS = 24 * 3600
+CURRENT_CACHE_SECONDS = 300
+
+
+def _scored(scope, kind: str, first: date) -> tuple[list[tuple], datetime | None]:
+    """Return `_score_all`'s ranking of the month and, when it came from the cache, when it was made."""
+    weights = weights_for(first)
+    places = ",".join(str(p) for p in sorted(scope.places or ()))
+    agency = scope.agency.pk if scope.agency is not None else 0
+    token = ",".join(f"{k}={weights.get(k, 0)}" for k in SCORED_RATES)
+    key = f"rank:{figures.generation()}:{kind}:{first}:{agency}:{places}:{token}"
+    found = cache.get(key)
+    if found is not None:
+        # Kept as plain tuples (objects and dicts take several times longer to unpickle).
+        rows, as_of = found
+        keys = figures.RATE_KEYS
+        return [
+            (
+                k,
+                name,
+                figures.Figures({key: n for key, n in zip(keys, values, strict=True) if n}),
+                s,
+                rank,
+                code,
+            )
+            for k, name, values, s, rank, code in rows
+        ], as_of
+    result = _score_all(scope, kind, first)
+    if len(result) > CACHED_ABOVE:
+        finished = month_end(first) < timezone.localdate()
+        # The rate facts as counts in RATE_KEYS' order: all a ranking reads.
+        rows = [
+            (k, name, tuple(f.sums.get(key, 0) for key in figures.RATE_KEYS), s, rank, code)
+            for k, name, f, s, rank, code in result
+        ]
+        cache.set(key, (rows, timezone.now()), FINISHED_CACHE_SECONDS if finished else CURRENT_CACHE_SECONDS)
+    return result, None
+
+
+def _score_all(
     scope, kind: str, first: date
 ) -> list[tuple[int, str, figures.Figures, float | None, int | None, str]]:
     """Return (key, name, figures, score, rank, code) of every unit of `kind` in the scope for a month."""
@@ -179,7 +226,9 @@ def _scored(
     rate: Callable[[figures.Figures], float | None]
     if kind in LEVEL_OF_KIND:
         places = _places_of(scope, LEVEL_OF_KIND[kind])
-        sums = figures.by_place(places=[p.pk for p in places], day_from=first, day_to=last)
+        sums = figures.by_place(
+            places=[p.pk for p in places], day_from=first, day_to=last, keys=figures.RATE_KEYS
+        )
         units = [(p.pk, p.display_name, figures.Figures(sums.get(p.pk, {})), p.code) for p in places]
 
         def rate(f):
@@ -188,12 +237,12 @@ def _scored(
         party = "agency" if kind == "agencies" else "user"
         sums = party_sums(scope, party, first, last)
         if party == "agency":
-            names = {a.pk: a.name for a in Agency.objects.filter(pk__in=sums)}
+            names = dict(Agency.objects.filter(pk__in=list(sums)).values_list("pk", "name"))
 
             def rate(f):
                 return score(f, weights)
         else:
-            names = {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=sums)}
+            names = _worker_names(set(sums))
 
             def rate(f):
                 return None if f.verification_on_time.value is None else f.verification_on_time.value * 100
@@ -201,7 +250,8 @@ def _scored(
         units = [(key, names.get(key, str(key)), figures.Figures(s), "") for key, s in sums.items()]
     scored = [(key, name, f, rate(f), code) for key, name, f, code in units]
     if kind == "workers":
-        scored.sort(key=lambda u: (u[3] is None, -(u[3] or 0), -u[2].verification_on_time.whole, u[1]))
+        verified = {key: f.verification_on_time.whole for key, _name, f, _code in units}
+        scored.sort(key=lambda u: (u[3] is None, -(u[3] or 0), -verified[u[0]], u[1]))
     else:
         scored.sort(key=lambda u: (u[3] is None, -(u[3] or 0), u[1]))
     result = []
@@ -213,6 +263,24 @@ def _scored(
         last_score = s
         result.append((key, name, f, s, rank if s is not None else None, code))
     return result
+
+
+# Above this many ids, names are read by the range of ids rather than by a list of them.
+_BY_RANGE = 500
+
+
+def _worker_names(ids: set[int]) -> dict[int, str]:
+    """Return the names of the grid workers with these ids. A city's thousands of workers are read by
+    the range their ids span (one indexed range read) rather than by an IN list of thousands of
+    parameters, which costs several times more to send and plan."""
+    if not ids:
+        return {}
+    rows = User.objects.values_list("pk", "display_name", "username")
+    if len(ids) > _BY_RANGE:
+        rows = rows.filter(pk__gte=min(ids), pk__lte=max(ids))
+    else:
+        rows = rows.filter(pk__in=list(ids))
+    return {pk: display_name or username for pk, display_name, username in rows.iterator() if pk in ids}
 
 
 def _places_of(scope, level: str) -> list[Place]:
@@ -229,7 +297,8 @@ def party_sums(scope, party: str, first: date, last: date) -> dict[int, dict[str
     """The kept sums per agency or worker over the scope's places (which do not overlap)."""
     total: dict[int, dict[str, int]] = {}
     for place in scope.places or ():
-        for who, sums in figures.by_party(place=place, day_from=first, day_to=last, party=party).items():
+        read = figures.by_party(place=place, day_from=first, day_to=last, party=party, keys=figures.RATE_KEYS)
+        for who, sums in read.items():
             mine = total.setdefault(who, {})
             for key, n in sums.items():
                 mine[key] = mine.get(key, 0) + n

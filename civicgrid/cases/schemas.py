@@ -666,6 +666,11 @@ class RankingOut(Schema):
     weights: dict[str, int]
     kinds: list[str]
     entries: list[RankingEntryOut]
+    as_of: datetime | None = Field(
+        None,
+        description="When a large ranking (a city's villages or workers) was worked out, when it was "
+        "read from the cache (up to 5 minutes old for the month under way); null: worked out now",
+    )
 
 
 class RepeatLocationsQuery(InputSchema):

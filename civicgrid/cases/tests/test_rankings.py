@@ -100,3 +100,62 @@ def test_the_page_and_the_api_show_the_ranking(three, client, login):  # noqa: F
     login(three.resident)
     assert client.get("/cases/work/rankings/").status_code == 403
     assert client.get("/api/v1/cases/rankings").status_code == 403
+
+
+def test_a_large_ranking_is_kept_in_the_cache_with_its_time_until_the_figures_are_rebuilt(
+    three,  # noqa: F811
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from civicgrid.cases import figures
+
+    # Two villages count as "large" here.
+    monkeypatch.setattr(rankings, "CACHED_ABOVE", 1)
+    first = rankings.ranking(user=three.city_admin, kind="villages", month=FEB)
+    assert first.as_of is None  # worked out now
+    again = rankings.ranking(user=three.city_admin, kind="villages", month=FEB)
+    assert again.as_of is not None  # from the cache, with when it was worked out
+    assert [(e.key, e.score, e.rank, e.previous_rank, e.figures.sums) for e in again.entries] == [
+        (
+            e.key,
+            e.score,
+            e.rank,
+            e.previous_rank,
+            {k: n for k, n in e.figures.sums.items() if k in figures.RATE_KEYS and n},
+        )
+        for e in first.entries
+    ]
+    # A repair of the kept figures starts afresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        figures.rebuild()
+    assert rankings.ranking(user=three.city_admin, kind="villages", month=FEB).as_of is None
+    # Other weights are another ranking.
+    ScoreWeights.objects.create(month=FEB, response=0, resolution=50, satisfaction=50, on_time_closure=0)
+    assert rankings.ranking(user=three.city_admin, kind="villages", month=FEB).as_of is None
+
+
+def test_a_small_ranking_is_worked_out_every_time(three):  # noqa: F811
+    rankings.ranking(user=three.city_admin, kind="villages", month=FEB)
+    assert rankings.ranking(user=three.city_admin, kind="villages", month=FEB).as_of is None
+
+
+def test_worker_names_by_range_are_those_asked_for(three, monkeypatch):  # noqa: F811
+    asked = {three.grid_worker.pk, three.town_operator.pk}
+    by_list = rankings._worker_names(asked)
+    monkeypatch.setattr(rankings, "_BY_RANGE", 0)
+    assert rankings._worker_names(asked) == by_list
+    assert set(by_list) == asked
+    assert by_list[three.grid_worker.pk] == three.grid_worker.display_name
+    assert rankings._worker_names(set()) == {}
+
+
+def test_the_page_and_the_api_say_when_a_cached_ranking_was_worked_out(three, client, login, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rankings, "CACHED_ABOVE", 1)
+    login(three.city_admin)
+    params = {"kind": "villages", "month": "2026-02"}
+    assert "as of" not in client.get("/cases/work/rankings/", params).content.decode()
+    assert "as of" in client.get("/cases/work/rankings/", params).content.decode()
+    assert client.get("/api/v1/cases/rankings", params).json()["as_of"] is not None
+    assert (
+        client.get("/api/v1/cases/rankings", {"kind": "agencies", "month": "2026-02"}).json()["as_of"] is None
+    )
