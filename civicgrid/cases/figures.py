@@ -535,9 +535,12 @@ def sums_for(
     day_to: date,
     agency: int = 0,
     user: int = 0,
+    prefix: str = "",
 ) -> dict[str, int]:
     """Return the kept sums per fact over `places` (ids that do not overlap; None: everywhere) from
-    `day_from` to `day_to` (local dates, both included), of one agency's or worker's work (0: all)."""
+    `day_from` to `day_to` (local dates, both included), of one agency's or worker's work (0: all);
+    with `prefix`, only the facts whose key starts with it (NEW_CATEGORY: new cases by category)."""
+    conditions = {"key__startswith": prefix} if prefix else {}
     summed = _summed(
         (),
         day_from,
@@ -545,6 +548,7 @@ def sums_for(
         place_id__in=list(places) if places is not None else [EVERYWHERE],
         agency_id=agency,
         user_id=user,
+        **conditions,
     )
     return {key: s for (key,), s in summed.items()}
 

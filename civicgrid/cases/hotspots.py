@@ -49,16 +49,27 @@ class Rising:
 
 
 def rising_categories(
-    *, places: Sequence[int], start: date, end: date, limit: int = 5, before: tuple[date, date] | None = None
+    *,
+    places: Sequence[int],
+    start: date,
+    end: date,
+    limit: int = 5,
+    before: tuple[date, date] | None = None,
+    sums: dict[str, int] | None = None,
 ) -> list[Rising]:
     """Return the major classes with more new cases from `start` to `end` than in as many days before
     (or than in `before`, a first and last day: the monthly report's month before), the largest growth
-    first (new ones, with none before, first of all)."""
+    first (new ones, with none before, first of all). `sums`: the period's kept sums, when the caller
+    has read them already."""
     if before is None:
         days = (end - start).days + 1
         before = (start - timedelta(days=days), start - timedelta(days=1))
-    now = figures.new_by_major(figures.sums_for(places=places, day_from=start, day_to=end))
-    earlier = figures.new_by_major(figures.sums_for(places=places, day_from=before[0], day_to=before[1]))
+    if sums is None:
+        sums = figures.sums_for(places=places, day_from=start, day_to=end, prefix=figures.NEW_CATEGORY)
+    now = figures.new_by_major(sums)
+    earlier = figures.new_by_major(
+        figures.sums_for(places=places, day_from=before[0], day_to=before[1], prefix=figures.NEW_CATEGORY)
+    )
     found = [
         (major, n, earlier.get(major, 0))
         for major, n in now.items()

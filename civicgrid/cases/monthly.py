@@ -242,7 +242,9 @@ def monthly_report(*, user, month: date, region: str = "", now: datetime | None 
         previous_new_total=previous_new_total,
         agencies=_agencies(scope, f, first, last, weights),
         rising=(
-            hotspots.rising_categories(places=places, start=first, end=last, before=(before, before_last))
+            hotspots.rising_categories(
+                places=places, start=first, end=last, before=(before, before_last), sums=f.sums
+            )
             if area
             else []
         ),

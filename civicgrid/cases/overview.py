@@ -227,7 +227,9 @@ def overview(
         children_level=level,
         region=region,
         lists=selectors_work.work_access(user).centre,
-        rising=[] if brief else hotspots.rising_categories(places=places, start=period.start, end=period.end),
+        rising=[]
+        if brief
+        else hotspots.rising_categories(places=places, start=period.start, end=period.end, sums=f.sums),
     )
 
 
