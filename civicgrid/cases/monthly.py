@@ -368,6 +368,19 @@ def _agencies(
     return sorted(rows, key=lambda r: (-r.figures.dispatched, -r.figures.closed, r.name))
 
 
+# Of a long ranking (a city's villages or grid workers) the report shows the first and the last
+# units; the whole one is the rankings page's and API's (and the workbook's).
+RANKED_HEAD = 10
+RANKED_TAIL = 5
+
+
+def shown(entries: list[rankings.Entry]) -> list[rankings.Entry]:
+    """Return the units of a ranking the report shows: all of a short one, the head and tail of a long one."""
+    if len(entries) <= RANKED_HEAD + RANKED_TAIL:
+        return entries
+    return entries[:RANKED_HEAD] + entries[-RANKED_TAIL:]
+
+
 def as_json(r: MonthlyReport) -> dict[str, Any]:
     """The report as the API returns it: rates as fractions (null when there is nothing to divide by),
     changes of rates in percentage points."""
@@ -416,7 +429,9 @@ def as_json(r: MonthlyReport) -> dict[str, Any]:
         "rankings": [
             {
                 "kind": ranking.kind,
-                "entries": [{**e.as_json(), "rank_change": e.rank_change} for e in ranking.entries],
+                "total": len(ranking.entries),
+                "as_of": ranking.as_of,
+                "entries": [{**e.as_json(), "rank_change": e.rank_change} for e in shown(ranking.entries)],
             }
             for ranking in r.rankings
         ],

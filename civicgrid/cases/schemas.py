@@ -736,7 +736,14 @@ class MonthlyRankingEntryOut(Schema):
 
 class MonthlyRankingOut(Schema):
     kind: str
-    entries: list[MonthlyRankingEntryOut]
+    total: int = Field(description="Units in the ranking")
+    as_of: datetime | None = Field(
+        None, description="When a large ranking was worked out, if read from the cache; null: worked out now"
+    )
+    entries: list[MonthlyRankingEntryOut] = Field(
+        description="All units of a ranking of up to 15; of a longer one the first 10 and the last 5, as the "
+        "report shows them (the whole ranking: GET /api/v1/cases/rankings)"
+    )
 
 
 class MonthlyCategoryOut(Schema):

@@ -24,10 +24,6 @@ LESS_IS_BETTER = frozenset({"returns", "rework", "closed_late", "overdue_now", "
 # Still open: a younger month's cases are open for want of time, not of work.
 NEUTRAL = frozenset({"new", "dispatched", "closed", "still_open"})
 
-# The units of a long ranking the page prints: the first and the last (the rest: rankings page, workbook).
-RANKED_HEAD = 10
-RANKED_TAIL = 5
-
 
 def _signed(value: float | None, digits: int = 0) -> str:
     """Return a change as "+3", "−1.5" or "0"; "—" when there is none."""
@@ -115,9 +111,9 @@ def monthly_page(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             # A long ranking (a city's villages or grid workers) printed as its head and tail.
-            "ranked_shown_max": RANKED_HEAD + RANKED_TAIL,
-            "ranked_head": f":{RANKED_HEAD}",
-            "ranked_tail": f"-{RANKED_TAIL}:",
+            "ranked_shown_max": monthly.RANKED_HEAD + monthly.RANKED_TAIL,
+            "ranked_head": f":{monthly.RANKED_HEAD}",
+            "ranked_tail": f"-{monthly.RANKED_TAIL}:",
             "month_text": report.month.strftime("%Y-%m"),
             "workbook_url": f"{reverse('cases:monthly_workbook')}?{_query(report.month, region)}",
             "earlier_url": f"?{_query(report.previous_month, region)}",

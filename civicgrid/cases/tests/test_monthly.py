@@ -341,10 +341,8 @@ def test_its_queries_do_not_grow_with_the_cases(five, clock):  # noqa: F811
 
 
 def test_a_long_ranking_prints_its_head_and_tail_and_links_the_full_one(five, client, login, monkeypatch):
-    from civicgrid.cases import views_monthly
-
-    monkeypatch.setattr(views_monthly, "RANKED_HEAD", 0)
-    monkeypatch.setattr(views_monthly, "RANKED_TAIL", 1)
+    monkeypatch.setattr(monthly, "RANKED_HEAD", 0)
+    monkeypatch.setattr(monthly, "RANKED_TAIL", 1)
     login(five.city_admin)
     report_ = monthly.monthly_report(user=five.city_admin, month=FEB)
     towns = next(r for r in report_.rankings if r.kind == "towns")
@@ -356,6 +354,11 @@ def test_a_long_ranking_prints_its_head_and_tail_and_links_the_full_one(five, cl
     assert towns.entries[0].name not in table and towns.entries[1].name in table
     assert "2 ranked in all" in table
     assert 'href="/cases/work/rankings/?kind=towns&amp;month=2026-02"' in table
+    # The API sends the same units, with how many there are in all.
+    sent = client.get("/api/v1/cases/monthly-report", {"month": "2026-02"}).json()
+    towns_sent = next(r for r in sent["rankings"] if r["kind"] == "towns")
+    assert towns_sent["total"] == 2
+    assert [e["name"] for e in towns_sent["entries"]] == [towns.entries[1].name]
 
 
 def test_the_rankings_page_pages_a_long_ranking(five, client, login, monkeypatch):
