@@ -595,6 +595,35 @@ def responsible(case: Case) -> str:
 
 
 PUBLIC_RELATED = ("category__parent", "grid", "village", "town", "district", "lead_agency")
+# The fields a public summary reads (a list of a thousand reads no more).
+PUBLIC_FIELDS = (
+    "id",
+    "tracking_number",
+    "state",
+    "is_public",
+    "description",
+    "address",
+    "lon",
+    "lat",
+    "created_at",
+    "updated_at",
+    "closed_at",
+    "resolution_due_at",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "category__parent_id",
+    "category__parent__code",
+    "category__parent__name",
+    "category__parent__name_en",
+    *(
+        f"{place}__{field}"
+        for place in ("grid", "village", "town", "district")
+        for field in ("name", "name_en")
+    ),
+    "lead_agency__name",
+    "lead_agency__name_en",
+)
 
 
 def public_summaries(cases: list[Case], *, entries: bool = False) -> list[PublicSummary]:
@@ -616,14 +645,25 @@ def public_summaries(cases: list[Case], *, entries: bool = False) -> list[Public
                 steps.setdefault(e.case_id, []).append(e)
     photos: dict[int, str] = {}
     if ids:
+        numbers = {c.pk: c.tracking_number for c in shown}
         rows = (
             CasePhoto.objects.filter(case_id__in=ids, kind=CasePhoto.Kind.REPORT)
-            .select_related("event", "case")
+            .select_related("event")
+            # What `photo_shown` reads of a photo and its step.
+            .only(
+                "id",
+                "case_id",
+                "kind",
+                "event__is_public",
+                "event__note_is_reply",
+                "event__from_state",
+                "event__action",
+            )
             .order_by("case_id", "id")
         )
         for p in rows:
             if p.case_id not in photos and "thumb" in photo_shown(PUBLIC, p, p.event):
-                photos[p.case_id] = _photo_url(p.case.tracking_number, p.pk, "thumb")
+                photos[p.case_id] = _photo_url(numbers[p.case_id], p.pk, "thumb")
     out = []
     for case in shown:
         category = case.category

@@ -182,7 +182,11 @@ def _summaries(cases: list[Case], extensions: bool) -> list[presenters.PublicSum
 
 
 def _public() -> QuerySet[Case]:
-    return Case.objects.filter(is_public=True).select_related(*presenters.PUBLIC_RELATED)
+    return (
+        Case.objects.filter(is_public=True)
+        .select_related(*presenters.PUBLIC_RELATED)
+        .only(*presenters.PUBLIC_FIELDS)
+    )
 
 
 def requests(params: QueryDict, absolute: Callable[[str], str]) -> Items:
