@@ -279,7 +279,9 @@ def _staff_details(event: CaseEvent, agencies: dict[int, Agency]) -> list[tuple[
         rows.append((_("Deadline was"), _local(data["due"])))
     if event.action == "report" and data.get("open311_client_name"):
         rows.append((_("Filed through"), _("Open311: %(name)s") % {"name": data["open311_client_name"]}))
-    if event.action == "report" and data.get("routed") is False:
+    if event.action == "report" and data.get("located_by") == "address":
+        rows.append((_("Location"), _("Placed from the address only: put it in its grid")))
+    elif event.action == "report" and data.get("routed") is False:
         rows.append((_("Location"), _("Outside every grid: kept for the nearest region")))
     return rows
 

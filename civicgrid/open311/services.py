@@ -26,7 +26,7 @@ from civicgrid.cases.models import Case
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.open311 import params as p
 from civicgrid.open311.models import Open311Request
-from civicgrid.places import routing
+from civicgrid.places import addresses, routing
 
 # attribute[CODE] and attribute[CODE][] (a multivaluelist's values).
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
@@ -40,6 +40,7 @@ FIELD_LIMITS = {
     "device_id": 100,
     "account_id": 100,
 }
+ADDRESS_MAX = 200
 MEDIA_URL_RE = re.compile(r"^https?://\S{1,490}$")
 
 
@@ -95,9 +96,10 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
     """File a request; return its case, whether it is new, and the account_id to echo.
 
     1. The key (403), the jurisdiction (404), the service (400 missing, 404 unknown), one location
-       (lat and long; an address alone cannot be placed on the map here yet), the reporter fields'
+       (lat and long, or an address_string; address ids are not known here), the reporter fields'
        lengths: all checked before anything is written.
-    2. The key's rate, then the point must lie in the key's region.
+    2. The key's rate, then the point must lie in the key's region; an address alone is placed by
+       the village or town it names there (`places.addresses`), unrouted.
     3. The case and the private Open311 record in one transaction: a POST that fails files nothing.
     """
     client = client_for(p.one(params, "api_key"))
@@ -120,14 +122,20 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
         errors.update(exc.extra["fields"])
     if not errors and (lat is None) != (lon is None):
         errors["lat" if lat is None else "long"] = _("Send lat and long together.")
-    if not errors and lat is None:
-        if p.one(params, "address_string") or p.one(params, "address_id"):
-            errors["address_string"] = _(
-                "This server places requests by their lat and long; an address alone cannot be placed "
-                "yet. Send lat and long (WGS-84), with address_string as the address to show."
+    address = p.one(params, "address_string") or ""
+    if not errors and lat is None and not address:
+        if p.one(params, "address_id"):
+            errors["address_id"] = _(
+                "address_id is not known here (no address register yet): send lat and long, or "
+                "address_string."
             )
         else:
-            errors["lat"] = _("Send the location: lat and long (WGS-84).")
+            errors["lat"] = _("Send the location: lat and long (WGS-84), or address_string.")
+    if len(address) > ADDRESS_MAX:
+        errors["address_string"] = _("%(name)s is longer than %(n)d characters.") % {
+            "name": "address_string",
+            "n": ADDRESS_MAX,
+        }
     reporter = {name: p.one(params, name) or "" for name in REPORTER_FIELDS}
     for name, limit in FIELD_LIMITS.items():
         if len(reporter[name]) > limit:
@@ -140,7 +148,15 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
             _("Please correct the marked fields."), code="invalid", extra={"fields": errors}
         )
     accounts.client_app_check_rate(client)
-    location = routing.locate(lon, lat)
+    event_data = {"open311_client": client.pk, "open311_client_name": client.name}
+    if lat is None:
+        # An address alone: placed by the village or town it names in the key's region, unrouted,
+        # for the operator to put in its grid.
+        location = addresses.locate_address(address, client.region)
+        lon, lat = location.lon, location.lat
+        event_data["located_by"] = "address"
+    else:
+        location = routing.locate(lon, lat)
     if not _within(location, client):
         raise p.bad(
             "lat",
@@ -157,14 +173,15 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
             description=description,
             lon=lon,
             lat=lat,
-            address=p.one(params, "address_string") or "",
+            address=address,
+            location=location,
             photos=files.getlist("media"),
             reporter_name=_person(reporter["first_name"], reporter["last_name"]),
             reporter_phone=reporter["phone"],
             client_app=client,
             idempotency_key=f"o311.{client.pk}.{key}" if key else "",
             answers=_answers(params),
-            event_data={"open311_client": client.pk, "open311_client_name": client.name},
+            event_data=event_data,
         )
         if intake.created:
             Open311Request.objects.create(

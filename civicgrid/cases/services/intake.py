@@ -168,6 +168,7 @@ def case_create(
     client: str = "",
     answers: Mapping[str, Any] | None = None,
     client_app: ClientApp | None = None,
+    location: routing.Location | None = None,
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
@@ -190,7 +191,8 @@ def case_create(
        12345 order number) returns its case even if the order reads differently now.
 
     An Open311 request (source "open311") is filed by the client application whose key it came with
-    (`client_app`), and only so; the client may name the person reporting.
+    (`client_app`), and only so; the client may name the person reporting. `location`: where a report
+    without a point was placed from its address (`places.addresses.locate_address`), unrouted.
     """
     actor = actor or reporter
     if source not in SOURCES:
@@ -261,7 +263,8 @@ def case_create(
         if scoped_key is None:
             raise
         limited = exc
-    location = routing.locate(lon, lat, crs=crs)
+    # A report placed by its address alone comes with where it was placed (`places.addresses`).
+    location = location if location is not None else routing.locate(lon, lat, crs=crs)
     cleaned = photos_clean(photos)
     fingerprint = request_fingerprint(
         source=source,

@@ -148,8 +148,9 @@ def test_bad_input_gets_a_400_in_the_spec_shape_and_creates_nothing(world, o311,
         ({"lat": "91"}, 400, "lat"),
         ({"long": "NaN"}, 400, "long"),
         ({"long": ""}, 400, "long"),
-        ({"lat": "", "long": "", "address_string": "幸福路 12 号"}, 400, "address_string"),
         ({"lat": "", "long": ""}, 400, "lat"),
+        ({"lat": "", "long": "", "address_id": "A-77"}, 400, "address_id"),
+        ({"lat": "", "long": "", "address_string": "路" * 201}, 400, "address_string"),
         ({"description": "坑" * 5000}, 400, "description"),
         ({"attribute[severity]": "gone"}, 400, "attribute[severity]"),
         ({"attribute[severity]": ""}, 400, "attribute[severity]"),
@@ -559,3 +560,37 @@ def test_tag_names_and_order_follow_the_spec_examples(world, o311, key, asked):
     assert errors.tag == "errors"
     assert [t.tag for t in errors.find("error")] == ["code", "description"]
     assert errors.find("error/code").text == "404"
+
+
+def test_an_address_alone_is_placed_by_the_village_it_names_and_waits_for_its_grid(world, o311, key, client):
+    record = filed(
+        o311, key, lat="", long="", address_string="海棠市甲一村幸福路 12 号", description="路灯不亮"
+    )
+    case = Case.objects.get(tracking_number=record["service_request_id"])
+    # Unrouted, in village A1 of town A, at the village's centre: the village's queue places it.
+    assert (case.routed, case.grid_id, case.village, case.town) == (
+        False,
+        None,
+        world.village_a1,
+        world.town_a,
+    )
+    assert case.address == "海棠市甲一村幸福路 12 号"
+    client.force_login(world.town_operator)
+    page = client.get(f"/cases/{case.tracking_number}/").content.decode()
+    assert "Placed from the address only" in page
+    # The operator puts it in its grid like any unrouted report.
+    services.case_act(case=case, action="assign_grid", actor=world.town_operator, grid=world.grid_a1b)
+    case.refresh_from_db()
+    assert (case.routed, case.grid) == (True, world.grid_a1b)
+
+
+def test_an_address_naming_no_place_is_placed_in_the_keys_region(world, o311, town_b_key):
+    record = filed(o311, town_b_key, lat="", long="", address_string="幸福路 12 号", description="路灯不亮")
+    case = Case.objects.get(tracking_number=record["service_request_id"])
+    assert (case.routed, case.grid_id, case.village_id, case.town) == (False, None, None, world.town_b)
+
+
+def test_an_address_naming_a_place_outside_the_key_is_not_placed_there(world, o311, town_b_key):
+    # 甲一村 is in town A; a key of town B files in town B.
+    record = filed(o311, town_b_key, lat="", long="", address_string="甲一村幸福路 12 号", description="灯")
+    assert Case.objects.get(tracking_number=record["service_request_id"]).town == world.town_b
