@@ -59,7 +59,8 @@ NAIVE_OVERVIEW = {
     "children": "SELECT c.{child}, COUNT(*) FROM cases_case c WHERE {where} AND c.{open} GROUP BY c.{child}",
 }
 SCOPES = {
-    "city": {"where": "c.district_id = {district_id}", "child": "town_id"},
+    # The city persona's scope: every district of the city (one in the demo, several with --grids).
+    "city": {"where": "c.district_id IN ({city_districts})", "child": "town_id"},
     "town": {"where": "c.town_id = {town_id}", "child": "village_id"},
     "village": {"where": "c.village_id = {village_id}", "child": "grid_id"},
 }
@@ -72,16 +73,16 @@ NAIVE = {
 NAIVE.update(
     {
         "rank_villages_dispatches": "SELECT c.village_id, COUNT(*) FROM cases_caseevent e JOIN cases_case c "
-        "ON c.id = e.case_id WHERE c.district_id = {district_id} AND e.action IN ('dispatch', 'redispatch') "
+        "ON c.id = e.case_id WHERE c.district_id IN ({city_districts}) AND e.action IN ('dispatch', 'redispatch') "
         "AND e.at >= '{from_month}' AND e.at < '{to_month}' GROUP BY c.village_id",
         "rank_villages_signed": "SELECT c.village_id, COUNT(*) FROM cases_caseevent e JOIN cases_case c "
-        "ON c.id = e.case_id WHERE c.district_id = {district_id} AND e.action = 'sign' "
+        "ON c.id = e.case_id WHERE c.district_id IN ({city_districts}) AND e.action = 'sign' "
         "AND e.at >= '{from_month}' AND e.at < '{to_month}' AND e.at <= c.response_due_at GROUP BY c.village_id",
         "rank_villages_ratings": "SELECT c.village_id, e.data FROM cases_caseevent e JOIN cases_case c "
-        "ON c.id = e.case_id WHERE c.district_id = {district_id} AND e.action = 'rate' "
+        "ON c.id = e.case_id WHERE c.district_id IN ({city_districts}) AND e.action = 'rate' "
         "AND e.at >= '{from_month}' AND e.at < '{to_month}'",
         "rank_villages_closed": "SELECT c.village_id, c.resolved_at, c.resolution_due_at FROM cases_case c "
-        "WHERE c.district_id = {district_id} AND c.state = 'closed' "
+        "WHERE c.district_id IN ({city_districts}) AND c.state = 'closed' "
         "AND c.closed_at >= '{from_month}' AND c.closed_at < '{to_month}'",
         "rank_agencies_ratings": "SELECT c.lead_agency_id, e.data FROM cases_caseevent e JOIN cases_case c "
         "ON c.id = e.case_id WHERE c.town_id = {town_id} AND e.action = 'rate' "
@@ -156,6 +157,14 @@ def discover(db):
         return moment.strftime("%Y-%m-%d %H:%M:%S") + ("" if db.kind == "sqlite" else "+00:00")
 
     village_code = db.query("SELECT code FROM places_place WHERE id = ?", [ctx.values["village_id"]])[0][0]
+    city_districts = [
+        row[0]
+        for row in db.query(
+            "SELECT id FROM places_place WHERE level = 'district' AND parent_id = "
+            "(SELECT parent_id FROM places_place WHERE id = ?)",
+            [ctx.values["district_id"]],
+        )
+    ]
     ctx.values.update(
         from30=at(today - timedelta(days=29)),
         from30_day=(today - timedelta(days=29)).isoformat(),
@@ -163,6 +172,7 @@ def discover(db):
         to_month=at(after),
         month=month.strftime("%Y-%m"),
         village_code=village_code,
+        city_districts=", ".join(str(i) for i in city_districts) or str(ctx.values["district_id"]),
     )
     return ctx
 
