@@ -321,7 +321,8 @@ def repeat_locations_endpoint(
 )
 def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
     """Return the ranking of one kind for a month, with last month's rank and score beside each entry
-    (the score and its weights: docs/metrics.md)."""
+    (the score and its weights: docs/metrics.md), `limit` units (100 by default) from `offset`, and the
+    ranking's `total`."""
     month = datetime.strptime(params.month, "%Y-%m").date() if params.month else None
     r = rankings.ranking(user=request.user, kind=params.kind, month=month)
 
@@ -333,6 +334,8 @@ def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
         "month": r.month.strftime("%Y-%m"),
         "weights": r.weights,
         "kinds": r.kinds,
+        "total": len(r.entries),
+        "offset": params.offset,
         "as_of": r.as_of,
         "entries": [
             {
@@ -348,7 +351,7 @@ def rankings_endpoint(request: HttpRequest, params: Query[RankingQuery]):
                     )
                 },
             }
-            for e in r.entries
+            for e in r.entries[params.offset : params.offset + params.limit]
         ],
     }
 

@@ -12,7 +12,7 @@ a town's villages, the agencies that worked in the scope, the grid workers of th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -112,7 +112,7 @@ class Ranking:
     kind: str
     month: date
     weights: dict[str, int]
-    entries: list[Entry]
+    entries: Sequence[Entry]  # `Entries`: made as they are read
     kinds: list[str]  # the kinds this user may rank
     # When a large ranking was worked out, if it was read from the cache (None: worked out now).
     as_of: datetime | None = None
@@ -165,11 +165,34 @@ def ranking(
         this, as_of = _scored(scope, kind, first)
     before, _as_of = _scored(scope, kind, previous_month(first))
     previous = {key: (rank, s) for key, _name, _f, s, rank, _code in before}
-    entries = [
-        Entry(key, name, f, s, rank, *previous.get(key, (None, None)), code=code)
-        for key, name, f, s, rank, code in this
-    ]
-    return Ranking(kind, first, weights_for(first), entries, kinds, as_of)
+    return Ranking(kind, first, weights_for(first), Entries(this, previous), kinds, as_of)
+
+
+class Entries(Sequence):
+    """A ranking's entries, each made when it is read: a page of a city's thousands of grid workers, or
+    the head and tail the monthly report prints, costs only those units."""
+
+    def __init__(self, rows: list[tuple], previous: dict[int, tuple[int | None, float | None]]) -> None:
+        self._rows = rows
+        self._previous = previous
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _entry(self, row: tuple) -> Entry:
+        key, name, facts, s, rank, code = row
+        f = facts if isinstance(facts, figures.Figures) else _figures_of(facts)
+        return Entry(key, name, f, s, rank, *self._previous.get(key, (None, None)), code=code)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._entry(row) for row in self._rows[index]]
+        return self._entry(self._rows[index])
+
+
+def _figures_of(values: tuple[int, ...]) -> figures.Figures:
+    """The figures of a cached row: its counts of the rate facts in RATE_KEYS' order."""
+    return figures.Figures({key: n for key, n in zip(figures.RATE_KEYS, values, strict=True) if n})
 
 
 # A ranking of more units than this (a city's villages or grid workers) is kept in the cache: a
@@ -190,20 +213,9 @@ def _scored(scope, kind: str, first: date) -> tuple[list[tuple], datetime | None
     key = f"rank:{figures.generation()}:{kind}:{first}:{agency}:{places}:{token}"
     found = cache.get(key)
     if found is not None:
-        # Kept as plain tuples (objects and dicts take several times longer to unpickle).
-        rows, as_of = found
-        keys = figures.RATE_KEYS
-        return [
-            (
-                k,
-                name,
-                figures.Figures({key: n for key, n in zip(keys, values, strict=True) if n}),
-                s,
-                rank,
-                code,
-            )
-            for k, name, values, s, rank, code in rows
-        ], as_of
+        # Kept as plain tuples (objects and dicts take several times longer to unpickle); their
+        # figures are made when an entry is read (`Entries`).
+        return found
     result = _score_all(scope, kind, first)
     if len(result) > CACHED_ABOVE:
         finished = month_end(first) < timezone.localdate()

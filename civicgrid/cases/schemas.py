@@ -645,6 +645,10 @@ class RankingQuery(InputSchema):
         "", description="What to rank (default: the first your scope allows)"
     )
     month: str = Field("", pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$", description="YYYY-MM; default last month")
+    offset: int = Field(
+        0, ge=0, le=1_000_000, description="Units to skip (a city ranks thousands of workers)"
+    )
+    limit: int = Field(100, ge=1, le=1000, description="Units to return from `offset`, in rank order")
 
 
 class RankingEntryOut(Schema):
@@ -665,7 +669,9 @@ class RankingOut(Schema):
     month: str
     weights: dict[str, int]
     kinds: list[str]
-    entries: list[RankingEntryOut]
+    total: int = Field(description="Units in the whole ranking")
+    offset: int
+    entries: list[RankingEntryOut] = Field(description="`limit` units from `offset`, in rank order")
     as_of: datetime | None = Field(
         None,
         description="When a large ranking (a city's villages or workers) was worked out, when it was "

@@ -159,3 +159,15 @@ def test_the_page_and_the_api_say_when_a_cached_ranking_was_worked_out(three, cl
     assert (
         client.get("/api/v1/cases/rankings", {"kind": "agencies", "month": "2026-02"}).json()["as_of"] is None
     )
+
+
+def test_the_api_pages_a_long_ranking(three, client, login):  # noqa: F811
+    login(three.city_admin)
+    params = {"kind": "villages", "month": "2026-02"}
+    whole = client.get("/api/v1/cases/rankings", params).json()
+    assert (whole["total"], whole["offset"], len(whole["entries"])) == (2, 0, 2)
+    second = client.get("/api/v1/cases/rankings", {**params, "offset": 1, "limit": 1}).json()
+    assert (second["total"], second["offset"]) == (2, 1)
+    assert [e["key"] for e in second["entries"]] == [whole["entries"][1]["key"]]
+    assert client.get("/api/v1/cases/rankings", {**params, "limit": 0}).status_code == 400
+    assert client.get("/api/v1/cases/rankings", {**params, "offset": 5}).json()["entries"] == []
