@@ -158,9 +158,13 @@ ROWS = [
     Row("agency.inbox", "agency", "agency inbox", "/cases/work/agency/", naive=("agency_count", "agency_page")),
     Row("grid.home", "grid", "grid worker's home", "/"),
     # Open311 (public reads; the persona's session changes nothing).
-    Row("open311.requests", "town", "GET /open311/v2/requests.json (90 days, 1,000 newest)", O311 + "requests.json"),
-    Row("open311.requests.open.xml", "town", "GET /open311/v2/requests.xml?status=open",
-        O311 + "requests.xml?status=open"),
+    # The spec's default page is 1,000 requests (570 kB of JSON): a bulk answer, timed like the export.
+    Row("open311.requests", "town", "GET /open311/v2/requests.json (90 days, 1,000 newest)", O311 + "requests.json",
+        p95_target=False),
+    Row("open311.requests.open.xml", "town", "GET /open311/v2/requests.xml?status=open (1,000)",
+        O311 + "requests.xml?status=open", p95_target=False),
+    Row("open311.requests.page", "town", "GET /open311/v2/requests.json, page 3 of 100",
+        O311 + "requests.json?page_size=100&page=3"),
     Row("open311.requests.code", "town", "GET /open311/v2/requests.json, C0101 closed, 100",
         O311 + "requests.json?service_code=C0101&status=closed&page_size=100"),
     Row("open311.requests.old", "town", "GET /open311/v2/requests.json, a window a year ago, page 5 of 100",

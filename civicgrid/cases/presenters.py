@@ -648,6 +648,8 @@ def public_summaries(cases: list[Case], *, entries: bool = False) -> list[Public
     photos: dict[int, str] = {}
     if ids:
         numbers = {c.pk: c.tracking_number for c in shown}
+        # One reverse() for the list: "/cases/<number>/photos/<id>/thumb/".
+        pattern = _photo_url("NUMBER", 0, "thumb").replace("NUMBER", "{number}").replace("/0/", "/{id}/")
         rows = (
             CasePhoto.objects.filter(case_id__in=ids, kind=CasePhoto.Kind.REPORT)
             .select_related("event")
@@ -665,7 +667,7 @@ def public_summaries(cases: list[Case], *, entries: bool = False) -> list[Public
         )
         for p in rows:
             if p.case_id not in photos and "thumb" in photo_shown(PUBLIC, p, p.event):
-                photos[p.case_id] = _photo_url(numbers[p.case_id], p.pk, "thumb")
+                photos[p.case_id] = pattern.format(number=numbers[p.case_id], id=p.pk)
     out = []
     for case in shown:
         category = case.category
