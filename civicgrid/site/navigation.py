@@ -27,6 +27,8 @@ class NavItem:
     # "main": the navigation bar; "more": the More menu (tools few people need every day);
     # "tools": drawn by the header itself (the notifications bell).
     group: str = "main"
+    # Other pages this entry stands for (their URLs as prefixes), e.g. the rankings under Overview.
+    also: tuple[str, ...] = ()
 
 
 def nav_items(user) -> list[NavItem]:
@@ -49,7 +51,14 @@ def nav_items(user) -> list[NavItem]:
     if work.queues and (work.map or work.centre):
         items.append(NavItem(_("My work"), reverse("cases:queue"), "work"))
     if work.overview:
-        items.append(NavItem(_("Overview"), reverse("cases:overview"), "overview"))
+        items.append(
+            NavItem(
+                _("Overview"),
+                reverse("cases:overview"),
+                "overview",
+                also=(reverse("cases:rankings"), reverse("cases:monthly_report"), reverse("cases:wall")),
+            )
+        )
     if work.centre:
         items.append(NavItem(_("Command centre"), reverse("cases:centre"), "centre"))
     if work.map:

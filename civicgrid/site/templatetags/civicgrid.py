@@ -42,13 +42,14 @@ def is_masked(phone: str | None) -> bool:
 
 @register.simple_tag
 def current_nav_key(items: Sequence[NavItem] | None, path: str) -> str:
-    """Return the key of the navigation entry whose URL is the longest prefix of `path`."""
+    """Return the key of the navigation entry whose URL (or one of the pages it stands for, `also`) is
+    the longest prefix of `path`."""
     best, best_len = "", -1
     for item in items or ():
-        url = item.url
-        matches = path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
-        if matches and len(url) > best_len:
-            best, best_len = item.key, len(url)
+        for url in (item.url, *item.also):
+            matches = path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
+            if matches and len(url) > best_len:
+                best, best_len = item.key, len(url)
     return best
 
 

@@ -90,3 +90,18 @@ def test_the_navigation_offers_the_log_to_those_who_may_read_it(world):
     for user in (world.resident, world.grid_worker, world.town_operator, world.agency_staff, world.outsider):
         assert "audit" not in [i.key for i in nav_items(user)]
     assert next(i for i in nav_items(world.city_admin) if i.key == "audit").group == "more"
+
+
+def test_the_overview_entry_is_current_on_its_rankings_report_and_wall(world, client):
+    from civicgrid.site.templatetags.civicgrid import current_nav_key
+
+    items = nav_items(world.town_operator)
+    assert current_nav_key(items, "/cases/work/overview/") == "overview"
+    for path in ("/cases/work/rankings/", "/cases/work/report/monthly/", "/cases/work/wall/"):
+        assert current_nav_key(items, path) == "overview", path
+    assert current_nav_key(items, "/cases/work/") == "work"
+    assert current_nav_key(items, "/cases/work/centre/") == "centre"
+    client.force_login(world.town_operator)
+    html = client.get("/cases/work/rankings/").content.decode()
+    assert 'data-nav="overview" aria-current="page"' in html
+    assert 'data-nav="work" aria-current="page"' not in html
