@@ -28,6 +28,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from civicgrid.cases import selectors, selectors_work
+from civicgrid.cases.answers import answer_items
 from civicgrid.cases.models import Case, Satisfaction
 from civicgrid.cases.selectors import CaseFilters
 from civicgrid.core import audit
@@ -60,6 +61,8 @@ COLUMNS: tuple[tuple[Any, int], ...] = (
     (gettext_lazy("Closed at"), 17),
     (gettext_lazy("Solved (rating)"), 10),
     (gettext_lazy("Satisfaction"), 12),
+    # The answers to the category's questions ("label: value; …").
+    (gettext_lazy("Answers"), 30),
 )
 
 
@@ -151,6 +154,8 @@ def _cell(sheet, value: Any) -> Any:
 _FIELDS = (
     "pk",
     "tracking_number",
+    "category__code",
+    "answers",
     "category__name",
     "category__name_en",
     "category__parent__name",
@@ -240,6 +245,7 @@ def _rows(qs: QuerySet[Case], now: datetime) -> Iterator[list[Any]]:
                 _local(v["closed_at"]),
                 solved[v["solved"]],
                 str(satisfaction.get(v["satisfaction"], "")) if v["satisfaction"] else "",
+                "; ".join(f"{a.label}: {a.text}" for a in answer_items(v["category__code"], v["answers"])),
             ]
 
 

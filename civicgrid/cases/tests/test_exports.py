@@ -216,3 +216,30 @@ def test_its_memory_is_bounded_by_a_chunk_not_by_the_list(cw, category, monkeypa
     # Measured: 1.05 MB with chunks of 200; 6.5 MB with the default 2,000 (one chunk is then two thirds
     # of the list). Rows go to the file as they come; openpyxl's write-only mode keeps none.
     assert peak < 3 * 1024 * 1024, peak
+
+
+def test_it_writes_the_answers_to_the_categorys_questions(login, cw, category):
+    from civicgrid.cases.models import CategoryQuestion
+
+    CategoryQuestion.objects.create(
+        category=category,
+        code="severity",
+        label="损坏程度",
+        label_en="Damage",
+        datatype="singlevaluelist",
+        order=1,
+        values=[{"key": "broken", "name": "破损", "name_en": "Broken"}],
+    )
+    CategoryQuestion.objects.create(
+        category=category, code="width", label="坑宽", label_en="Width", datatype="number", order=2
+    )
+    answered = report(cw, category, answers={"severity": "broken", "width": "1.5"})
+    plain = report(cw, category)
+    book = workbook(login(cw.town_operator).get(URL + "?state=all"))
+    header = [c for c in next(book.active.iter_rows(max_row=1, values_only=True))]
+    rows = {
+        row[0]: dict(zip(header, row, strict=True))
+        for row in book.active.iter_rows(min_row=2, values_only=True)
+    }
+    assert rows[answered.tracking_number]["Answers"] == "Damage: Broken; Width: 1.5"
+    assert rows[plain.tracking_number]["Answers"] in ("", None)
