@@ -27,9 +27,8 @@ compares and rebuilds.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, namedtuple
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -296,26 +295,11 @@ _EventRow = namedtuple("_EventRow", _EVENT_FIELDS)
 
 
 def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
-    """Return the kept figures as the recorded events of `cases` (None: every case) make them: the sum
-    of `recount_pieces`."""
-    result: Counter[Key] = Counter()
-    for piece in recount_pieces(cases):
-        result.update(piece)
-    return result
-
-
-# Cases whose facts one piece of a recount holds in memory (a city's whole recount would take
-# gigabytes: a rebuild and a check write the pieces to a scratch table and sum them in SQL).
-RECOUNT_PIECE = 50_000
-
-
-def recount_pieces(cases: QuerySet[Case] | None = None) -> Iterator[Counter[Key]]:
-    """Yield the recount in pieces, each the facts of up to RECOUNT_PIECE cases (pieces may share keys),
-    read case by case in batches of cases. Rows are read as tuples (the same fields `facts_of` reads of
-    a case and an event): millions of model instances would cost most of the time."""
+    """Return the kept figures as the recorded events of `cases` (None: every case) make them, case by
+    case, in batches of cases. Rows are read as tuples (the same fields `facts_of` reads of a case and
+    an event): millions of model instances would cost most of the time."""
     qs = Case.objects.all() if cases is None else cases
-    piece: Counter[Key] = Counter()
-    in_piece = 0
+    result: Counter[Key] = Counter()
     last = 0
     while True:
         batch = [
@@ -323,9 +307,7 @@ def recount_pieces(cases: QuerySet[Case] | None = None) -> Iterator[Counter[Key]
             for row in qs.filter(pk__gt=last).order_by("pk").values_list(*_CASE_FIELDS)[:RECOUNT_BATCH]
         ]
         if not batch:
-            if in_piece:
-                yield piece
-            return
+            return result
         by_id = {c.id: c for c in batch}
         last = batch[-1].id
         events = (
@@ -343,60 +325,9 @@ def recount_pieces(cases: QuerySet[Case] | None = None) -> Iterator[Counter[Key]
             case = by_id.get(event.case_id)
             if case is None:
                 continue
-            _add(piece, facts_of(event, case, prior), case)
+            _add(result, facts_of(event, case, prior), case)
             if event.action in _HISTORY_ACTIONS:
                 prior.append(event)
-        in_piece += len(batch)
-        if in_piece >= RECOUNT_PIECE:
-            yield piece
-            piece, in_piece = Counter(), 0
-
-
-def _pieces() -> tuple[list[Counter[Key]], Iterator[Counter[Key]]]:
-    """Return the first pieces of the whole recount (two at most) and the rest still to come: one
-    piece is summed in memory, more go through the scratch tables."""
-    pieces = recount_pieces()
-    first = list(itertools.islice(pieces, 2))
-    return first, pieces
-
-
-# The scratch tables of a large recount: the pieces' rows, then their sums (temporary, this
-# connection's own).
-_STAGE = {False: ("figure_stage_day", "figure_sum_day"), True: ("figure_stage_month", "figure_sum_month")}
-
-
-def _staged(pieces: Iterable[Counter[Key]]) -> None:
-    """Write the pieces' daily and monthly rows to the scratch tables, then their sums per key (the
-    zeros left out) to `figure_sum_day` and `figure_sum_month`."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for monthly, (stage, total) in _STAGE.items():
-            model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
-            names = ", ".join(quote(c) for c in (*columns, "n"))
-            source = quote(model._meta.db_table)
-            for table in (stage, total):
-                cursor.execute(f"DROP TABLE IF EXISTS {quote(table)}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {quote(stage)} AS SELECT {names} FROM {source} WHERE 1 = 0"  # noqa: S608 - names only
-            )
-    for piece in pieces:
-        counts.insert_rows(CaseFigure, _COLUMNS, piece, table=_STAGE[False][0])
-        counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(piece), table=_STAGE[True][0])
-    with connection.cursor() as cursor:
-        for monthly, (stage, total) in _STAGE.items():
-            columns = ", ".join(quote(c) for c in (_MONTH_COLUMNS if monthly else _COLUMNS))
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {quote(total)} AS SELECT {columns}, SUM(n) AS n FROM {quote(stage)} "  # noqa: S608
-                f"GROUP BY {columns} HAVING SUM(n) <> 0"
-            )
-            cursor.execute(f"DROP TABLE {quote(stage)}")
-
-
-def _drop_staged() -> None:
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for _stage, total in _STAGE.values():
-            cursor.execute(f"DROP TABLE IF EXISTS {quote(total)}")
 
 
 def remove(cases: QuerySet[Case]) -> None:
@@ -421,56 +352,19 @@ class Difference:
 
 def differences() -> list[Difference]:
     """Return the kept figures, daily and monthly, that differ from a recount (rows at 0 count as
-    missing). A recount of one piece is compared in memory; a larger one in SQL, from the scratch
-    tables, so a city's check holds a piece at a time."""
-    first, rest = _pieces()
-    if len(first) < 2:
-        counted = first[0] if first else Counter()
-        result = []
-        for monthly, found, expected in (
-            (False, kept(), counted),
-            (True, kept(monthly=True), by_month(counted)),
-        ):
-            result += [
-                Difference(key, found.get(key, 0), expected.get(key, 0), monthly)
-                for key in sorted(found.keys() | expected.keys())
-                if found.get(key, 0) != expected.get(key, 0)
-            ]
-        return result
-    _staged(itertools.chain(first, rest))
-    try:
-        return _staged_differences()
-    finally:
-        _drop_staged()
-
-
-def _staged_differences() -> list[Difference]:
-    quote = connection.ops.quote_name
-    result: list[Difference] = []
-    with connection.cursor() as cursor:
-        for monthly, (_stage, total) in _STAGE.items():
-            model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
-            kept_table = quote(model._meta.db_table)
-            names = [quote(c) for c in columns]
-            on = " AND ".join(f"c.{n} = k.{n}" for n in names)
-            counted_cols = ", ".join(f"c.{n}" for n in names)
-            kept_cols = ", ".join(f"k.{n}" for n in names)
-            statements = (
-                # Counted, and kept otherwise or not at all.
-                f"SELECT {counted_cols}, COALESCE(k.n, 0), c.n FROM {quote(total)} c "  # noqa: S608
-                f"LEFT JOIN {kept_table} k ON {on} WHERE k.n IS NULL OR k.n <> c.n",
-                # Kept, not counted.
-                f"SELECT {kept_cols}, k.n, 0 FROM {kept_table} k LEFT JOIN {quote(total)} c ON {on} "  # noqa: S608
-                f"WHERE c.n IS NULL AND k.n <> 0",
-            )
-            for sql in statements:
-                cursor.execute(sql)
-                for *key, found, expected in cursor.fetchall():
-                    day = key[3]
-                    if isinstance(day, str):
-                        day = date.fromisoformat(day[:10])
-                    result.append(Difference((key[0], key[1], key[2], day, key[4]), found, expected, monthly))
-    return sorted(result, key=lambda d: (d.monthly, d.key))
+    missing)."""
+    counted = recount()
+    result = []
+    for monthly, found, expected in (
+        (False, kept(), counted),
+        (True, kept(monthly=True), by_month(counted)),
+    ):
+        result += [
+            Difference(key, found.get(key, 0), expected.get(key, 0), monthly)
+            for key in sorted(found.keys() | expected.keys())
+            if found.get(key, 0) != expected.get(key, 0)
+        ]
+    return result
 
 
 # Bumped when the kept figures are rebuilt: what was worked out from them and cached (a city's
@@ -492,8 +386,7 @@ def _next_generation() -> None:
 
 def rebuild() -> int:
     """Replace the kept figures, daily and monthly, with a recount, in one transaction; return the
-    daily rows written. What was cached from the old ones is forgotten once it commits. A recount of
-    more than one piece is summed in SQL from the scratch tables (a piece in memory at a time)."""
+    daily rows written. What was cached from the old ones is forgotten once it commits."""
     transaction.on_commit(_next_generation)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -504,27 +397,9 @@ def rebuild() -> int:
                     cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         CaseFigure.objects.all().delete()
         CaseFigureMonth.objects.all().delete()
-        first, rest = _pieces()
-        if len(first) < 2:
-            counted = first[0] if first else Counter()
-            counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
-            return counts.insert_rows(CaseFigure, _COLUMNS, counted)
-        _staged(itertools.chain(first, rest))
-        quote = connection.ops.quote_name
-        written = 0
-        try:
-            with connection.cursor() as cursor:
-                for monthly, (_stage, total) in _STAGE.items():
-                    model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
-                    names = ", ".join(quote(c) for c in (*columns, "n"))
-                    cursor.execute(
-                        f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {names} FROM {quote(total)}"  # noqa: S608
-                    )
-                    if not monthly:
-                        written = cursor.rowcount
-        finally:
-            _drop_staged()
-        return written
+        counted = recount()
+        counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
+        return counts.insert_rows(CaseFigure, _COLUMNS, counted)
 
 
 # ---------------------------------------------------------------------------------------------
