@@ -77,7 +77,8 @@ def _deadlines(category: Category) -> str:
     parts = [_("signed for by the agency within %(n)d hours") % {"n": category.response_hours}]
     if resolution:
         parts.append(resolution)
-    return "; ".join(parts)
+    # The list separator of the reader's language (；in Chinese).
+    return ("; " if _english() else "；").join(parts)
 
 
 def _service(category: Category) -> dict:

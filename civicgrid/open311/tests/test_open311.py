@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -66,11 +66,17 @@ def test_discovery_in_both_formats(world, o311):
 
 
 def test_the_changeset_moves_when_a_category_changes(world, o311, asked):
+    from datetime import datetime
+
+    from civicgrid.cases.models import CategoryRevision
+
+    # The last change, long ago: the changeset says so.
+    CategoryRevision.objects.update(changed_at=datetime(2026, 1, 1, tzinfo=UTC))
     before = o311.both("discovery", schemas.DISCOVERY)["changeset"]
+    assert before == "2026-01-01T08:00:00+08:00"
     asked.name = "道路坑洼（改）"
     asked.save()
-    # Within the same second the changeset may read the same: what matters is that it never goes back.
-    assert o311.both("discovery", schemas.DISCOVERY)["changeset"] >= before
+    assert o311.both("discovery", schemas.DISCOVERY)["changeset"] > before
 
 
 def test_services_are_the_reportable_minor_categories(world, o311, asked):
