@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from civicgrid.core.errors import ApplicationError
-from civicgrid.open311 import selectors, services
+from civicgrid.open311 import params, selectors, services
 from civicgrid.open311.formats import JSON, XML, Items, respond
 
 # Our field names in a refusal, as the client sent them.
@@ -117,7 +117,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(fmt, "GET")
-    services.p.check_jurisdiction(request.GET)
+    params.check_jurisdiction(request.GET)
     return respond(fmt, "services", selectors.services())
 
 
@@ -125,7 +125,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(fmt, "GET")
-    services.p.check_jurisdiction(request.GET)
+    params.check_jurisdiction(request.GET)
     return respond(fmt, "service_definition", selectors.service_definition(code))
 
 
@@ -152,7 +152,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         return respond(fmt, "service_requests", body, status=201 if filed.created else 200)
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(fmt, "GET, POST")
-    services.p.check_jurisdiction(request.GET)
+    params.check_jurisdiction(request.GET)
     return respond(fmt, "service_requests", selectors.requests(request.GET, _absolute(request)))
 
 
@@ -160,7 +160,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(fmt, "GET")
-    services.p.check_jurisdiction(request.GET)
+    params.check_jurisdiction(request.GET)
     return respond(fmt, "service_requests", selectors.request(request_id, request.GET, _absolute(request)))
 
 
@@ -168,7 +168,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(fmt, "GET")
-    services.p.check_jurisdiction(request.GET)
+    params.check_jurisdiction(request.GET)
     return respond(fmt, "service_requests", selectors.token(token))
 
 
