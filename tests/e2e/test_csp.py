@@ -83,6 +83,10 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, e2e_wo
     visit(page, f"{base}/cases/report/", problems)
     page.locator("#id_photos").set_input_files({"name": "a.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
     page.locator(".photo-preview img").wait_for()
+    # The preview decodes (a blob: image the policy must allow); on a busy machine it takes a moment.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.photo-preview img'); return i && i.complete; }"
+    )
     assert page.evaluate("document.querySelector('.photo-preview img').naturalWidth") > 0
     visit(page, f"{base}/cases/status/", problems)
     context.close()
