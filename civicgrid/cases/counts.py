@@ -128,14 +128,14 @@ def add_deltas(model, columns: Sequence[str], deltas: Mapping[tuple, int]) -> No
             )
 
 
-def insert_rows(model, columns: Sequence[str], counted: Mapping[tuple, int]) -> int:
+def insert_rows(model, columns: Sequence[str], counted: Mapping[tuple, int], *, table: str = "") -> int:
     """Write `counted` into `model`'s emptied table as (`columns`…, n) rows, the zeros left out; return
     the rows written. For a rebuild, in its transaction: COPY on PostgreSQL (millions of rows in
     seconds, where the upsert of `add_deltas` binds every value into the statement's text), plain
-    executemany elsewhere."""
+    executemany elsewhere. `table`: another table of the same columns (a scratch table)."""
     rows = sorted((*key, n) for key, n in counted.items() if n)  # in the primary key's order
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table = quote(table or model._meta.db_table)
     names = ", ".join(quote(c) for c in (*columns, "n"))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -27,8 +27,9 @@ compares and rebuilds.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, namedtuple
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -295,11 +296,26 @@ _EventRow = namedtuple("_EventRow", _EVENT_FIELDS)
 
 
 def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
-    """Return the kept figures as the recorded events of `cases` (None: every case) make them, case by
-    case, in batches of cases. Rows are read as tuples (the same fields `facts_of` reads of a case and
-    an event): millions of model instances would cost most of the time."""
-    qs = Case.objects.all() if cases is None else cases
+    """Return the kept figures as the recorded events of `cases` (None: every case) make them: the sum
+    of `recount_pieces`."""
     result: Counter[Key] = Counter()
+    for piece in recount_pieces(cases):
+        result.update(piece)
+    return result
+
+
+# Cases whose facts one piece of a recount holds in memory (a city's whole recount would take
+# gigabytes: a rebuild and a check write the pieces to a scratch table and sum them in SQL).
+RECOUNT_PIECE = 50_000
+
+
+def recount_pieces(cases: QuerySet[Case] | None = None) -> Iterator[Counter[Key]]:
+    """Yield the recount in pieces, each the facts of up to RECOUNT_PIECE cases (pieces may share keys),
+    read case by case in batches of cases. Rows are read as tuples (the same fields `facts_of` reads of
+    a case and an event): millions of model instances would cost most of the time."""
+    qs = Case.objects.all() if cases is None else cases
+    piece: Counter[Key] = Counter()
+    in_piece = 0
     last = 0
     while True:
         batch = [
@@ -307,7 +323,9 @@ def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
             for row in qs.filter(pk__gt=last).order_by("pk").values_list(*_CASE_FIELDS)[:RECOUNT_BATCH]
         ]
         if not batch:
-            return result
+            if in_piece:
+                yield piece
+            return
         by_id = {c.id: c for c in batch}
         last = batch[-1].id
         events = (
@@ -325,9 +343,66 @@ def recount(cases: QuerySet[Case] | None = None) -> Counter[Key]:
             case = by_id.get(event.case_id)
             if case is None:
                 continue
-            _add(result, facts_of(event, case, prior), case)
+            _add(piece, facts_of(event, case, prior), case)
             if event.action in _HISTORY_ACTIONS:
                 prior.append(event)
+        in_piece += len(batch)
+        if in_piece >= RECOUNT_PIECE:
+            yield piece
+            piece, in_piece = Counter(), 0
+
+
+def _pieces() -> tuple[list[Counter[Key]], Iterator[Counter[Key]]]:
+    """Return the first pieces of the whole recount (two at most) and the rest still to come: one
+    piece is summed in memory, more go through the scratch tables."""
+    pieces = recount_pieces()
+    first = list(itertools.islice(pieces, 2))
+    return first, pieces
+
+
+# The scratch tables of a large recount, the pieces' rows (temporary, this connection's own), and
+# the tables of their sums a check compares.
+_STAGE = {False: "figure_stage_day", True: "figure_stage_month"}
+_SUMS = {False: "figure_sum_day", True: "figure_sum_month"}
+
+
+def _staged(pieces: Iterable[Counter[Key]]) -> None:
+    """Write the pieces' daily and monthly rows to the scratch tables `_STAGE` (a key may be in several
+    pieces: `_sums` adds them up)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The sums' sort and hash of tens of millions of rows: memory for this transaction only.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        for monthly, stage in _STAGE.items():
+            model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
+            names = ", ".join(quote(c) for c in (*columns, "n"))
+            for table in (stage, _SUMS[monthly]):
+                cursor.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {quote(stage)} AS SELECT {names} "  # noqa: S608 - names only
+                f"FROM {quote(model._meta.db_table)} WHERE 1 = 0"
+            )
+    for piece in pieces:
+        counts.insert_rows(CaseFigure, _COLUMNS, piece, table=_STAGE[False])
+        counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(piece), table=_STAGE[True])
+
+
+def _sums(monthly: bool) -> str:
+    """Return the SELECT of the staged rows summed per key, the zeros left out, in the key's order."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in (_MONTH_COLUMNS if monthly else _COLUMNS))
+    return (
+        f"SELECT {columns}, SUM(n) AS n FROM {quote(_STAGE[monthly])} "  # noqa: S608 - names only
+        f"GROUP BY {columns} HAVING SUM(n) <> 0 ORDER BY {columns}"
+    )
+
+
+def _drop_staged() -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in (*_STAGE.values(), *_SUMS.values()):
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(table)}")
 
 
 def remove(cases: QuerySet[Case]) -> None:
@@ -352,19 +427,59 @@ class Difference:
 
 def differences() -> list[Difference]:
     """Return the kept figures, daily and monthly, that differ from a recount (rows at 0 count as
-    missing)."""
-    counted = recount()
-    result = []
-    for monthly, found, expected in (
-        (False, kept(), counted),
-        (True, kept(monthly=True), by_month(counted)),
-    ):
-        result += [
-            Difference(key, found.get(key, 0), expected.get(key, 0), monthly)
-            for key in sorted(found.keys() | expected.keys())
-            if found.get(key, 0) != expected.get(key, 0)
-        ]
-    return result
+    missing). A recount of one piece is compared in memory; a larger one in SQL, from the scratch
+    tables, so a city's check holds a piece at a time."""
+    first, rest = _pieces()
+    if len(first) < 2:
+        counted = first[0] if first else Counter()
+        result = []
+        for monthly, found, expected in (
+            (False, kept(), counted),
+            (True, kept(monthly=True), by_month(counted)),
+        ):
+            result += [
+                Difference(key, found.get(key, 0), expected.get(key, 0), monthly)
+                for key in sorted(found.keys() | expected.keys())
+                if found.get(key, 0) != expected.get(key, 0)
+            ]
+        return result
+    try:
+        with transaction.atomic():  # one transaction: the scratch tables' settings are its own
+            _staged(itertools.chain(first, rest))
+            return _staged_differences()
+    finally:
+        _drop_staged()
+
+
+def _staged_differences() -> list[Difference]:
+    quote = connection.ops.quote_name
+    result: list[Difference] = []
+    with connection.cursor() as cursor:
+        for monthly in (False, True):
+            total = _SUMS[monthly]
+            cursor.execute(f"CREATE TEMPORARY TABLE {quote(total)} AS {_sums(monthly)}")
+            model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
+            kept_table = quote(model._meta.db_table)
+            names = [quote(c) for c in columns]
+            on = " AND ".join(f"c.{n} = k.{n}" for n in names)
+            counted_cols = ", ".join(f"c.{n}" for n in names)
+            kept_cols = ", ".join(f"k.{n}" for n in names)
+            statements = (
+                # Counted, and kept otherwise or not at all.
+                f"SELECT {counted_cols}, COALESCE(k.n, 0), c.n FROM {quote(total)} c "  # noqa: S608
+                f"LEFT JOIN {kept_table} k ON {on} WHERE k.n IS NULL OR k.n <> c.n",
+                # Kept, not counted.
+                f"SELECT {kept_cols}, k.n, 0 FROM {kept_table} k LEFT JOIN {quote(total)} c ON {on} "  # noqa: S608
+                f"WHERE c.n IS NULL AND k.n <> 0",
+            )
+            for sql in statements:
+                cursor.execute(sql)
+                for *key, found, expected in cursor.fetchall():
+                    day = key[3]
+                    if isinstance(day, str):
+                        day = date.fromisoformat(day[:10])
+                    result.append(Difference((key[0], key[1], key[2], day, key[4]), found, expected, monthly))
+    return sorted(result, key=lambda d: (d.monthly, d.key))
 
 
 # Bumped when the kept figures are rebuilt: what was worked out from them and cached (a city's
@@ -386,7 +501,8 @@ def _next_generation() -> None:
 
 def rebuild() -> int:
     """Replace the kept figures, daily and monthly, with a recount, in one transaction; return the
-    daily rows written. What was cached from the old ones is forgotten once it commits."""
+    daily rows written. What was cached from the old ones is forgotten once it commits. A recount of
+    more than one piece is summed in SQL from the scratch tables (a piece in memory at a time)."""
     transaction.on_commit(_next_generation)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -397,9 +513,27 @@ def rebuild() -> int:
                     cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         CaseFigure.objects.all().delete()
         CaseFigureMonth.objects.all().delete()
-        counted = recount()
-        counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
-        return counts.insert_rows(CaseFigure, _COLUMNS, counted)
+        first, rest = _pieces()
+        if len(first) < 2:
+            counted = first[0] if first else Counter()
+            counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
+            return counts.insert_rows(CaseFigure, _COLUMNS, counted)
+        quote = connection.ops.quote_name
+        written = 0
+        try:
+            _staged(itertools.chain(first, rest))
+            with connection.cursor() as cursor:
+                for monthly in (True, False):
+                    model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
+                    names = ", ".join(quote(c) for c in (*columns, "n"))
+                    # In the primary key's order: each row lands beside the last in the key's index
+                    # (in hash order, every row was a page of the index read from disk).
+                    cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {_sums(monthly)}")
+                    if not monthly:
+                        written = cursor.rowcount
+        finally:
+            _drop_staged()
+        return written
 
 
 # ---------------------------------------------------------------------------------------------
