@@ -156,3 +156,5 @@ def on_unexpected(request, exc: Exception):
 
 api.add_router("/places", "civicgrid.places.api.router")
 api.add_router("/cases", "civicgrid.cases.api.router")
+api.add_router("/volunteers", "civicgrid.volunteers.api.router")
+api.add_router("/points", "civicgrid.points.api.router")

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "civicgrid.places",
     "civicgrid.cases",
     "civicgrid.open311",
+    "civicgrid.volunteers",
+    "civicgrid.points",
     "civicgrid.site",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("civicgrid.open311.urls")),
+    path("volunteers/", include("civicgrid.volunteers.urls")),
+    path("points/", include("civicgrid.points.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,8 @@ from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
 from civicgrid.places import access as place_access
 from civicgrid.places.access import Perm
+from civicgrid.points.navigation import nav_entries as points_entries
+from civicgrid.volunteers.navigation import nav_entries as volunteer_entries
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Case map"), reverse("cases:map"), "map"))
     if work.agency_ids:
         items.append(NavItem(_("Agency inbox"), reverse("cases:agency_inbox"), "agency"))
+    for label, url, key, group in (*volunteer_entries(user), *points_entries(user)):
+        items.append(NavItem(label, url, key, group=group))
     if homes:
         place = homes[0]
         labels = {"grid": _("My grid"), "village": _("My village / community")}
