@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import PermissionDenied
-from civicgrid.core.roles import ADMIN_ROLES, STAFF_ROLES
+from civicgrid.core.roles import ADMIN_ROLES, STAFF_ROLES, Role
 from civicgrid.core.scopes import is_root, places_of, scopes
 from civicgrid.places.models import Place
 from civicgrid.places.services import code_ancestors
@@ -25,6 +25,13 @@ class Perm(StrEnum):
     PLACE_VIEW_CONTACTS = "place.view_contacts"
     # Import or redraw boundaries, add places under a place.
     PLACE_MANAGE = "place.manage"
+    # Run a village or community's own affairs: its volunteer teams, points rules, rewards and
+    # leaderboard (the village/community cadres, and the town, district and city staff above them).
+    COMMUNITY_MANAGE = "place.community_manage"
+
+
+# The roles that run the affairs of the communities their scope covers.
+COMMUNITY_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR, *ADMIN_ROLES})
 
 
 def can(user, perm: Perm, place: Place | None = None) -> bool:
@@ -44,6 +51,10 @@ def can(user, perm: Perm, place: Place | None = None) -> bool:
         if place is None:
             return any(s.role in ADMIN_ROLES for s in user_scopes)
         return any(s.role in ADMIN_ROLES and s.covers(place) for s in user_scopes)
+    if perm == Perm.COMMUNITY_MANAGE:
+        if place is None:
+            return any(s.role in COMMUNITY_ROLES and s.place is not None for s in user_scopes)
+        return any(s.role in COMMUNITY_ROLES and s.covers(place) for s in user_scopes)
     return False
 
 
@@ -82,6 +93,20 @@ def scope_places_managed(user, qs: QuerySet[Place] | None = None) -> QuerySet[Pl
     condition = Q()
     for s in scopes(user):
         if s.role in ADMIN_ROLES and s.place is not None:
+            condition |= Q(code__startswith=s.place.scope_prefix)
+    return qs.filter(condition) if condition else qs.none()
+
+
+def communities_managed(user, qs: QuerySet[Place] | None = None) -> QuerySet[Place]:
+    """Return the villages and communities whose own affairs `user` runs (`Perm.COMMUNITY_MANAGE`)."""
+    if qs is None:
+        qs = Place.objects.all()
+    qs = qs.filter(level=Place.Level.VILLAGE)
+    if is_root(user):
+        return qs
+    condition = Q()
+    for s in scopes(user):
+        if s.role in COMMUNITY_ROLES and s.place is not None:
             condition |= Q(code__startswith=s.place.scope_prefix)
     return qs.filter(condition) if condition else qs.none()
 

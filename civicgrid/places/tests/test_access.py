@@ -104,3 +104,16 @@ def test_it_reads_roles_once_per_user_object(world, django_assert_num_queries):
     with django_assert_num_queries(1):
         for place in (world.grid_a1a, world.grid_a1b, world.grid_b1a, world.town_b):
             access.can(user, Perm.PLACE_VIEW, place)
+
+
+def test_community_affairs_are_run_by_the_cadres_of_the_community_and_the_staff_above(world):
+    assert access.can(world.village_cadre, Perm.COMMUNITY_MANAGE, world.village_a1)
+    assert access.can(world.town_operator, Perm.COMMUNITY_MANAGE, world.village_a1)
+    assert access.can(world.city_admin, Perm.COMMUNITY_MANAGE, world.village_b1)
+    assert not access.can(world.village_cadre, Perm.COMMUNITY_MANAGE, world.village_b1)
+    assert not access.can(world.grid_worker, Perm.COMMUNITY_MANAGE, world.village_a1)
+    assert not access.can(world.resident, Perm.COMMUNITY_MANAGE)
+    assert codes(access.communities_managed(world.village_cadre)) == {world.village_a1.code}
+    assert codes(access.communities_managed(world.town_operator)) == {world.village_a1.code}
+    assert codes(access.communities_managed(world.grid_worker)) == set()
+    assert world.village_b1.code in codes(access.communities_managed(world.superuser))
