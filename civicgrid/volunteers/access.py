@@ -107,6 +107,10 @@ def can_manage_any(user) -> bool:
     return bool(led_team_ids(user)) or place_access.can(user, Perm.COMMUNITY_MANAGE)
 
 
+def can_open_community_page(user) -> bool:
+    return place_access.can(user, Perm.COMMUNITY_MANAGE)
+
+
 def refuse(message: str | None = None) -> PermissionDenied:
     return PermissionDenied(message or _("You do not have permission to do this here."))
 

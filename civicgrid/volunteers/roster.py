@@ -1,0 +1,152 @@
+"""Import a team's roster from a workbook: a dry run with a report per row, then the commit.
+
+Each row names a person (姓名, 手机号, 技能, 全国志愿者编号). The person's account is found by mobile
+number or created (without a password: they sign in after setting one); they are registered as a
+volunteer of the team's community if they are not one yet, and put on the roster. The dry run runs
+the very code of the commit in a transaction it rolls back, so it reports what the commit would do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.services import PHONE_RE, user_create
+from civicgrid.core import audit
+from civicgrid.core.errors import ApplicationError
+from civicgrid.volunteers import access, services
+from civicgrid.volunteers.models import Team, TeamMembership, Volunteer
+
+HEADERS = {
+    "姓名": "name",
+    "name": "name",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "phone": "phone",
+    "技能": "skills",
+    "skills": "skills",
+    "全国志愿者编号": "national_number",
+    "national_number": "national_number",
+}
+MAX_ROWS = 500
+
+
+class FileProblem(Exception):
+    """A workbook that cannot be read as a whole."""
+
+
+@dataclass
+class RowResult:
+    number: int
+    name: str
+    outcome: str  # "added", "exists" or "failed"
+    message: str = ""
+    volunteer_number: str = ""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_rows(raw: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
+    """Return (row number, values) of each non-blank data row; FileProblem for an unreadable file."""
+    if filename.lower().endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises zipfile, XML and its own errors on broken files
+            raise FileProblem(_("This is not a readable .xlsx file: %(error)s") % {"error": exc}) from None
+        rows: Iterator[list[Any]] = (list(r) for r in book.worksheets[0].iter_rows(values_only=True))
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                raise FileProblem(_("The file is neither UTF-8 nor GB18030 text.")) from None
+        rows = iter(csv.reader(io.StringIO(text)))
+    header = next(rows, None)
+    if header is None:
+        raise FileProblem(_("The file is empty."))
+    columns = {i: HEADERS[_text(h).lower()] for i, h in enumerate(header) if _text(h).lower() in HEADERS}
+    if "name" not in columns.values() or "phone" not in columns.values():
+        raise FileProblem(_("The header row must name the columns 姓名 (name) and 手机号 (phone)."))
+    result = []
+    for number, cells in enumerate(rows, start=2):
+        if all(_text(c) == "" for c in cells):
+            continue
+        result.append((number, {name: _text(cells[i]) if i < len(cells) else "" for i, name in columns.items()}))
+        if len(result) > MAX_ROWS:
+            raise FileProblem(_("The workbook has more than %(cap)d rows; split it.") % {"cap": MAX_ROWS})
+    if not result:
+        raise FileProblem(_("The workbook has a header row but no people."))
+    return result
+
+
+def _import_row(team: Team, actor, values: dict[str, str]) -> tuple[str, Volunteer]:
+    name, phone = values.get("name", ""), values.get("phone", "")
+    errors = {}
+    if not name:
+        errors["name"] = _("A name is required.")
+    if not PHONE_RE.match(phone):
+        errors["phone"] = _("“%(phone)s” is not a mobile number.") % {"phone": phone[:20]}
+    if errors:
+        raise services.invalid(errors)
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        user = user_create(username=f"v{phone}", password=None, display_name=name, phone=phone)
+    volunteer = Volunteer.objects.filter(user=user).first()
+    if volunteer is None:
+        volunteer = services.volunteer_register(
+            user=user,
+            community=team.community,
+            real_name=name,
+            skills=values.get("skills", ""),
+            national_number=values.get("national_number", ""),
+        )
+    membership = TeamMembership.objects.filter(team=team, volunteer=volunteer, is_active=True).first()
+    if membership is not None:
+        return "exists", volunteer
+    services.team_member_add(actor=actor, team=team, volunteer=volunteer)
+    return "added", volunteer
+
+
+def import_roster(*, team: Team, actor, rows: list[tuple[int, dict[str, str]]], commit: bool) -> list[RowResult]:
+    """Check (`commit=False`) or import each row on its own; return a result per row."""
+    access.check_manage_team(actor, team)
+    results = []
+    for number, values in rows:
+        try:
+            with transaction.atomic():
+                outcome, volunteer = _import_row(team, actor, values)
+                if not commit:
+                    transaction.set_rollback(True)
+        except ApplicationError as exc:
+            fields = exc.extra.get("fields") or {}
+            message = "; ".join(str(m) for m in fields.values()) or exc.message
+            results.append(RowResult(number, values.get("name", ""), "failed", message))
+            continue
+        results.append(RowResult(number, values.get("name", ""), outcome, volunteer_number=volunteer.number if commit else ""))
+    if commit:
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action="volunteers.roster_import",
+                target=team,
+                place_code=team.community.code,
+                changes={"rows": len(rows), "added": sum(r.outcome == "added" for r in results)},
+            )
+    return results
