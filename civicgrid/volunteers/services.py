@@ -663,6 +663,11 @@ def _send(message: HoursAnnouncement) -> None:
             )
 
 
+def announce_on_commit(record: HoursRecord) -> None:
+    """Send `hours_approved` for an approved record once the current transaction commits."""
+    transaction.on_commit(functools.partial(_send, _announcement(record)))
+
+
 def _check_decider(actor, record: HoursRecord) -> None:
     if record.team_id is not None:
         access.check_manage_team(actor, record.team)
@@ -702,7 +707,7 @@ def hours_decide(*, record: HoursRecord, actor, approve: bool, reason: str = "",
         | ({} if approve else {"reason": reason[:300]}),
     )
     if approve:
-        transaction.on_commit(functools.partial(_send, _announcement(record)))
+        announce_on_commit(record)
     return record
 
 
