@@ -28,7 +28,9 @@ def volunteer_of(user) -> Volunteer | None:
     if not is_signed_in(user):
         return None
     if not hasattr(user, "_civicgrid_volunteer"):
-        user._civicgrid_volunteer = Volunteer.objects.filter(user=user, is_active=True).select_related("community").first()
+        user._civicgrid_volunteer = (
+            Volunteer.objects.filter(user=user, is_active=True).select_related("community").first()
+        )
     return user._civicgrid_volunteer
 
 

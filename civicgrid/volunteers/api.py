@@ -49,7 +49,9 @@ def _volunteer(request: HttpRequest):
     return volunteer
 
 
-@router.get("/activities", response={200: ActivityListOut, **errors(400)}, auth=anyone, summary="Find activities")
+@router.get(
+    "/activities", response={200: ActivityListOut, **errors(400)}, auth=anyone, summary="Find activities"
+)
 def activity_list(request: HttpRequest, params: Query[ActivityQuery]):
     """Published activities (and drafts of the teams you manage); no personal data."""
     filters = selectors.ActivityFilters(
@@ -61,10 +63,15 @@ def activity_list(request: HttpRequest, params: Query[ActivityQuery]):
     )
     qs = selectors.activity_list(user=_user(request), filters=filters)
     items = list(qs[params.offset : params.offset + params.limit])
-    return {"count": qs.count(), "items": [presenters.activity_view(a, _user(request)).as_dict() for a in items]}
+    return {
+        "count": qs.count(),
+        "items": [presenters.activity_view(a, _user(request)).as_dict() for a in items],
+    }
 
 
-@router.get("/activities/{pk}", response={200: ActivityOut, **errors(404)}, auth=anyone, summary="An activity")
+@router.get(
+    "/activities/{pk}", response={200: ActivityOut, **errors(404)}, auth=anyone, summary="An activity"
+)
 def activity_detail(request: HttpRequest, pk: int):
     return presenters.activity_view(_activity(request, pk), _user(request)).as_dict()
 
@@ -76,7 +83,9 @@ def activity_detail(request: HttpRequest, pk: int):
     summary="Sign up (or join the waiting list)",
 )
 def signup(request: HttpRequest, pk: int):
-    signup = services.signup_create(activity=_activity(request, pk), volunteer=_volunteer(request), actor=request.user)
+    signup = services.signup_create(
+        activity=_activity(request, pk), volunteer=_volunteer(request), actor=request.user
+    )
     return {"activity_id": pk, "state": signup.state, "position": selectors.waiting_position(signup)}
 
 
@@ -87,7 +96,9 @@ def signup(request: HttpRequest, pk: int):
     summary="Cancel your sign-up",
 )
 def cancel(request: HttpRequest, pk: int):
-    signup = services.signup_cancel(activity=_activity(request, pk), volunteer=_volunteer(request), actor=request.user)
+    signup = services.signup_cancel(
+        activity=_activity(request, pk), volunteer=_volunteer(request), actor=request.user
+    )
     return {"activity_id": pk, "state": signup.state, "position": None}
 
 
@@ -102,7 +113,11 @@ def check(request: HttpRequest, pk: int, payload: CheckIn):
     previous one only (`code_expired` otherwise). With a check-in distance, send `lon`/`lat` (WGS-84):
     missing → `position_required`, too far → `too_far`."""
     result = services.attendance_scan(
-        activity=_activity(request, pk), user=request.user, token=payload.token, lon=payload.lon, lat=payload.lat
+        activity=_activity(request, pk),
+        user=request.user,
+        token=payload.token,
+        lon=payload.lon,
+        lat=payload.lat,
     )
     return {
         "action": result.action,
@@ -165,7 +180,9 @@ def approve(request: HttpRequest, pk: int):
     summary="Decline pending hours, with a reason",
 )
 def decline(request: HttpRequest, pk: int, payload: DeclineIn):
-    record = services.hours_decide(record=_record(pk), actor=request.user, approve=False, reason=payload.reason)
+    record = services.hours_decide(
+        record=_record(pk), actor=request.user, approve=False, reason=payload.reason
+    )
     return presenters.hours_view(record).as_dict()
 
 
@@ -191,5 +208,9 @@ def hours_export(request: HttpRequest, params: Query[ExportQuery]):
         kwargs["community"] = place
     else:
         kwargs["volunteer"] = _volunteer(request)
-    written = exports.hours_export(user=request.user, date_from=params.date_from, date_to=params.date_to, **kwargs)
-    return FileResponse(written.file, as_attachment=True, filename=written.filename, content_type=exports.CONTENT_TYPE)
+    written = exports.hours_export(
+        user=request.user, date_from=params.date_from, date_to=params.date_to, **kwargs
+    )
+    return FileResponse(
+        written.file, as_attachment=True, filename=written.filename, content_type=exports.CONTENT_TYPE
+    )

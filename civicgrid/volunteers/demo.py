@@ -89,7 +89,9 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + GIVEN[given : given + 2]
 
 
-def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: datetime, rng: random.Random) -> dict:
+def _seed(
+    communities: list[Place], users_by_role: Mapping[str, object], now: datetime, rng: random.Random
+) -> dict:
     User = get_user_model()
     cadre = users_by_role.get("village_cadre")
     persona = users_by_role.get("volunteer")
@@ -101,7 +103,7 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
     phones = [str(base + i) for i in range(total)]
     taken = set(User.objects.filter(phone__in=phones).values_list("phone", flat=True))
     users = []
-    for i, phone in enumerate(phones):
+    for phone in phones:
         name = _name(rng)
         user = User(
             username=f"vol{phone}",
@@ -117,7 +119,9 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
     volunteers: list[Volunteer] = []
     index = 0
     seq_start = {
-        c.pk: (Volunteer.objects.filter(community=c).order_by("-seq").values_list("seq", flat=True).first() or 0)
+        c.pk: (
+            Volunteer.objects.filter(community=c).order_by("-seq").values_list("seq", flat=True).first() or 0
+        )
         for c, _n in plan
     }
     for community, n in plan:
@@ -138,9 +142,18 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
                 )
             )
     Volunteer.objects.bulk_create(volunteers)
-    volunteers = list(Volunteer.objects.filter(user__in=users).select_related("community").order_by("community__code", "seq"))
+    volunteers = list(
+        Volunteer.objects.filter(user__in=users)
+        .select_related("community")
+        .order_by("community__code", "seq")
+    )
     if persona is not None and not Volunteer.objects.filter(user=persona).exists():
-        volunteers.insert(0, services.volunteer_register(user=persona, community=communities[0], real_name=str(persona), skills="急救、摄影"))
+        volunteers.insert(
+            0,
+            services.volunteer_register(
+                user=persona, community=communities[0], real_name=str(persona), skills="急救、摄影"
+            ),
+        )
     by_community: dict[int, list[Volunteer]] = {}
     for v in volunteers:
         by_community.setdefault(v.community_id, []).append(v)
@@ -149,9 +162,17 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
     teams: list[Team] = []
     for i, community in enumerate(communities):
         for name, field in FIRST_TEAMS if i == 0 else OTHER_TEAMS:
-            teams.append(Team(community=community, name=name, service_field=field, created_at=now - timedelta(days=500)))
+            teams.append(
+                Team(
+                    community=community, name=name, service_field=field, created_at=now - timedelta(days=500)
+                )
+            )
     Team.objects.bulk_create(teams)
-    teams = list(Team.objects.filter(community__in=communities, name__in={t.name for t in teams}).order_by("community__code", "pk"))
+    teams = list(
+        Team.objects.filter(community__in=communities, name__in={t.name for t in teams}).order_by(
+            "community__code", "pk"
+        )
+    )
     memberships = []
     roster: dict[int, list[Volunteer]] = {}
     for team in teams:
@@ -161,7 +182,9 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
         roster[team.pk] = members
         for j, v in enumerate(members):
             role = TeamMembership.Role.LEADER if j == 0 else TeamMembership.Role.MEMBER
-            memberships.append(TeamMembership(team=team, volunteer=v, role=role, joined_at=now - timedelta(days=300)))
+            memberships.append(
+                TeamMembership(team=team, volunteer=v, role=role, joined_at=now - timedelta(days=300))
+            )
     TeamMembership.objects.bulk_create(memberships, ignore_conflicts=True)
 
     # Activities: two past, one under way, two upcoming per team (the upcoming first one full).
@@ -257,7 +280,9 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
     approved = [r for r in records if r.status == HoursRecord.Status.APPROVED]
     # A correction of one approved record (pending), and one approved, so both states show.
     corrections = []
-    for original, status in zip(approved[:2], (HoursRecord.Status.PENDING, HoursRecord.Status.APPROVED), strict=False):
+    for original, status in zip(
+        approved[:2], (HoursRecord.Status.PENDING, HoursRecord.Status.APPROVED), strict=False
+    ):
         corrections.append(
             HoursRecord(
                 volunteer=original.volunteer,
@@ -275,7 +300,9 @@ def _seed(communities: list[Place], users_by_role: Mapping[str, object], now: da
                 created_at=original.decided_at + timedelta(days=2),
                 status=status,
                 decided_by=original.decided_by if status == HoursRecord.Status.APPROVED else None,
-                decided_at=original.decided_at + timedelta(days=3) if status == HoursRecord.Status.APPROVED else None,
+                decided_at=original.decided_at + timedelta(days=3)
+                if status == HoursRecord.Status.APPROVED
+                else None,
             )
         )
     HoursRecord.objects.bulk_create(corrections)

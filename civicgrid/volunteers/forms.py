@@ -42,7 +42,10 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
     )
     real_name = forms.CharField(label=_("Real name"), max_length=50)
     skills = forms.CharField(
-        label=_("Skills"), required=False, max_length=200, help_text=_("Separate them with commas, e.g. 急救、摄影。")
+        label=_("Skills"),
+        required=False,
+        max_length=200,
+        help_text=_("Separate them with commas, e.g. 急救、摄影。"),
     )
     national_number = forms.CharField(
         label=_("National volunteer number"),
@@ -54,7 +57,9 @@ class RegisterForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, communities, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
-        self.fields["community"].label_from_instance = lambda p: f"{p.display_name} ({p.parent.display_name if p.parent_id else ''})"
+        self.fields["community"].label_from_instance = lambda p: (
+            f"{p.display_name} ({p.parent.display_name if p.parent_id else ''})"
+        )
 
 
 class ActivityForm(ServiceErrorsMixin, forms.ModelForm):
@@ -130,7 +135,10 @@ class DeclineForm(forms.Form):
 
 class CorrectionForm(ServiceErrorsMixin, forms.Form):
     minutes = forms.IntegerField(
-        label=_("Minutes to add"), help_text=_("Below zero to take time away."), min_value=-1440, max_value=1440
+        label=_("Minutes to add"),
+        help_text=_("Below zero to take time away."),
+        min_value=-1440,
+        max_value=1440,
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -143,7 +151,9 @@ class CertificateForm(ServiceErrorsMixin, forms.Form):
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster workbook"),
-        help_text=_("A .xlsx or .csv file with the columns 姓名, 手机号 and optionally 技能, 全国志愿者编号."),
+        help_text=_(
+            "A .xlsx or .csv file with the columns 姓名, 手机号 and optionally 技能, 全国志愿者编号."
+        ),
     )
 
     def clean_file(self):

@@ -21,7 +21,10 @@ class Volunteer(models.Model):
     """A person registered as a volunteer of a village or community (one registration per account)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.PROTECT, related_name="volunteer"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="volunteer",
     )
     community = models.ForeignKey(
         "places.Place", verbose_name=_("community"), on_delete=models.PROTECT, related_name="volunteers"
@@ -92,7 +95,9 @@ class TeamMembership(models.Model):
         LEADER = "leader", _("Team leader")
         MEMBER = "member", _("Member")
 
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="memberships")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="memberships"
+    )
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="memberships"
     )
@@ -120,7 +125,9 @@ class Activity(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         CLOSED = "closed", _("Closed")
 
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="activities")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="activities"
+    )
     # The team's community, kept here so lists filter on one indexed column.
     community = models.ForeignKey(
         "places.Place", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
@@ -158,7 +165,9 @@ class Activity(models.Model):
             models.Index(fields=["team", "starts_at"], name="vol_activity_team_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -179,8 +188,12 @@ class Signup(models.Model):
         WAITING = "waiting", _("On the waiting list")
         CANCELLED = "cancelled", _("Cancelled")
 
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="signups")
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="signups")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="signups"
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="signups"
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     # The waiting list moves up in this order.
     queued_at = models.DateTimeField(_("signed up at"), default=timezone.now)
@@ -199,7 +212,9 @@ class Signup(models.Model):
         verbose_name = _("sign-up")
         verbose_name_plural = _("sign-ups")
         ordering = ["activity_id", "queued_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["activity", "volunteer"], name="one_signup_per_activity")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "volunteer"], name="one_signup_per_activity")
+        ]
         indexes = [
             models.Index(fields=["activity", "state", "queued_at"], name="vol_signup_queue_idx"),
             models.Index(fields=["volunteer", "state"], name="vol_signup_volunteer_idx"),
@@ -241,12 +256,23 @@ class HoursRecord(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
-    volunteer = models.ForeignKey(Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="hours")
-    activity = models.ForeignKey(
-        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, null=True, blank=True, related_name="hours"
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("volunteer"), on_delete=models.PROTECT, related_name="hours"
     )
-    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True, related_name="hours")
-    community = models.ForeignKey("places.Place", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hours",
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, null=True, blank=True, related_name="hours"
+    )
+    community = models.ForeignKey(
+        "places.Place", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
     service_field = models.CharField(_("service field"), max_length=20, choices=ServiceField.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     # Signed: a correction that takes time away is below zero.
@@ -258,7 +284,12 @@ class HoursRecord(models.Model):
     # The volunteer checked in but never out; credited by VOLUNTEER_MISSING_CHECKOUT.
     missing_checkout = models.BooleanField(_("missing check-out"), default=False)
     corrects = models.ForeignKey(
-        "self", verbose_name=_("corrects"), on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
     )
     # Why a correction or a manual record was made.
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -312,7 +343,9 @@ class Certificate(models.Model):
     already handed out (a new certificate is issued instead).
     """
 
-    community = models.ForeignKey("places.Place", verbose_name=_("issued by (community)"), on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        "places.Place", verbose_name=_("issued by (community)"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveIntegerField(_("year"))
     seq = models.PositiveIntegerField()
     number = models.CharField(_("certificate number"), max_length=20)
@@ -325,7 +358,9 @@ class Certificate(models.Model):
     period_end = models.DateField(_("until"))
     total_minutes = models.IntegerField(_("total minutes"))
     lines = models.JSONField(_("lines"), default=list)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
     issued_by_name = models.CharField(_("handled by"), max_length=100)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
 
@@ -334,20 +369,22 @@ class Certificate(models.Model):
         verbose_name_plural = _("certificates")
         ordering = ["-issued_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "year", "seq"], name="certificate_seq_per_community_year"),
+            models.UniqueConstraint(
+                fields=["community", "year", "seq"], name="certificate_seq_per_community_year"
+            ),
         ]
         indexes = [models.Index(fields=["volunteer", "issued_at"], name="vol_certificate_idx")]
 
     def __str__(self) -> str:
         return self.number
 
-    def get_absolute_url(self) -> str:
-        return reverse("volunteers:certificate", args=[self.pk])
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("Certificate rows are never changed once issued")
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("volunteers:certificate", args=[self.pk])
 
     def delete(self, *args, **kwargs):
         raise TypeError("Certificate rows are never deleted")

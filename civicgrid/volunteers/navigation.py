@@ -29,5 +29,7 @@ def nav_entries(user) -> list[tuple[str, str, str, str]]:
     else:
         led = sorted(access.led_team_ids(user))
         if led:
-            entries.append((_("My team"), reverse("volunteers:team", args=[led[0]]), "volunteers_team", "main"))
+            entries.append(
+                (_("My team"), reverse("volunteers:team", args=[led[0]]), "volunteers_team", "main")
+            )
     return entries

@@ -117,7 +117,9 @@ def activity_view(activity: Activity, viewer, *, now: datetime | None = None) ->
             open_now and volunteer is not None and (signup is None or signup.state == Signup.State.CANCELLED)
         ),
         can_cancel=can_cancel,
-        can_manage=bool(viewer is not None and viewer.is_authenticated and access.can_manage_team(viewer, activity.team)),
+        can_manage=bool(
+            viewer is not None and viewer.is_authenticated and access.can_manage_team(viewer, activity.team)
+        ),
     )
 
 

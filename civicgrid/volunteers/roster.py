@@ -88,7 +88,9 @@ def read_rows(raw: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     for number, cells in enumerate(rows, start=2):
         if all(_text(c) == "" for c in cells):
             continue
-        result.append((number, {name: _text(cells[i]) if i < len(cells) else "" for i, name in columns.items()}))
+        result.append(
+            (number, {name: _text(cells[i]) if i < len(cells) else "" for i, name in columns.items()})
+        )
         if len(result) > MAX_ROWS:
             raise FileProblem(_("The workbook has more than %(cap)d rows; split it.") % {"cap": MAX_ROWS})
     if not result:
@@ -124,7 +126,9 @@ def _import_row(team: Team, actor, values: dict[str, str]) -> tuple[str, Volunte
     return "added", volunteer
 
 
-def import_roster(*, team: Team, actor, rows: list[tuple[int, dict[str, str]]], commit: bool) -> list[RowResult]:
+def import_roster(
+    *, team: Team, actor, rows: list[tuple[int, dict[str, str]]], commit: bool
+) -> list[RowResult]:
     """Check (`commit=False`) or import each row on its own; return a result per row."""
     access.check_manage_team(actor, team)
     results = []
@@ -139,7 +143,11 @@ def import_roster(*, team: Team, actor, rows: list[tuple[int, dict[str, str]]], 
             message = "; ".join(str(m) for m in fields.values()) or exc.message
             results.append(RowResult(number, values.get("name", ""), "failed", message))
             continue
-        results.append(RowResult(number, values.get("name", ""), outcome, volunteer_number=volunteer.number if commit else ""))
+        results.append(
+            RowResult(
+                number, values.get("name", ""), outcome, volunteer_number=volunteer.number if commit else ""
+            )
+        )
     if commit:
         with transaction.atomic():
             audit.record(

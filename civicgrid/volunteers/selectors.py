@@ -14,7 +14,15 @@ from django.utils import timezone
 from civicgrid.core.scopes import is_root
 from civicgrid.places.models import Place
 from civicgrid.volunteers import access
-from civicgrid.volunteers.models import Activity, Certificate, HoursRecord, Signup, Team, TeamMembership, Volunteer
+from civicgrid.volunteers.models import (
+    Activity,
+    Certificate,
+    HoursRecord,
+    Signup,
+    Team,
+    TeamMembership,
+    Volunteer,
+)
 
 WHEN_CHOICES = ("upcoming", "past", "all")
 
@@ -103,13 +111,17 @@ def attendance_sheet(activity: Activity) -> list[Signup]:
 
 def roster(team: Team) -> list[TeamMembership]:
     return list(
-        team.memberships.filter(is_active=True).select_related("volunteer", "volunteer__user").order_by("role", "volunteer__real_name")
+        team.memberships.filter(is_active=True)
+        .select_related("volunteer", "volunteer__user")
+        .order_by("role", "volunteer__real_name")
     )
 
 
 def teams_for_volunteer(volunteer: Volunteer) -> list[TeamMembership]:
     return list(
-        TeamMembership.objects.filter(volunteer=volunteer, is_active=True, team__is_active=True).select_related("team")
+        TeamMembership.objects.filter(
+            volunteer=volunteer, is_active=True, team__is_active=True
+        ).select_related("team")
     )
 
 
@@ -130,7 +142,9 @@ def team_list(*, user, community: Place | None = None) -> QuerySet[Team]:
 
 def team_leaders(team_ids: list[int]) -> dict[int, list[str]]:
     leaders: dict[int, list[str]] = {}
-    rows = TeamMembership.objects.filter(team_id__in=team_ids, role=TeamMembership.Role.LEADER, is_active=True)
+    rows = TeamMembership.objects.filter(
+        team_id__in=team_ids, role=TeamMembership.Role.LEADER, is_active=True
+    )
     for team_id, name in rows.values_list("team_id", "volunteer__real_name"):
         leaders.setdefault(team_id, []).append(name)
     return leaders
@@ -191,7 +205,11 @@ def approved_hours(
 
 
 def record_lines(
-    *, volunteer: Volunteer, community: Place | None = None, date_from: date | None = None, date_to: date | None = None
+    *,
+    volunteer: Volunteer,
+    community: Place | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> list[dict]:
     """Return the lines of a volunteer's service record: one per approved record (corrections too).
 
@@ -209,7 +227,9 @@ def record_lines(
             "minutes": r["minutes"],
             "kind": r["kind"],
         }
-        for r in qs.values("pk", "day", "content", "service_field", "team__name", "community__name", "minutes", "kind")
+        for r in qs.values(
+            "pk", "day", "content", "service_field", "team__name", "community__name", "minutes", "kind"
+        )
     ]
 
 

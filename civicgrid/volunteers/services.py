@@ -26,7 +26,6 @@ from civicgrid.lib.privacy import mask_id_number
 from civicgrid.places.models import Place
 from civicgrid.volunteers import access, checkin, conf
 from civicgrid.volunteers.choices import ServiceField
-from civicgrid.volunteers.selectors import record_lines
 from civicgrid.volunteers.models import (
     Activity,
     Certificate,
@@ -37,6 +36,7 @@ from civicgrid.volunteers.models import (
     Volunteer,
     split_skills,
 )
+from civicgrid.volunteers.selectors import record_lines
 from civicgrid.volunteers.signals import HoursAnnouncement, hours_approved
 
 logger = logging.getLogger("civicgrid.volunteers")
@@ -49,7 +49,9 @@ MAX_MANUAL_MINUTES = 24 * 60
 
 
 def invalid(fields: dict[str, str], message: str | None = None, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(message or _("Please correct the marked fields."), code=code, extra={"fields": fields})
+    return ApplicationError(
+        message or _("Please correct the marked fields."), code=code, extra={"fields": fields}
+    )
 
 
 def _lock_place(community: Place) -> None:
@@ -62,7 +64,9 @@ def _lock_place(community: Place) -> None:
 
 
 def id_number_hash(id_number: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), id_number.strip().upper().encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @transaction.atomic
@@ -90,7 +94,9 @@ def volunteer_register(
     elif len(real_name) > 50:
         errors["real_name"] = _("Enter at most %(limit)s characters.") % {"limit": 50}
     id_number = (id_number or "").strip().upper()
-    if id_number and not (len(id_number) == 18 and id_number[:17].isdigit() and id_number[17] in "0123456789X"):
+    if id_number and not (
+        len(id_number) == 18 and id_number[:17].isdigit() and id_number[17] in "0123456789X"
+    ):
         errors["id_number"] = _("Enter an 18-character resident ID number.")
     if errors:
         raise invalid(errors)
@@ -120,7 +126,8 @@ def volunteer_update(*, volunteer: Volunteer, actor, skills: str, national_numbe
     """Change a volunteer's skills and national number (the person, or whoever may see their record)."""
     access.check_view_volunteer(actor, volunteer)
     Volunteer.objects.filter(pk=volunteer.pk).update(
-        skills="、".join(split_skills(skills or ""))[:200], national_number=(national_number or "").strip()[:40]
+        skills="、".join(split_skills(skills or ""))[:200],
+        national_number=(national_number or "").strip()[:40],
     )
     volunteer.refresh_from_db()
     return volunteer
@@ -162,7 +169,9 @@ def _membership(team: Team, volunteer: Volunteer) -> TeamMembership | None:
 
 
 @transaction.atomic
-def team_member_add(*, actor, team: Team, volunteer: Volunteer, role: str = TeamMembership.Role.MEMBER) -> TeamMembership:
+def team_member_add(
+    *, actor, team: Team, volunteer: Volunteer, role: str = TeamMembership.Role.MEMBER
+) -> TeamMembership:
     """Put `volunteer` on the team's roster (leaders and the office); only the office appoints leaders."""
     access.check_manage_team(actor, team)
     if role == TeamMembership.Role.LEADER:
@@ -313,7 +322,10 @@ def activity_update(*, actor, activity: Activity, **fields) -> Activity:
     confirmed = activity.signups.filter(state=Signup.State.CONFIRMED).count()
     if values["capacity"] < confirmed:
         raise invalid(
-            {"capacity": _("%(n)d volunteers already have a place; cancel sign-ups first.") % {"n": confirmed}}
+            {
+                "capacity": _("%(n)d volunteers already have a place; cancel sign-ups first.")
+                % {"n": confirmed}
+            }
         )
     before = audit.snapshot(activity, list(ACTIVITY_FIELDS))
     Activity.objects.filter(pk=activity.pk).update(**values)
@@ -336,7 +348,9 @@ def activity_cancel(*, actor, activity: Activity) -> Activity:
     if activity.status not in (Activity.Status.DRAFT, Activity.Status.PUBLISHED):
         raise Conflict(_("A closed or cancelled activity cannot be changed."), code="activity_final")
     if activity.signups.filter(checked_in_at__isnull=False).exists():
-        raise Conflict(_("Volunteers have already checked in; close the activity instead."), code="has_attendance")
+        raise Conflict(
+            _("Volunteers have already checked in; close the activity instead."), code="has_attendance"
+        )
     Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.CANCELLED)
     audit.record(
         actor=actor,
@@ -421,7 +435,11 @@ def signup_cancel(*, activity: Activity, volunteer: Volunteer, actor, now: datet
     by_manager = actor.pk != volunteer.user_id
     if by_manager:
         access.check_manage_team(actor, activity.team)
-    signup = Signup.objects.filter(activity=activity, volunteer=volunteer).exclude(state=Signup.State.CANCELLED).first()
+    signup = (
+        Signup.objects.filter(activity=activity, volunteer=volunteer)
+        .exclude(state=Signup.State.CANCELLED)
+        .first()
+    )
     if signup is None:
         raise NotFound(_("There is no sign-up to cancel."))
     if activity.status != Activity.Status.PUBLISHED or now >= activity.starts_at or signup.checked_in_at:
@@ -496,7 +514,9 @@ def attendance_scan(
     activity = _lock_activity(activity.pk)
     signup = None
     if volunteer is not None:
-        signup = Signup.objects.filter(activity=activity, volunteer=volunteer, state=Signup.State.CONFIRMED).first()
+        signup = Signup.objects.filter(
+            activity=activity, volunteer=volunteer, state=Signup.State.CONFIRMED
+        ).first()
     if signup is None:
         raise PermissionDenied(_("You have no confirmed place on this activity."), code="not_signed_up")
     if activity.status != Activity.Status.PUBLISHED:
@@ -508,7 +528,9 @@ def attendance_scan(
         if now < activity.starts_at - CHECKIN_EARLY:
             raise Conflict(_("Check-in opens 30 minutes before the start."), code="too_early")
         if now >= activity.ends_at:
-            raise Conflict(_("The activity has ended; ask the leader to record your attendance."), code="ended")
+            raise Conflict(
+                _("The activity has ended; ask the leader to record your attendance."), code="ended"
+            )
         updated = Signup.objects.filter(pk=signup.pk, checked_in_at__isnull=True).update(checked_in_at=now)
         action = "in"
     else:
@@ -537,13 +559,21 @@ def attendance_mark(*, actor, signup: Signup, action: str, at: datetime | None =
     if signup.state != Signup.State.CONFIRMED:
         raise Conflict(_("Only volunteers with a confirmed place can be checked in."), code="not_confirmed")
     if action == "in":
-        changes = {"checked_in_at": signup.checked_in_at or at, "checked_in_by": signup.checked_in_by or actor}
+        changes = {
+            "checked_in_at": signup.checked_in_at or at,
+            "checked_in_by": signup.checked_in_by or actor,
+        }
     elif action == "out":
         if signup.checked_in_at is None:
             raise Conflict(_("Check the volunteer in first."), code="not_checked_in")
         changes = {"checked_out_at": max(at, signup.checked_in_at), "checked_out_by": actor}
     elif action == "clear":
-        changes = {"checked_in_at": None, "checked_in_by": None, "checked_out_at": None, "checked_out_by": None}
+        changes = {
+            "checked_in_at": None,
+            "checked_in_by": None,
+            "checked_out_at": None,
+            "checked_out_by": None,
+        }
     else:
         raise invalid({"action": _("Choose check in, check out or clear.")})
     Signup.objects.filter(pk=signup.pk).update(**changes)
@@ -551,7 +581,9 @@ def attendance_mark(*, actor, signup: Signup, action: str, at: datetime | None =
     return signup
 
 
-def attendance_minutes(activity: Activity, signup: Signup, rule: str | None = None) -> tuple[int, datetime, datetime, bool]:
+def attendance_minutes(
+    activity: Activity, signup: Signup, rule: str | None = None
+) -> tuple[int, datetime, datetime, bool]:
     """Return (minutes, from, until, missing check-out) of a checked-in sign-up.
 
     Time counts from the later of check-in and the start, to the earlier of check-out and the end;
@@ -591,7 +623,9 @@ def activity_close(*, activity: Activity, actor=None, now: datetime | None = Non
     rule = conf.missing_checkout_rule()
     day = timezone.localdate(activity.starts_at)
     records = []
-    signups = activity.signups.filter(state=Signup.State.CONFIRMED, checked_in_at__isnull=False).select_related("volunteer")
+    signups = activity.signups.filter(
+        state=Signup.State.CONFIRMED, checked_in_at__isnull=False
+    ).select_related("volunteer")
     for signup in signups:
         minutes, start, end, missing = attendance_minutes(activity, signup, rule)
         records.append(
@@ -620,7 +654,9 @@ def activities_close_ended(*, now: datetime | None = None) -> tuple[int, int]:
     """Close every published activity that ended; return (activities closed, records written)."""
     now = now or timezone.now()
     closed = written = 0
-    for activity in Activity.objects.filter(status=Activity.Status.PUBLISHED, ends_at__lte=now).order_by("ends_at"):
+    for activity in Activity.objects.filter(status=Activity.Status.PUBLISHED, ends_at__lte=now).order_by(
+        "ends_at"
+    ):
         try:
             records = activity_close(activity=activity, now=now)
         except Conflict:
@@ -676,7 +712,9 @@ def _check_decider(actor, record: HoursRecord) -> None:
 
 
 @transaction.atomic
-def hours_decide(*, record: HoursRecord, actor, approve: bool, reason: str = "", now: datetime | None = None) -> HoursRecord:
+def hours_decide(
+    *, record: HoursRecord, actor, approve: bool, reason: str = "", now: datetime | None = None
+) -> HoursRecord:
     """Approve or decline a pending record (the team's leaders and office); declining needs a reason.
 
     The status moves by compare-and-set from pending, so two leaders deciding at once make one
@@ -713,12 +751,16 @@ def hours_decide(*, record: HoursRecord, actor, approve: bool, reason: str = "",
 
 def net_minutes(record: HoursRecord) -> int:
     """Return the record's minutes with its approved and pending corrections."""
-    corrections = record.corrections.exclude(status=HoursRecord.Status.DECLINED).aggregate(s=Sum("minutes"))["s"]
+    corrections = record.corrections.exclude(status=HoursRecord.Status.DECLINED).aggregate(s=Sum("minutes"))[
+        "s"
+    ]
     return record.minutes + (corrections or 0)
 
 
 @transaction.atomic
-def hours_correct(*, original: HoursRecord, minutes: int, reason: str, actor, now: datetime | None = None) -> HoursRecord:
+def hours_correct(
+    *, original: HoursRecord, minutes: int, reason: str, actor, now: datetime | None = None
+) -> HoursRecord:
     """Add a pending correction of `minutes` (signed) to an approved record; the original stays as it was.
 
     The sum of the record and its corrections may not go below zero.
@@ -729,7 +771,9 @@ def hours_correct(*, original: HoursRecord, minutes: int, reason: str, actor, no
     _check_decider(actor, original)
     errors: dict[str, str] = {}
     if original.status != HoursRecord.Status.APPROVED:
-        raise Conflict(_("Only approved hours are corrected; decline pending ones instead."), code="not_approved")
+        raise Conflict(
+            _("Only approved hours are corrected; decline pending ones instead."), code="not_approved"
+        )
     if original.kind == HoursRecord.Kind.CORRECTION:
         raise Conflict(_("Correct the original record, not a correction."), code="correction_of_correction")
     if not isinstance(minutes, int) or minutes == 0 or abs(minutes) > MAX_MANUAL_MINUTES:

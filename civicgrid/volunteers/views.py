@@ -125,7 +125,9 @@ def activity_signup(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The activity is full: you are number %(n)d on the waiting list. You move up when someone cancels.")
+                _(
+                    "The activity is full: you are number %(n)d on the waiting list. You move up when someone cancels."
+                )
                 % {"n": selectors.waiting_position(signup)},
             )
     return redirect(item.get_absolute_url())
@@ -235,7 +237,9 @@ def activity_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "close":
                 records = services.activity_close(activity=item, actor=request.user)
                 messages.success(
-                    request, _("The activity is closed: %(n)d hours records await confirmation.") % {"n": len(records)}
+                    request,
+                    _("The activity is closed: %(n)d hours records await confirmation.")
+                    % {"n": len(records)},
                 )
             else:
                 signup = Signup.objects.filter(activity=item, pk=request.POST.get("signup") or 0).first()
@@ -245,7 +249,9 @@ def activity_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                     services.signup_cancel(activity=item, volunteer=signup.volunteer, actor=request.user)
                 else:
                     services.attendance_mark(actor=request.user, signup=signup, action=action)
-                messages.success(request, _("Attendance of %(name)s is saved.") % {"name": signup.volunteer.real_name})
+                messages.success(
+                    request, _("Attendance of %(name)s is saved.") % {"name": signup.volunteer.real_name}
+                )
         except PermissionDenied:
             raise
         except ApplicationError as exc:
@@ -329,7 +335,10 @@ def register(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, _("You are registered. Your volunteer number is %(number)s.") % {"number": volunteer.number})
+            messages.success(
+                request,
+                _("You are registered. Your volunteer number is %(number)s.") % {"number": volunteer.number},
+            )
             target = request.GET.get("next", "")
             return redirect(target if target.startswith("/volunteers/") else reverse("volunteers:mine"))
     return render(request, "volunteers/register.html", {"form": form})
@@ -401,14 +410,23 @@ def volunteer_record(request: HttpRequest, number: str) -> HttpResponse:
                     return redirect(certificate.get_absolute_url())
         elif action == "correct":
             correction_form = CorrectionForm(request.POST)
-            original = HoursRecord.objects.filter(volunteer=volunteer, pk=request.POST.get("record") or 0).first()
+            original = HoursRecord.objects.filter(
+                volunteer=volunteer, pk=request.POST.get("record") or 0
+            ).first()
             if original is None:
                 raise Http404(_("No such hours record."))
             if correction_form.is_valid():
                 try:
-                    services.hours_correct(original=original, actor=request.user, **correction_form.cleaned_data)
+                    services.hours_correct(
+                        original=original, actor=request.user, **correction_form.cleaned_data
+                    )
                 except ApplicationError as exc:
-                    messages.error(request, exc.message if not exc.extra.get("fields") else "; ".join(map(str, exc.extra["fields"].values())))
+                    messages.error(
+                        request,
+                        exc.message
+                        if not exc.extra.get("fields")
+                        else "; ".join(map(str, exc.extra["fields"].values())),
+                    )
                 else:
                     messages.success(request, _("The correction is recorded and awaits approval."))
                     return redirect("volunteers:volunteer", number=volunteer.number)
@@ -426,16 +444,22 @@ def volunteer_record(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    item = Certificate.objects.select_related("community", "volunteer", "community__parent").filter(pk=pk).first()
+    item = (
+        Certificate.objects.select_related("community", "volunteer", "community__parent")
+        .filter(pk=pk)
+        .first()
+    )
     if item is None:
         raise Http404(_("No such certificate."))
     access.check_view_volunteer(request.user, item.volunteer)
     return render(
         request,
         "volunteers/certificate.html",
-        {"c": item, "hours": presenters.hours_text(item.total_minutes), "lines": [
-            line | {"hours": presenters.hours_text(line["minutes"])} for line in item.lines
-        ]},
+        {
+            "c": item,
+            "hours": presenters.hours_text(item.total_minutes),
+            "lines": [line | {"hours": presenters.hours_text(line["minutes"])} for line in item.lines],
+        },
     )
 
 
@@ -457,17 +481,25 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
                 if record is None:
                     raise Http404(_("No such hours record."))
                 services.hours_decide(
-                    record=record, actor=request.user, approve=action == "approve", reason=request.POST.get("reason", "")
+                    record=record,
+                    actor=request.user,
+                    approve=action == "approve",
+                    reason=request.POST.get("reason", ""),
                 )
                 messages.success(request, _("Approved.") if action == "approve" else _("Declined."))
             elif action in ("add", "leader"):
                 member_form = MemberForm(request.POST)
                 if member_form.is_valid():
-                    volunteer = Volunteer.objects.filter(number=member_form.cleaned_data["number"].strip()).first()
+                    volunteer = Volunteer.objects.filter(
+                        number=member_form.cleaned_data["number"].strip()
+                    ).first()
                     if volunteer is None:
                         raise ApplicationError(_("No volunteer has this number."))
                     services.team_member_add(
-                        actor=request.user, team=item, volunteer=volunteer, role="leader" if action == "leader" else "member"
+                        actor=request.user,
+                        team=item,
+                        volunteer=volunteer,
+                        role="leader" if action == "leader" else "member",
                     )
                     messages.success(request, _("%(name)s is on the team.") % {"name": volunteer.real_name})
             elif action == "remove":
@@ -484,17 +516,25 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         if not member_form.errors:
             return redirect(item.get_absolute_url())
     now = timezone.now()
-    team_activities = list(selectors.activity_list(
-        user=request.user, filters=selectors.ActivityFilters(when="all", team=item.pk)
-    )[:30])
+    team_activities = list(
+        selectors.activity_list(
+            user=request.user, filters=selectors.ActivityFilters(when="all", team=item.pk)
+        )[:30]
+    )
     return render(
         request,
         "volunteers/team.html",
         {
             "team": item,
-            "roster": [(m, presenters.volunteer_view(m.volunteer, request.user)) for m in selectors.roster(item)],
-            "upcoming": [presenters.activity_view(a, request.user) for a in team_activities if a.ends_at > now],
-            "past": [presenters.activity_view(a, request.user) for a in team_activities if a.ends_at <= now][:10],
+            "roster": [
+                (m, presenters.volunteer_view(m.volunteer, request.user)) for m in selectors.roster(item)
+            ],
+            "upcoming": [
+                presenters.activity_view(a, request.user) for a in team_activities if a.ends_at > now
+            ],
+            "past": [presenters.activity_view(a, request.user) for a in team_activities if a.ends_at <= now][
+                :10
+            ],
             "pending": [presenters.hours_view(r) for r in selectors.pending_hours(item)],
             "member_form": member_form,
             "administers": access.can_administer_team(request.user, item),
@@ -516,10 +556,16 @@ def team_import(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("step") == "commit":
         kept = request.session.pop(SESSION_ROSTER, None) or {}
         if kept.get("team") != item.pk:
-            context["error"], status = _("The checked workbook is no longer kept here. Upload it again to check it."), 400
+            context["error"], status = (
+                _("The checked workbook is no longer kept here. Upload it again to check it."),
+                400,
+            )
         else:
             rows = roster.read_rows(base64.b64decode(kept["data"]), kept["name"])
-            context.update(results=roster.import_roster(team=item, actor=request.user, rows=rows, commit=True), committed=True)
+            context.update(
+                results=roster.import_roster(team=item, actor=request.user, rows=rows, commit=True),
+                committed=True,
+            )
     elif request.method == "POST":
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -530,7 +576,9 @@ def team_import(request: HttpRequest, pk: int) -> HttpResponse:
             except roster.FileProblem as exc:
                 context["error"], status = str(exc), 400
             else:
-                context["results"] = roster.import_roster(team=item, actor=request.user, rows=rows, commit=False)
+                context["results"] = roster.import_roster(
+                    team=item, actor=request.user, rows=rows, commit=False
+                )
                 request.session[SESSION_ROSTER] = {
                     "team": item.pk,
                     "name": upload.name,
@@ -539,7 +587,9 @@ def team_import(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             status = 400
     if context["results"] is not None:
-        context["counts"] = {k: sum(r.outcome == k for r in context["results"]) for k in ("added", "exists", "failed")}
+        context["counts"] = {
+            k: sum(r.outcome == k for r in context["results"]) for k in ("added", "exists", "failed")
+        }
     context["form"] = form
     return render(request, "volunteers/team_import.html", context, status=status)
 
@@ -560,7 +610,10 @@ def community(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, _("The team “%(name)s” is created; add its leader on its page.") % {"name": created.name})
+            messages.success(
+                request,
+                _("The team “%(name)s” is created; add its leader on its page.") % {"name": created.name},
+            )
             return redirect(created.get_absolute_url())
     code = request.GET.get("community", "")
     chosen = communities.filter(code=code).first() if code else None
@@ -599,4 +652,6 @@ def export(request: HttpRequest) -> FileResponse:
             raise Http404(_("No such volunteer."))
         kwargs["volunteer"] = volunteer
     written = exports.hours_export(user=request.user, date_from=date_from, date_to=date_to, **kwargs)
-    return FileResponse(written.file, as_attachment=True, filename=written.filename, content_type=exports.CONTENT_TYPE)
+    return FileResponse(
+        written.file, as_attachment=True, filename=written.filename, content_type=exports.CONTENT_TYPE
+    )

@@ -57,7 +57,10 @@ def make_activity(vw_or_team, actor, *, starts_at=None, hours=2, capacity=5, **e
 @pytest.fixture
 def vw(world) -> Vw:
     team = services.team_create(
-        actor=world.village_cadre, community=world.village_a1, name="巾帼志愿服务队", service_field="community"
+        actor=world.village_cadre,
+        community=world.village_a1,
+        name="巾帼志愿服务队",
+        service_field="community",
     )
     leader_volunteer = make_volunteer(world, "leader", "陈队长", "13900000001")
     services.team_member_add(actor=world.village_cadre, team=team, volunteer=leader_volunteer, role="leader")

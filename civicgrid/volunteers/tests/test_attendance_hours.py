@@ -169,7 +169,12 @@ def test_approval_announces_once_after_commit(vw, django_capture_on_commit_callb
         services.hours_decide(record=record, actor=vw.leader, approve=True)
     assert len(announced) == 1
     message = announced[0]
-    assert (message.record_id, message.minutes, message.kind, message.user_id) == (record.pk, 120, "attendance", a.user_id)
+    assert (message.record_id, message.minutes, message.kind, message.user_id) == (
+        record.pk,
+        120,
+        "attendance",
+        a.user_id,
+    )
     assert message.community_id == vw.world.village_a1.pk and message.service_field == "environment"
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Conflict):
         services.hours_decide(record=record, actor=vw.leader, approve=True)
@@ -180,10 +185,13 @@ def test_nothing_is_announced_when_the_approval_rolls_back(vw, django_capture_on
     from django.db import transaction
 
     _a, record = attended(vw)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.hours_decide(record=record, actor=vw.leader, approve=True)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.hours_decide(record=record, actor=vw.leader, approve=True)
+        raise RuntimeError("rolled back")
     assert callbacks == [] and announced == []
     assert HoursRecord.objects.get(pk=record.pk).status == "pending"
 
@@ -198,7 +206,9 @@ def test_declining_needs_a_reason_and_sends_nothing(vw, django_capture_on_commit
     assert announced == []
 
 
-def test_corrections_are_new_records_and_the_record_is_their_sum(vw, django_capture_on_commit_callbacks, announced):
+def test_corrections_are_new_records_and_the_record_is_their_sum(
+    vw, django_capture_on_commit_callbacks, announced
+):
     a, record = attended(vw)
     with django_capture_on_commit_callbacks(execute=True):
         services.hours_decide(record=record, actor=vw.leader, approve=True)
@@ -227,7 +237,9 @@ def test_a_leader_does_not_approve_their_own_hours(vw):
     )
     with pytest.raises(PermissionDenied):
         services.hours_decide(record=record, actor=vw.leader, approve=True)
-    assert services.hours_decide(record=record, actor=vw.world.village_cadre, approve=True).status == "approved"
+    assert (
+        services.hours_decide(record=record, actor=vw.world.village_cadre, approve=True).status == "approved"
+    )
 
 
 # --- Certificates -----------------------------------------------------------------------------------
@@ -237,10 +249,18 @@ def test_certificates_are_numbered_per_community_and_year(vw):
     a, record = attended(vw)
     services.hours_decide(record=record, actor=vw.leader, approve=True)
     first = services.certificate_issue(
-        actor=vw.world.village_cadre, volunteer=a, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), now=NOW
+        actor=vw.world.village_cadre,
+        volunteer=a,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        now=NOW,
     )
     second = services.certificate_issue(
-        actor=vw.world.village_cadre, volunteer=a, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), now=NOW
+        actor=vw.world.village_cadre,
+        volunteer=a,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        now=NOW,
     )
     next_year = services.certificate_issue(
         actor=vw.world.village_cadre,
@@ -257,7 +277,10 @@ def test_certificates_are_numbered_per_community_and_year(vw):
         )
     with pytest.raises(ApplicationError) as exc:
         services.certificate_issue(
-            actor=vw.world.village_cadre, volunteer=a, period_start=date(2025, 1, 1), period_end=date(2025, 12, 31)
+            actor=vw.world.village_cadre,
+            volunteer=a,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
         )
     assert exc.value.code == "nothing_to_certify"
 

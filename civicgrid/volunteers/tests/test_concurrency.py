@@ -21,7 +21,9 @@ pytestmark = [
 def test_many_threads_signing_up_for_the_last_places_never_exceed_capacity(world):
     from civicgrid.volunteers.models import Team
 
-    team = services.team_create(actor=world.village_cadre, community=world.village_a1, name="队", service_field="other")
+    team = services.team_create(
+        actor=world.village_cadre, community=world.village_a1, name="队", service_field="other"
+    )
     activity = make_activity(team, world.village_cadre, capacity=3)
     volunteers = [make_volunteer(world, f"c{i}", f"并发{i}", f"1370000{i:04d}") for i in range(12)]
     barrier = threading.Barrier(len(volunteers))
@@ -30,7 +32,9 @@ def test_many_threads_signing_up_for_the_last_places_never_exceed_capacity(world
     def worker(i, volunteer):
         try:
             barrier.wait()
-            results[i] = services.signup_create(activity=activity, volunteer=volunteer, actor=volunteer.user, now=NOW)
+            results[i] = services.signup_create(
+                activity=activity, volunteer=volunteer, actor=volunteer.user, now=NOW
+            )
         except Exception as exc:
             results[i] = exc
         finally:

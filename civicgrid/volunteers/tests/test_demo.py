@@ -9,7 +9,9 @@ from civicgrid.volunteers.models import Activity, HoursRecord, Signup, Team
 from civicgrid.volunteers.signals import hours_approved
 
 
-def test_the_demo_seed_writes_teams_activities_and_hours_in_every_state(world, django_capture_on_commit_callbacks):
+def test_the_demo_seed_writes_teams_activities_and_hours_in_every_state(
+    world, django_capture_on_commit_callbacks
+):
     got = []
 
     def receiver(sender, record, **kwargs):

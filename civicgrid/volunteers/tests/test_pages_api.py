@@ -25,11 +25,20 @@ API = "/api/v1/volunteers"
 def live(vw):
     """An activity under way now (the pages use the real clock)."""
     now = timezone.now()
-    return make_activity(vw.team, vw.leader, starts_at=now + timedelta(minutes=10), capacity=3, title="敬老院探访", cancel_cutoff_hours=0)
+    return make_activity(
+        vw.team,
+        vw.leader,
+        starts_at=now + timedelta(minutes=10),
+        capacity=3,
+        title="敬老院探访",
+        cancel_cutoff_hours=0,
+    )
 
 
 def signed(live, volunteer):
-    return services.signup_create(activity=live, volunteer=volunteer, actor=volunteer.user, now=timezone.now())
+    return services.signup_create(
+        activity=live, volunteer=volunteer, actor=volunteer.user, now=timezone.now()
+    )
 
 
 # --- Public pages -----------------------------------------------------------------------------------
@@ -66,7 +75,8 @@ def test_a_non_volunteer_is_sent_to_register(login, vw, live):
     response = c.post(reverse("volunteers:signup", args=[live.pk]))
     assert response.status_code == 302 and reverse("volunteers:register") in response.url
     response = c.post(
-        reverse("volunteers:register"), {"community": vw.world.village_a1.pk, "real_name": "王居民", "skills": "急救,摄影"}
+        reverse("volunteers:register"),
+        {"community": vw.world.village_a1.pk, "real_name": "王居民", "skills": "急救,摄影"},
     )
     assert response.status_code == 302
     volunteer = Volunteer.objects.get(user=vw.world.resident)
@@ -113,7 +123,9 @@ def test_the_api_checks_in_with_a_token(login, vw, live):
     token = checkin.token_for(live.pk)
     response = c.post(f"{API}/activities/{live.pk}/check", {"token": token}, content_type="application/json")
     assert response.status_code == 200 and response.json()["action"] == "in"
-    response = c.post(f"{API}/activities/{live.pk}/check", {"token": "1-abc"}, content_type="application/json")
+    response = c.post(
+        f"{API}/activities/{live.pk}/check", {"token": "1-abc"}, content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "code_expired"
 
 
@@ -144,13 +156,20 @@ def test_others_cannot_approve_hours(login, vw, live, who):
     user = vw.members[1].user if who == "member" else getattr(vw.world, who)
     c = login(user)
     assert c.post(f"{API}/hours/{record.pk}/approve").status_code == 403
-    assert c.post(reverse("volunteers:team", args=[vw.team.pk]), {"action": "approve", "record": record.pk}).status_code == 403
+    assert (
+        c.post(
+            reverse("volunteers:team", args=[vw.team.pk]), {"action": "approve", "record": record.pk}
+        ).status_code
+        == 403
+    )
     assert c.get(f"{API}/teams/{vw.team.pk}/hours/pending").status_code == 403
     assert HoursRecord.objects.get(pk=record.pk).status == "pending"
 
 
 @pytest.mark.parametrize("who", ["leader", "village_cadre", "town_operator", "city_admin"])
-def test_the_leader_and_the_community_office_approve(login, vw, live, who, django_capture_on_commit_callbacks):
+def test_the_leader_and_the_community_office_approve(
+    login, vw, live, who, django_capture_on_commit_callbacks
+):
     record = pending_record(vw, live)
     user = vw.leader if who == "leader" else getattr(vw.world, who)
     c = login(user)
@@ -163,9 +182,14 @@ def test_the_leader_and_the_community_office_approve(login, vw, live, who, djang
 def test_declining_on_the_team_page_needs_a_reason(login, vw, live):
     record = pending_record(vw, live)
     c = login(vw.leader)
-    response = c.post(reverse("volunteers:team", args=[vw.team.pk]), {"action": "decline", "record": record.pk}, follow=True)
+    response = c.post(
+        reverse("volunteers:team", args=[vw.team.pk]), {"action": "decline", "record": record.pk}, follow=True
+    )
     assert "Say why" in response.content.decode()
-    c.post(reverse("volunteers:team", args=[vw.team.pk]), {"action": "decline", "record": record.pk, "reason": "未到场"})
+    c.post(
+        reverse("volunteers:team", args=[vw.team.pk]),
+        {"action": "decline", "record": record.pk, "reason": "未到场"},
+    )
     assert HoursRecord.objects.get(pk=record.pk).status == "declined"
 
 
@@ -175,7 +199,9 @@ def test_my_hours_are_mine_only(login, vw, live):
     assert [i["id"] for i in mine["items"]] == [record.pk] and mine["pending_minutes"] == 120
     other = vw.members[1]
     assert login(other.user).get(f"{API}/me/hours").json()["items"] == []
-    assert login(other.user).get(reverse("volunteers:volunteer", args=[vw.members[0].number])).status_code == 404
+    assert (
+        login(other.user).get(reverse("volunteers:volunteer", args=[vw.members[0].number])).status_code == 404
+    )
     page = login(vw.leader).get(reverse("volunteers:volunteer", args=[vw.members[0].number]))
     assert page.status_code == 200 and "13900000011" in page.content.decode()
 
@@ -199,9 +225,13 @@ def test_the_team_page_and_community_page_are_refused_to_outsiders(login, vw):
 
 def test_only_the_office_appoints_leaders(login, vw):
     number = vw.members[0].number
-    login(vw.leader).post(reverse("volunteers:team", args=[vw.team.pk]), {"action": "leader", "number": number})
+    login(vw.leader).post(
+        reverse("volunteers:team", args=[vw.team.pk]), {"action": "leader", "number": number}
+    )
     assert TeamMembership.objects.get(volunteer=vw.members[0]).role == "member"
-    login(vw.world.village_cadre).post(reverse("volunteers:team", args=[vw.team.pk]), {"action": "leader", "number": number})
+    login(vw.world.village_cadre).post(
+        reverse("volunteers:team", args=[vw.team.pk]), {"action": "leader", "number": number}
+    )
     assert TeamMembership.objects.get(volunteer=vw.members[0]).role == "leader"
 
 
@@ -212,7 +242,11 @@ def test_the_certificate_page_is_numbered_and_printable(login, vw, live, django_
     today = timezone.localdate()
     response = c.post(
         reverse("volunteers:volunteer", args=[vw.members[0].number]),
-        {"action": "certificate", "period_start": today - timedelta(days=30), "period_end": today + timedelta(days=1)},
+        {
+            "action": "certificate",
+            "period_start": today - timedelta(days=30),
+            "period_end": today + timedelta(days=1),
+        },
     )
     assert response.status_code == 302
     page = login(vw.members[0].user).get(response.url).content.decode()
@@ -233,10 +267,17 @@ def test_exports_hold_approved_hours_of_the_chosen_scope(login, vw, live):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][0] == "志愿者1" and rows[1][6] == 2.0
     assert AuditEntry.objects.filter(action="volunteers.export").count() == 1
-    assert login(vw.world.outsider).get(reverse("volunteers:export") + f"?team={vw.team.pk}").status_code == 403
-    community = login(vw.world.village_cadre).get(f"{API}/hours/export.xlsx?community={vw.world.village_a1.code}")
+    assert (
+        login(vw.world.outsider).get(reverse("volunteers:export") + f"?team={vw.team.pk}").status_code == 403
+    )
+    community = login(vw.world.village_cadre).get(
+        f"{API}/hours/export.xlsx?community={vw.world.village_a1.code}"
+    )
     assert community.status_code == 200
-    assert login(vw.leader).get(f"{API}/hours/export.xlsx?community={vw.world.village_a1.code}").status_code == 403
+    assert (
+        login(vw.leader).get(f"{API}/hours/export.xlsx?community={vw.world.village_a1.code}").status_code
+        == 403
+    )
     assert login(vw.members[0].user).get(f"{API}/hours/export.xlsx").status_code == 200
 
 
@@ -255,7 +296,12 @@ def workbook(rows) -> io.BytesIO:
 def test_the_roster_import_checks_then_commits(login, vw):
     c = login(vw.leader)
     url = reverse("volunteers:team_import", args=[vw.team.pk])
-    rows = [["姓名", "手机号", "技能"], ["新队员", "13600000001", "急救"], ["坏号码", "12345", ""], ["志愿者1", "13900000011", ""]]
+    rows = [
+        ["姓名", "手机号", "技能"],
+        ["新队员", "13600000001", "急救"],
+        ["坏号码", "12345", ""],
+        ["志愿者1", "13900000011", ""],
+    ]
     before = Volunteer.objects.count()
     response = c.post(url, {"file": workbook(rows)})
     results = response.context["results"]

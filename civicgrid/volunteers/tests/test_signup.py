@@ -70,7 +70,9 @@ def test_a_waiting_volunteer_may_leave_the_line_any_time_before_the_start(vw):
     for v in (a, b, c):
         sign(vw, v)
     late = vw.activity.starts_at - timedelta(hours=1)
-    assert services.signup_cancel(activity=vw.activity, volunteer=c, actor=c.user, now=late).state == "cancelled"
+    assert (
+        services.signup_cancel(activity=vw.activity, volunteer=c, actor=c.user, now=late).state == "cancelled"
+    )
 
 
 def test_it_refuses_sign_up_after_it_closes_and_for_someone_else(vw):
