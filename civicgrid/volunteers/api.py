@@ -65,7 +65,7 @@ def activity_list(request: HttpRequest, params: Query[ActivityQuery]):
     items = list(qs[params.offset : params.offset + params.limit])
     return {
         "count": qs.count(),
-        "items": [presenters.activity_view(a, _user(request)).as_dict() for a in items],
+        "items": [v.as_dict() for v in presenters.activity_views(items, _user(request))],
     }
 
 

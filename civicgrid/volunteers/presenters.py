@@ -57,7 +57,17 @@ class ActivityView:
         return asdict(self)
 
 
-def activity_view(activity: Activity, viewer, *, now: datetime | None = None) -> ActivityView:
+_UNSET = object()
+
+
+def activity_views(activities: list[Activity], viewer, *, now: datetime | None = None) -> list[ActivityView]:
+    """Return the views of a page of activities, reading the viewer's sign-ups in one query."""
+    volunteer = access.volunteer_of(viewer)
+    mine = selectors.signups_by_activity(volunteer, [a.pk for a in activities])
+    return [activity_view(a, viewer, now=now, signup=mine.get(a.pk)) for a in activities]
+
+
+def activity_view(activity: Activity, viewer, *, now: datetime | None = None, signup=_UNSET) -> ActivityView:
     now = now or timezone.now()
     confirmed = getattr(activity, "confirmed_count", None)
     if confirmed is None:
@@ -66,7 +76,8 @@ def activity_view(activity: Activity, viewer, *, now: datetime | None = None) ->
     if waiting is None:
         waiting = activity.signups.filter(state=Signup.State.WAITING).count()
     volunteer = access.volunteer_of(viewer)
-    signup = selectors.signup_of(activity, volunteer)
+    if signup is _UNSET:
+        signup = selectors.signup_of(activity, volunteer)
     my_state = signup.state if signup else ""
     open_now = (
         activity.status == Activity.Status.PUBLISHED
@@ -110,7 +121,9 @@ def activity_view(activity: Activity, viewer, *, now: datetime | None = None) ->
         required_skills=[s for s in activity.required_skills.split("、") if s],
         checkin_radius_m=activity.checkin_radius_m,
         my_state=my_state,
-        my_position=selectors.waiting_position(signup) if signup else None,
+        my_position=selectors.waiting_position(signup)
+        if signup and signup.state == Signup.State.WAITING
+        else None,
         checked_in_at=signup.checked_in_at if signup else None,
         checked_out_at=signup.checked_out_at if signup else None,
         can_sign_up=bool(

@@ -65,12 +65,12 @@ def activity_list(*, user, filters: ActivityFilters, now: datetime | None = None
         qs = qs.filter(team_id=filters.team)
     if filters.text:
         qs = qs.filter(Q(title__icontains=filters.text) | Q(place_name__icontains=filters.text))
-    return _with_counts(qs.select_related("team", "community"))
+    return _with_counts(qs.select_related("team", "team__community", "community"))
 
 
 def activity_get(*, user, pk: int) -> Activity | None:
     """Return activity `pk` with its counts if `user` may see it, else None."""
-    activity = _with_counts(Activity.objects.filter(pk=pk).select_related("team", "community")).first()
+    activity = _with_counts(Activity.objects.filter(pk=pk).select_related("team", "team__community", "community")).first()
     if activity is None or not access.can_view_activity(user, activity):
         return None
     return activity
@@ -80,6 +80,14 @@ def signup_of(activity: Activity, volunteer: Volunteer | None) -> Signup | None:
     if volunteer is None:
         return None
     return Signup.objects.filter(activity=activity, volunteer=volunteer).first()
+
+
+def signups_by_activity(volunteer: Volunteer | None, activity_ids: list[int]) -> dict[int, Signup]:
+    if volunteer is None or not activity_ids:
+        return {}
+    return {
+        s.activity_id: s for s in Signup.objects.filter(volunteer=volunteer, activity_id__in=activity_ids)
+    }
 
 
 def waiting_position(signup: Signup) -> int | None:

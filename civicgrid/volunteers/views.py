@@ -91,7 +91,7 @@ def activities(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
-            "items": [presenters.activity_view(a, request.user) for a in page.object_list],
+            "items": presenters.activity_views(list(page.object_list), request.user),
             "filtered": bool(data.get("service_field") or data.get("text")),
             "volunteer": access.volunteer_of(request.user),
         },
@@ -521,6 +521,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, filters=selectors.ActivityFilters(when="all", team=item.pk)
         )[:30]
     )
+    views_ = presenters.activity_views(team_activities, request.user)
     return render(
         request,
         "volunteers/team.html",
@@ -529,12 +530,8 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": [
                 (m, presenters.volunteer_view(m.volunteer, request.user)) for m in selectors.roster(item)
             ],
-            "upcoming": [
-                presenters.activity_view(a, request.user) for a in team_activities if a.ends_at > now
-            ],
-            "past": [presenters.activity_view(a, request.user) for a in team_activities if a.ends_at <= now][
-                :10
-            ],
+            "upcoming": [v for v in views_ if v.ends_at > now],
+            "past": [v for v in views_ if v.ends_at <= now][:10],
             "pending": [presenters.hours_view(r) for r in selectors.pending_hours(item)],
             "member_form": member_form,
             "administers": access.can_administer_team(request.user, item),

@@ -333,3 +333,31 @@ def test_navigation_entries_per_role(vw):
     for user in (vw.members[0].user, vw.leader, vw.world.village_cadre):
         for _label, url, _key, _group in nav_entries(user):
             assert mock.sentinel is not None and url.startswith("/volunteers/")
+
+
+def test_the_activity_list_reads_a_fixed_number_of_queries(login, vw):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    c = login(vw.members[0].user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(reverse("volunteers:activities")).status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        make_activity(vw.team, vw.leader, starts_at=now + timedelta(days=i + 1), title=f"活动{i}")
+    few = queries()
+    for i in range(2, 12):
+        activity = make_activity(vw.team, vw.leader, starts_at=now + timedelta(days=i + 1), title=f"活动{i}")
+        services.signup_create(activity=activity, volunteer=vw.members[0], actor=vw.members[0].user)
+    assert queries() == few
+
+
+def test_the_pages_speak_chinese_by_default(vw):
+    from django.test import Client
+
+    page = Client().get(reverse("volunteers:activity", args=[vw.activity.pk])).content.decode()
+    assert "名额" in page and "志愿活动" in page
