@@ -70,7 +70,9 @@ def activity_list(*, user, filters: ActivityFilters, now: datetime | None = None
 
 def activity_get(*, user, pk: int) -> Activity | None:
     """Return activity `pk` with its counts if `user` may see it, else None."""
-    activity = _with_counts(Activity.objects.filter(pk=pk).select_related("team", "team__community", "community")).first()
+    activity = _with_counts(
+        Activity.objects.filter(pk=pk).select_related("team", "team__community", "community")
+    ).first()
     if activity is None or not access.can_view_activity(user, activity):
         return None
     return activity
