@@ -361,3 +361,50 @@ def test_the_pages_speak_chinese_by_default(vw):
 
     page = Client().get(reverse("volunteers:activity", args=[vw.activity.pk])).content.decode()
     assert "名额" in page and "志愿活动" in page
+
+
+def test_every_page_renders_for_the_roles_that_use_it(login, vw, live):
+    signed(live, vw.members[0])
+    leader = login(vw.leader)
+    for url in (
+        reverse("volunteers:activity_new", args=[vw.team.pk]),
+        reverse("volunteers:activity_edit", args=[live.pk]),
+        reverse("volunteers:attendance", args=[live.pk]),
+        reverse("volunteers:team_import", args=[vw.team.pk]),
+        reverse("volunteers:mine"),
+        reverse("volunteers:my_hours"),
+    ):
+        assert leader.get(url).status_code == 200, url
+    member = login(vw.members[0].user)
+    assert "敬老院探访" in member.get(reverse("volunteers:mine")).content.decode()
+    assert member.get(reverse("volunteers:my_hours")).status_code == 200
+    assert member.get(reverse("volunteers:activity_new", args=[vw.team.pk])).status_code == 403
+    resident = login(vw.world.resident)
+    assert resident.get(reverse("volunteers:register")).status_code == 200
+    assert resident.get(reverse("volunteers:mine")).status_code == 200
+    assert resident.get(reverse("volunteers:my_hours")).status_code == 302
+    cadre = login(vw.world.village_cadre)
+    assert (
+        cadre.get(reverse("volunteers:community") + f"?community={vw.world.village_a1.code}").status_code
+        == 200
+    )
+
+
+def test_a_leader_creates_an_activity_on_the_page_and_bad_input_is_shown(login, vw):
+    c = login(vw.leader)
+    url = reverse("volunteers:activity_new", args=[vw.team.pk])
+    data = {
+        "title": "义诊",
+        "service_field": "health",
+        "starts_at": "2030-05-01T09:00",
+        "ends_at": "2030-05-01T08:00",
+        "place_name": "卫生室",
+        "capacity": "5",
+        "cancel_cutoff_hours": "0",
+        "status": "published",
+    }
+    response = c.post(url, data)
+    assert response.status_code == 200 and "The end must come after the start." in response.content.decode()
+    response = c.post(url, data | {"ends_at": "2030-05-01T11:00"})
+    assert response.status_code == 302
+    assert vw.team.activities.filter(title="义诊").exists()
