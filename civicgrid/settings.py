@@ -264,6 +264,13 @@ OPEN311_CONTACT = env("OPEN311_CONTACT") or "Command centre administrator (æŒ‡æŒ
 OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE") or ""
 OPEN311_ENDPOINT_TYPE = env("OPEN311_ENDPOINT_TYPE") or "production"
 
+# Volunteers (civicgrid/volunteers/conf.py): how a check-in without a check-out is credited when the
+# activity closes ("scheduled": to the activity's end; "none": 0 minutes, the leader corrects), how
+# often the check-in QR code changes, and how long a scanned code may wait for the volunteer's OK.
+VOLUNTEER_MISSING_CHECKOUT = env("VOLUNTEER_MISSING_CHECKOUT") or "scheduled"
+VOLUNTEER_QR_STEP_SECONDS = env_int("VOLUNTEER_QR_STEP_SECONDS", 30)
+VOLUNTEER_SCAN_CONFIRM_SECONDS = env_int("VOLUNTEER_SCAN_CONFIRM_SECONDS", 120)
+
 # Excel exports of case lists: the most rows one export writes (a larger list is refused: narrow it).
 CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
 # The largest 12345 workbook the upload page accepts.
