@@ -212,6 +212,8 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
             _("Give the reason for the correction."),
             extra={"fields": {"reason": _("This field is required.")}},
         )
+    if Entry.objects.filter(reverses=entry).exists():
+        raise Conflict(_("This entry has already been reversed."), code="already_reversed")
     reversal = _reverse(entry=entry, key=f"reverse:{entry.pk}", operator=actor, reason=reason)
     audit.record(
         actor=actor,
