@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.lib import keyset
@@ -282,3 +282,30 @@ def ledger_differences() -> list[Difference]:
         if tallies.get(key, 0) != kept_tallies.get(key, 0):
             found.append(Difference("tally", key, kept_tallies.get(key, 0), tallies.get(key, 0)))
     return found
+
+
+def person_by_login(login: str):
+    """Return the active person with this account name or mobile number, or None."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(username__iexact=login) | Q(phone=login))
+        .order_by("id")
+        .first()
+    )
+
+
+def community_entries_page(community: Place, *, cursor: str = "", size: int = 50) -> keyset.Page:
+    qs = (
+        Entry.objects.filter(community=community)
+        .select_related("user", "rule")
+        .order_by(*ENTRY_ORDER.order_by())
+    )
+    try:
+        ENTRY_ORDER.parse(cursor) if cursor else None
+    except keyset.InvalidCursor:
+        cursor = ""
+    return keyset.page_after(qs, ENTRY_ORDER, cursor, size)

@@ -119,8 +119,8 @@ def test_approved_hours_earn_by_the_rule_in_force_on_their_day(world, rules):
     assert by_key["hours:1"].amount == 15 and by_key["hours:1"].rule == rules
     assert by_key["hours:2"].amount == 30 and by_key["hours:2"].rule == later
     # Fixed points per activity attended: 5 under v1; v2 gives none.
-    assert by_key["activity:501:%d" % world.resident.pk].amount == 5
-    assert "activity:502:%d" % world.resident.pk not in by_key
+    assert by_key[f"activity:501:{world.resident.pk}"].amount == 5
+    assert f"activity:502:{world.resident.pk}" not in by_key
     assert balance(world.resident) == 50
     # The same record announced twice earns once.
     hours_approved.send(sender=None, record=hours(world, record_id=1, minutes=90, day=date(2026, 3, 31)))
