@@ -113,3 +113,31 @@ def test_publish_and_object_through_the_api(login, world, rules):
         content_type="application/json",
     )
     assert objection.status_code == 201
+
+
+def test_the_demo_seeds_rules_rewards_awards_and_a_board(world):
+    from civicgrid.points import demo
+    from civicgrid.points.models import Publication, Reward, RuleSet, Slot
+
+    communities = [world.village_a1, world.village_b1]
+    demo.seed_rules(communities)
+    demo.seed_rules(communities)
+    assert RuleSet.objects.count() == 2
+    counts = demo.seed(
+        communities,
+        {
+            "village_cadre": [world.village_cadre],
+            "town_operator": world.town_operator,
+            "district_admin": [world.city_admin],
+            "resident": [world.resident],
+            "volunteer": [world.grid_worker],
+        },
+    )
+    assert (
+        counts["publications"] == 2 and counts["awards"] == 2
+    )  # B1 has one office member: nobody to approve
+    assert Reward.objects.count() == 10 and Slot.objects.count() == 10
+    assert Publication.objects.count() == 2 and Redemption.objects.exists()
+    from civicgrid.points import selectors
+
+    assert selectors.ledger_differences() == []
