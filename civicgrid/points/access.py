@@ -65,7 +65,8 @@ def can_decide_award(user, award: Award) -> bool:
 
 
 def can_provide(user, reward: Reward) -> bool:
-    return is_signed_in(user) and reward.providers.filter(pk=user.pk).exists()
+    """Whether `user` is named on the reward (reads the prefetched providers when the list has them)."""
+    return is_signed_in(user) and any(p.pk == user.pk for p in reward.providers.all())
 
 
 def is_provider(user) -> bool:

@@ -183,6 +183,7 @@ def redemptions_of(user, *, limit: int = 100) -> list[Redemption]:
     return list(
         Redemption.objects.filter(user=user)
         .select_related("reward", "slot", "reward__community")
+        .prefetch_related("reward__providers")
         .order_by("-id")[:limit]
     )
 
@@ -190,7 +191,8 @@ def redemptions_of(user, *, limit: int = 100) -> list[Redemption]:
 def redemptions_to_fulfil(*, reward_ids, limit: int = 200) -> list[Redemption]:
     return list(
         Redemption.objects.filter(reward_id__in=reward_ids, state=Redemption.State.BOOKED)
-        .select_related("reward", "slot", "user")
+        .select_related("reward", "reward__community", "slot", "user")
+        .prefetch_related("reward__providers")
         .order_by("slot__starts_at", "id")[:limit]
     )
 
@@ -301,7 +303,7 @@ def person_by_login(login: str):
 def community_entries_page(community: Place, *, cursor: str = "", size: int = 50) -> keyset.Page:
     qs = (
         Entry.objects.filter(community=community)
-        .select_related("user", "rule")
+        .select_related("user", "rule", "community")
         .order_by(*ENTRY_ORDER.order_by())
     )
     try:

@@ -232,3 +232,30 @@ def test_the_navigation_offers_each_role_its_pages(world, rules):
     }
     assert "points_office" in {key for _l, _u, key, _g in nav_entries(world.village_cadre)}
     assert "points_office" not in {key for _l, _u, key, _g in nav_entries(world.outsider)}
+
+
+def test_the_pages_speak_chinese_by_default(world, rules):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.resident)
+    body = client.get(reverse("points:mine")).content.decode()
+    assert "我的积分" in body and "还没有积分" in body
+
+
+def test_the_main_lists_read_a_fixed_number_of_queries(login, world, rules, django_assert_max_num_queries):
+    fund(world, world.resident, 500, key="f")
+    for record in range(1, 11):
+        services.hours_approved(hours(world, record_id=record, minutes=60, activity_id=record))
+    reward = goods(world, stock=20, cost=5)
+    for n in range(8):
+        services.reward_redeem(user=world.resident, reward=reward, key=f"many-keys-{n}")
+    client = login(world.resident)
+    client.get(reverse("points:mine"))  # warm the session and scopes
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("points:mine")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("points:redemptions")).status_code == 200
+    office = login(world.village_cadre)
+    with django_assert_max_num_queries(14):
+        assert office.get(reverse("points:office_ledger", args=[world.village_a1.pk])).status_code == 200
