@@ -17,6 +17,8 @@ Run: .venv/bin/python bench/bench_points.py                                  # 1
    `selectors.leaderboard_by_sum` (SUM over the ledger), checked equal; for as many random people:
    `selectors.balance` (the account row) and `selectors.balance_by_sum`. p50/p95 of each and the ratio.
 
+The scratch copy is dropped at the end unless --reuse.
+
 Exit 1 when a kept read's p95 is 50 ms or more, or a kept answer differs from the naive one.
 """
 
@@ -285,7 +287,24 @@ def main() -> int:
         np50, np95 = statistics.median(naive_times), p(naive_times, 0.95)
         print(f"{label:42} {kp50:8.2f}ms {kp95:8.2f}ms {np50:8.2f}ms {np95:8.2f}ms {np50 / kp50:9.1f}×")
     print(f"Target: kept p95 under {TARGET_MS:.0f} ms: {'FAILED' if failed else 'met'}")
+    if not args.reuse:
+        drop(args, url, name)
     return 1 if failed else 0
+
+
+def drop(args: argparse.Namespace, url: str, name: str) -> None:
+    """Remove the scratch copy (kept with --reuse)."""
+    from django.db import connections
+
+    connections.close_all()
+    if args.database == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 if __name__ == "__main__":
