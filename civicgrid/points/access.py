@@ -17,12 +17,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import PermissionDenied
-from civicgrid.core.roles import ADMIN_ROLES
-from civicgrid.core.scopes import is_root, is_signed_in, scopes
+from civicgrid.core.roles import ADMIN_ROLES, STAFF_ROLES
+from civicgrid.core.scopes import is_root, is_signed_in, roles, scopes
 from civicgrid.places import access as place_access
 from civicgrid.places.access import Perm
 from civicgrid.places.models import Place
-from civicgrid.points.models import Award, Redemption, Reward
+from civicgrid.points.models import Account, Award, Redemption, Reward
 
 
 def refuse(message: str | None = None) -> None:
@@ -31,6 +31,16 @@ def refuse(message: str | None = None) -> None:
 
 def is_person(user) -> bool:
     return is_signed_in(user)
+
+
+def has_points_home(user) -> bool:
+    """Whether "My points" belongs in `user`'s main navigation: the people who earn points (residents,
+    riders, volunteers: no staff role), and staff who hold points of their own."""
+    if not is_signed_in(user):
+        return False
+    if not (roles(user) & STAFF_ROLES):
+        return True
+    return Account.objects.filter(user=user).exists()
 
 
 def communities(user) -> QuerySet[Place]:

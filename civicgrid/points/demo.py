@@ -176,3 +176,42 @@ def seed(
         )
         counts["publications"] += 1
     return counts
+
+
+def delete(places, users) -> int:
+    """Remove the points data of the demo: everything in `places` (a queryset of the demo's places) or
+    of `users` (the demo's accounts); for `load_demo --reset` only. Ledger entries are never deleted
+    otherwise; return how many entries went. The default rules (no community) stay."""
+    from django.db import router
+    from django.db.models import Q
+
+    from civicgrid.points.models import (
+        Account,
+        Entry,
+        HouseholdMember,
+        Objection,
+        Publication,
+        Redemption,
+        Slot,
+        Tally,
+    )
+
+    using = router.db_for_write(Entry)
+    publications = Publication.objects.filter(community__in=places)
+    Objection.objects.filter(Q(publication__in=publications) | Q(user__in=users)).delete()
+    publications.delete()
+    rewards = Reward.objects.filter(community__in=places)
+    Redemption.objects.filter(Q(reward__in=rewards) | Q(user__in=users)).delete()
+    Award.objects.filter(Q(community__in=places) | Q(user__in=users)).delete()
+    Slot.objects.filter(reward__in=rewards).delete()
+    rewards.delete()
+    HouseholdMember.objects.filter(Q(household__community__in=places) | Q(user__in=users)).delete()
+    Household.objects.filter(community__in=places).delete()
+    Tally.objects.filter(Q(community__in=places) | Q(user__in=users)).delete()
+    entries = list(
+        Entry.objects.filter(Q(community__in=places) | Q(user__in=users)).values_list("pk", flat=True)
+    )
+    Entry.objects.filter(pk__in=entries)._raw_delete(using)
+    Account.objects.filter(user__in=users).delete()
+    RuleSet.objects.filter(community__in=places)._raw_delete(using)
+    return len(entries)

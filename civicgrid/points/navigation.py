@@ -14,7 +14,8 @@ def nav_entries(user) -> list[tuple[str, str, str, str]]:
     signed in, the provider's and the office's for those who hold them."""
     entries = []
     if access.is_person(user):
-        entries.append((_("My points"), reverse("points:mine"), "points", "main"))
+        group = "main" if access.has_points_home(user) else "more"
+        entries.append((_("My points"), reverse("points:mine"), "points", group))
     entries.append((_("Rewards"), reverse("points:rewards"), "points_rewards", "more"))
     entries.append((_("Points leaderboards"), reverse("points:leaderboards"), "points_leaderboards", "more"))
     if access.is_person(user):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,11 +33,14 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
 from civicgrid.core.errors import ApplicationError
+from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
 from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
 from civicgrid.places.models import Place
 from civicgrid.places.services import boundary_set, bump_routing_revision, place_create
+from civicgrid.points import demo as points_demo
 from civicgrid.site import demo_cases
+from civicgrid.volunteers import demo as volunteers_demo
 
 DEMO_SEED = 20261129
 # One password for every demo login; the demo is for trying the app, never for real data.
@@ -788,7 +791,35 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
             None,
         ),
     )
+    _load_volunteers_and_points(persona_town, by_name)
     return result
+
+
+def _load_volunteers_and_points(town: Place, by_name: dict[str, User]) -> None:
+    """The volunteer teams, activities and hours of the persona town's communities (the persona
+    village's first: its 16 teams), the points rules first, so the hours approved earn points once the
+    load commits, then rewards, redemptions and a published leaderboard."""
+    village = next(
+        (ra.place for ra in RoleAssignment.objects.filter(user__username="village").select_related("place")),
+        None,
+    )
+    communities = list(Place.objects.filter(parent=town, level=Place.Level.VILLAGE).order_by("code"))
+    if village is not None and village in communities:
+        communities.remove(village)
+        communities.insert(0, village)
+    points_demo.seed_rules(communities)
+    role_of = {
+        "volunteer": "volunteer",
+        "village_cadre": "village",
+        "town_operator": "town",
+        "district_admin": "county",
+        "city_admin": "city",
+        "resident": "resident",
+        "mobile_grid_member": "rider",
+    }
+    people = {role: by_name[name] for role, name in role_of.items() if name in by_name}
+    volunteers_demo.seed(communities, people)
+    points_demo.seed(communities, people)
 
 
 @transaction.atomic
@@ -806,9 +837,15 @@ def demo_delete() -> int:
     usernames = [p.username for p in _plan(DEMO_SEED).people]
     agencies = Agency.objects.filter(code__in=[a.code for a in _AGENCIES], region__in=demo_places)
     try:
-        demo_cases.delete(
-            reporters=User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
-        )
+        demo_users = User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
+        demo_cases.delete(reporters=demo_users)
+        generated = User.objects.filter(email__endswith="@" + volunteers_demo.EMAIL_DOMAIN)
+        people = demo_users | generated
+        points_demo.delete(demo_places, people)
+        volunteers_demo.delete(demo_places, people)
+        # What the demo's own accounts did is on the audit log (append-only): theirs go with them.
+        AuditEntry.objects.filter(actor__in=people)._raw_delete(router.db_for_write(AuditEntry))
+        generated.delete()
         RoleAssignment.objects.filter(Q(place__in=demo_places) | Q(agency__in=agencies)).delete()
         User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()
         agencies.delete()

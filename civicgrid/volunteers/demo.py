@@ -315,3 +315,33 @@ def _seed(
         "signups": len(signups),
         "hours_records": len(records) + len(corrections),
     }
+
+
+def delete(places, users) -> int:
+    """Remove the volunteer data of the demo: everything in `places` (a queryset of the demo's places)
+    or of `users` (the demo's accounts); for `load_demo --reset` only. Hours records and certificates
+    are never deleted otherwise; return how many hours records went."""
+    from django.db import router
+
+    from civicgrid.volunteers.models import Certificate
+
+    using = router.db_for_write(HoursRecord)
+    volunteers = Volunteer.objects.filter(community__in=places) | Volunteer.objects.filter(user__in=users)
+    volunteer_ids = list(volunteers.values_list("pk", flat=True))
+    teams = list(Team.objects.filter(community__in=places).values_list("pk", flat=True))
+    Certificate.objects.filter(volunteer_id__in=volunteer_ids)._raw_delete(using)
+    Certificate.objects.filter(community__in=places)._raw_delete(using)
+    hours = HoursRecord.objects.filter(volunteer_id__in=volunteer_ids) | HoursRecord.objects.filter(
+        community__in=places
+    )
+    ids = list(hours.values_list("pk", flat=True))
+    HoursRecord.objects.filter(pk__in=ids)._raw_delete(using)
+    activities = Activity.objects.filter(team_id__in=teams) | Activity.objects.filter(community__in=places)
+    Signup.objects.filter(activity__in=activities).delete()
+    Signup.objects.filter(volunteer_id__in=volunteer_ids).delete()
+    activities.delete()
+    TeamMembership.objects.filter(team_id__in=teams).delete()
+    TeamMembership.objects.filter(volunteer_id__in=volunteer_ids).delete()
+    Team.objects.filter(pk__in=teams).delete()
+    Volunteer.objects.filter(pk__in=volunteer_ids).delete()
+    return len(ids)

@@ -12,12 +12,34 @@ def keys(user) -> list[str]:
 
 
 def test_it_shows_anonymous_visitors_reporting_and_status(db):
-    assert keys(AnonymousUser()) == ["home", "report", "status"]
+    assert keys(AnonymousUser()) == [
+        "home",
+        "report",
+        "status",
+        "volunteers",
+        "points_rewards",
+        "points_leaderboards",
+    ]
 
 
 def test_it_shows_a_resident_their_reports_and_community_but_no_tools(world):
-    assert keys(world.resident) == ["home", "report", "mine", "my_place", "places", "notifications"]
-    assert nav_items(world.resident)[3].url == world.village_a1.get_absolute_url()
+    assert keys(world.resident) == [
+        "home",
+        "report",
+        "mine",
+        "volunteers",
+        "points",
+        "points_rewards",
+        "points_leaderboards",
+        "points_redemptions",
+        "my_place",
+        "places",
+        "notifications",
+    ]
+    by_key = {i.key: i for i in nav_items(world.resident)}
+    assert by_key["my_place"].url == world.village_a1.get_absolute_url()
+    # A resident earns points: "My points" is in the bar; the volunteer activities under More.
+    assert (by_key["points"].group, by_key["volunteers"].group) == ("main", "more")
 
 
 def test_it_shows_a_grid_worker_their_work_and_grid(world):
@@ -27,12 +49,20 @@ def test_it_shows_a_grid_worker_their_work_and_grid(world):
         "report",
         "work",
         "map",
+        "volunteers",
+        "points",
+        "points_rewards",
+        "points_leaderboards",
+        "points_redemptions",
         "my_place",
         "places",
         "tokens",
         "notifications",
     ]
-    assert items[4].url == world.grid_a1a.get_absolute_url()
+    by_key = {i.key: i for i in items}
+    assert by_key["my_place"].url == world.grid_a1a.get_absolute_url()
+    # Staff without points of their own find them under More.
+    assert by_key["points"].group == "more"
 
 
 def test_it_shows_the_town_operator_the_command_centre(world):
@@ -43,6 +73,13 @@ def test_it_shows_the_town_operator_the_command_centre(world):
         "overview",
         "centre",
         "map",
+        "volunteers",
+        "volunteers_teams",
+        "points",
+        "points_rewards",
+        "points_leaderboards",
+        "points_redemptions",
+        "points_office",
         "my_place",
         "places",
         "tokens",
