@@ -88,10 +88,13 @@ def seed(
     """
     rng = random.Random(seed_value)
     staff = _people(users_by_role, "village_cadre", "town_operator", "district_admin", "city_admin")
-    people = _people(users_by_role, "resident", "volunteer", "mobile_grid_member")
+    persona_people = _people(users_by_role, "resident", "volunteer", "mobile_grid_member")
     counts = {"rewards": 0, "awards": 0, "redemptions": 0, "publications": 0, "households": 0}
     today = timezone.localdate()
-    for community in communities:
+    for number, community in enumerate(communities):
+        # Points are earned and spent where one lives: the named people in the first community (theirs),
+        # elsewhere the community's own registered volunteers.
+        people = _residents_of(community, persona_people if number == 0 else [])
         office = [u for u in staff if access.can_manage(u, community)]
         if not office:
             continue
@@ -120,7 +123,9 @@ def seed(
             )
             services.slot_add(actor=cadre, reward=housekeeping, starts_at=start, capacity=2)
         household = Household.objects.filter(community=community).first() or services.household_create(
-            actor=cadre, community=community, name=f"{community.name}一户"
+            actor=cadre,
+            community=community,
+            name=f"{community.name} {rng.randint(1, 12)} 号楼 {rng.randint(1, 6)}0{rng.randint(1, 4)} 室",
         )
         counts["households"] += 1
         for person in people[:2]:
@@ -176,6 +181,18 @@ def seed(
         )
         counts["publications"] += 1
     return counts
+
+
+def _residents_of(community: Place, named: list) -> list:
+    """Return the people who earn and spend points in `community` for the demo: `named` first, then a
+    few of its registered volunteers."""
+    from civicgrid.volunteers.models import Volunteer
+
+    people = list(named)
+    for volunteer in Volunteer.objects.filter(community=community).select_related("user").order_by("seq")[:4]:
+        if all(p.pk != volunteer.user_id for p in people):
+            people.append(volunteer.user)
+    return people
 
 
 def delete(places, users) -> int:

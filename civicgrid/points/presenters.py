@@ -48,7 +48,7 @@ def entry_words(entry: Entry) -> str:
         return _("Report accepted (%(number)s)") % {"number": number} if number else _("Report accepted")
     if entry.source_kind == Entry.Source.HOURS:
         minutes = int(detail.get("minutes") or 0)
-        hours = f"{abs(minutes) / 60:g}"
+        hours = f"{round(abs(minutes) / 60, 1):g}"  # 1 h 55 min: "1.9"
         field_label = str(dict(ServiceField.choices).get(detail.get("field"), detail.get("field") or ""))
         if minutes < 0:
             return _("Hours corrected: −%(hours)s h of %(field)s") % {"hours": hours, "field": field_label}
@@ -57,7 +57,9 @@ def entry_words(entry: Entry) -> str:
         return _("Took part in an activity")
     if entry.source_kind == Entry.Source.AWARD:
         label = _("Deduction") if entry.kind == Entry.Kind.DEDUCT else _("Award")
-        return f"{label}: {entry.reason}" if entry.reason else label
+        return (
+            _("%(label)s: %(reason)s") % {"label": label, "reason": entry.reason} if entry.reason else label
+        )
     if entry.source_kind == Entry.Source.REDEMPTION:
         return _("Redeemed: %(reward)s") % {"reward": detail.get("reward") or entry.reason}
     return entry.reason or entry.get_kind_display()

@@ -311,3 +311,34 @@ def community_entries_page(community: Place, *, cursor: str = "", size: int = 50
     except keyset.InvalidCursor:
         cursor = ""
     return keyset.page_after(qs, ENTRY_ORDER, cursor, size)
+
+
+def home_community(user) -> Place | None:
+    """Return the village or community where `user` earns and spends points: where they are registered
+    as a volunteer, else the village of their resident's role; None for anyone else."""
+    from civicgrid.core.roles import Role
+    from civicgrid.core.scopes import is_signed_in, scopes
+    from civicgrid.volunteers.access import volunteer_of
+
+    if not is_signed_in(user):
+        return None
+    volunteer = volunteer_of(user)
+    if volunteer is not None:
+        return volunteer.community
+    for scope in scopes(user):
+        if scope.role == Role.RESIDENT and scope.place is not None:
+            place = scope.place
+            if place.level == Place.Level.GRID:
+                return Place.objects.filter(pk=place.parent_id).first()
+            return place
+    return None
+
+
+def community_asked(request_value: str, user) -> tuple[Place | None, bool]:
+    """Return the community a public list shows and whether it was chosen: `?community=<id>` (a
+    village), `?community=all` (none: every community), else the viewer's own (`home_community`)."""
+    if request_value == "all":
+        return None, True
+    if request_value.isdigit():
+        return Place.objects.filter(pk=int(request_value), level=Place.Level.VILLAGE).first(), True
+    return home_community(user), False

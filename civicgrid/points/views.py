@@ -75,9 +75,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def rewards(request: HttpRequest) -> HttpResponse:
     """The reward catalogue (public), optionally of one community."""
-    community = None
-    if request.GET.get("community", "").isdigit():
-        community = Place.objects.filter(pk=int(request.GET["community"]), level=Place.Level.VILLAGE).first()
+    community, _chosen = selectors.community_asked(request.GET.get("community", ""), request.user)
     items = [presenters.reward_view(r) for r in selectors.catalogue(community=community)[:200]]
     return render(
         request,
@@ -85,6 +83,7 @@ def rewards(request: HttpRequest) -> HttpResponse:
         {
             "rewards": items,
             "community": community,
+            "home": selectors.home_community(request.user),
             "balance": selectors.balance(request.user) if request.user.is_authenticated else None,
         },
     )
@@ -190,8 +189,13 @@ def provider(request: HttpRequest) -> HttpResponse:
 
 
 def leaderboards(request: HttpRequest) -> HttpResponse:
-    items = [presenters.publication_view(p) for p in selectors.publications(limit=100)]
-    return render(request, "points/leaderboards.html", {"publications": items})
+    community, _chosen = selectors.community_asked(request.GET.get("community", ""), request.user)
+    items = [presenters.publication_view(p) for p in selectors.publications(community=community, limit=100)]
+    return render(
+        request,
+        "points/leaderboards.html",
+        {"publications": items, "community": community, "home": selectors.home_community(request.user)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -259,3 +259,21 @@ def test_the_main_lists_read_a_fixed_number_of_queries(login, world, rules, djan
     office = login(world.village_cadre)
     with django_assert_max_num_queries(14):
         assert office.get(reverse("points:office_ledger", args=[world.village_a1.pk])).status_code == 200
+
+
+def test_the_catalogue_opens_on_the_viewers_own_community_and_offers_all(world, login):
+    goods(world, name="大米 5kg")
+    services.reward_create(
+        actor=world.city_admin, community=world.village_b1, kind="goods", name="食用油", cost=10, stock=2
+    )
+    client = login(world.resident)  # a resident of village_a1
+    page = client.get(reverse("points:rewards")).content.decode()
+    assert "大米 5kg" in page and "食用油" not in page
+    page = client.get(reverse("points:rewards") + "?community=all").content.decode()
+    assert "大米 5kg" in page and "食用油" in page
+    page = client.get(reverse("points:rewards") + f"?community={world.village_b1.pk}").content.decode()
+    assert "大米 5kg" not in page and "食用油" in page
+    # Someone with no community of their own sees them all.
+    client.logout()
+    page = client.get(reverse("points:rewards")).content.decode()
+    assert "大米 5kg" in page and "食用油" in page
