@@ -189,7 +189,7 @@ def fulfil(request: HttpRequest, pk: int):
 def leaderboards(request: HttpRequest, community: int | None = None):
     place = Place.objects.filter(pk=community).first() if community else None
     return [
-        asdict(presenters.publication_view(p)) for p in selectors.publications(community=place, limit=100)
+        asdict(v) for v in presenters.publication_views(selectors.publications(community=place, limit=100))
     ]
 
 

@@ -160,9 +160,7 @@ class PublishForm(forms.Form):
         max_length=10,
         help_text=_("A month (2026-03), a quarter (2026-Q1) or a year (2026)."),
     )
-    team_id = forms.IntegerField(
-        label=_("Team number (empty: the whole community)"), required=False, min_value=1
-    )
+    team_id = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=0)
     names = forms.ChoiceField(label=_("Names shown as"), choices=Publication.Names.choices, initial="surname")
     notice_days = forms.IntegerField(
         label=_("Notice period (days)"),
@@ -171,6 +169,10 @@ class PublishForm(forms.Form):
         initial=7,
         widget=forms.NumberInput(attrs=NUMBER),
     )
+
+    def __init__(self, *args, teams: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team_id"].choices = [("", _("The whole community")), *teams]
 
 
 class ObjectionForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.lib.privacy import mask_name
-from civicgrid.points import access, periods
+from civicgrid.points import access, periods, selectors
 from civicgrid.points.models import Entry, Publication, Redemption, Reward, Slot
 from civicgrid.volunteers.choices import ServiceField
 
@@ -184,6 +184,7 @@ class PublicationView:
     community: str
     community_id: int
     team_id: int
+    team: str  # the team's name ("" for the whole community)
     period: str
     period_label: str
     names_label: str
@@ -193,14 +194,28 @@ class PublicationView:
     rows: list[dict]
 
 
-def publication_view(publication: Publication, now: datetime | None = None) -> PublicationView:
+def publication_views(publications) -> list[PublicationView]:
+    """The views of a list of publications, their teams' names read once."""
+    now = timezone.now()
+    names = selectors.team_names([p.team_id for p in publications])
+    return [publication_view(p, now, names) for p in publications]
+
+
+def publication_view(
+    publication: Publication, now: datetime | None = None, team_names: dict[int, str] | None = None
+) -> PublicationView:
+    """What anyone sees of a published leaderboard. `team_names`: the names of the teams of a list of
+    publications, read once (else the one team's is read)."""
     now = now or timezone.now()
+    if team_names is None:
+        team_names = selectors.team_names([publication.team_id])
     period = periods.of(publication.period, publication.period_start)
     return PublicationView(
         id=publication.pk,
         community=publication.community.display_name,
         community_id=publication.community_id,
         team_id=publication.team_id,
+        team=team_names.get(publication.team_id, "") if publication.team_id else "",
         period=period.name,
         period_label=period.label,
         names_label=publication.get_names_display(),

@@ -99,6 +99,7 @@ class PublicationOut(Schema):
     community: str
     community_id: int
     team_id: int
+    team: str
     period: str
     period_label: str
     names_label: str

@@ -342,3 +342,17 @@ def community_asked(request_value: str, user) -> tuple[Place | None, bool]:
     if request_value.isdigit():
         return Place.objects.filter(pk=int(request_value), level=Place.Level.VILLAGE).first(), True
     return home_community(user), False
+
+
+def teams_of(community: Place) -> list[tuple[int, str]]:
+    """Return the (id, name) of the community's volunteer teams, for choosing a team's leaderboard."""
+    from civicgrid.volunteers.models import Team
+
+    return list(Team.objects.filter(community=community).order_by("name").values_list("pk", "name")[:500])
+
+
+def team_names(ids) -> dict[int, str]:
+    from civicgrid.volunteers.models import Team
+
+    ids = {i for i in ids if i}
+    return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}

@@ -190,7 +190,7 @@ def provider(request: HttpRequest) -> HttpResponse:
 
 def leaderboards(request: HttpRequest) -> HttpResponse:
     community, _chosen = selectors.community_asked(request.GET.get("community", ""), request.user)
-    items = [presenters.publication_view(p) for p in selectors.publications(community=community, limit=100)]
+    items = presenters.publication_views(selectors.publications(community=community, limit=100))
     return render(
         request,
         "points/leaderboards.html",
@@ -446,12 +446,13 @@ def office_awards(request: HttpRequest, community: Place) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def office_leaderboard(request: HttpRequest, community: Place) -> HttpResponse:
     """The live leaderboard of a period (full names, for the office), publishing it, and objections."""
-    form = forms.PublishForm(initial={"period": periods.of("month", _today()).name})
+    teams = selectors.teams_of(community)
+    form = forms.PublishForm(initial={"period": periods.of("month", _today()).name}, teams=teams)
     answer_form = forms.AnswerForm()
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "publish":
-            form = forms.PublishForm(request.POST)
+            form = forms.PublishForm(request.POST, teams=teams)
             if form.is_valid():
                 data = form.cleaned_data
                 try:
@@ -461,7 +462,7 @@ def office_leaderboard(request: HttpRequest, community: Place) -> HttpResponse:
                         period=periods.parse(data["period"]),
                         names=data["names"],
                         notice_days=data["notice_days"],
-                        team_id=data["team_id"] or ALL_TEAMS,
+                        team_id=int(data["team_id"] or ALL_TEAMS),
                     )
                 except ApplicationError as exc:
                     _form_error(form, exc)
@@ -503,9 +504,10 @@ def office_leaderboard(request: HttpRequest, community: Place) -> HttpResponse:
             "standings": selectors.leaderboard(community_id=community.pk, period=period, team_id=team),
             "form": form,
             "answer_form": answer_form,
-            "publications": [
-                presenters.publication_view(p) for p in selectors.publications(community=community, limit=20)
-            ],
+            "publications": presenters.publication_views(
+                selectors.publications(community=community, limit=20)
+            ),
+            "teams": selectors.teams_of(community),
             "objections": selectors.objections_of(communities=communities),
         },
     )

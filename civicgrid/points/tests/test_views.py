@@ -277,3 +277,44 @@ def test_the_catalogue_opens_on_the_viewers_own_community_and_offers_all(world, 
     client.logout()
     page = client.get(reverse("points:rewards")).content.decode()
     assert "大米 5kg" in page and "食用油" in page
+
+
+def test_a_teams_leaderboard_is_chosen_and_shown_by_the_teams_name(world, login):
+    from civicgrid.volunteers.services import team_create
+
+    team = team_create(
+        actor=world.village_cadre, community=world.village_a1, name="平安巡逻队", service_field="safety"
+    )
+    client = login(world.village_cadre)
+    url = reverse("points:office_leaderboard", kwargs={"community_id": world.village_a1.pk})
+    page = client.get(url).content.decode()
+    assert f'<option value="{team.pk}">平安巡逻队</option>' in page
+    response = client.post(
+        url,
+        {
+            "action": "publish",
+            "period": "2026-03",
+            "team_id": str(team.pk),
+            "names": "surname",
+            "notice_days": 7,
+        },
+    )
+    publication = Publication.objects.get(community=world.village_a1)
+    assert response.status_code == 302 and publication.team_id == team.pk
+    assert "平安巡逻队" in client.get(reverse("points:leaderboards") + "?community=all").content.decode()
+    assert "平安巡逻队" in client.get(reverse("points:leaderboard", args=[publication.pk])).content.decode()
+    # A team of another community is not a choice.
+    other = team_create(
+        actor=world.city_admin, community=world.village_b1, name="外村队", service_field="safety"
+    )
+    response = client.post(
+        url,
+        {
+            "action": "publish",
+            "period": "2026-04",
+            "team_id": str(other.pk),
+            "names": "surname",
+            "notice_days": 7,
+        },
+    )
+    assert response.status_code == 200 and Publication.objects.count() == 1
