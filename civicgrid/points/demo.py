@@ -46,7 +46,8 @@ def seed_rules(communities: Iterable[Place]) -> list[RuleSet]:
                 per_activity=5,
                 report_resident=3,
                 report_mobile=5,
-                note="全市默认积分规则",
+                expires_after_months=24,
+                note="全市默认积分规则（积分两年有效）",
             )
         )
     first = next(iter(communities), None)

@@ -59,6 +59,14 @@ class RulesForm(forms.Form):
         initial=0,
         widget=forms.NumberInput(attrs=NUMBER),
     )
+    expires_after_months = forms.IntegerField(
+        label=_("Points expire after (months)"),
+        help_text=_("Empty: points never expire. Spending uses the oldest points first."),
+        min_value=1,
+        max_value=120,
+        required=False,
+        widget=forms.NumberInput(attrs=NUMBER),
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):

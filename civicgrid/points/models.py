@@ -47,6 +47,11 @@ class RuleSet(AppendOnly):
     report_mobile = models.PositiveIntegerField(
         _("points for a mobile grid member's accepted lead"), default=0
     )
+    # Points earned under this version expire this many whole months after the month they were earned
+    # in (12: points of March 2026 expire on 1 March 2027); empty: never. `services.points_expire`.
+    expires_after_months = models.PositiveSmallIntegerField(
+        _("points expire after (months)"), null=True, blank=True
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(

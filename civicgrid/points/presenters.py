@@ -37,6 +37,8 @@ def shown_name(name: str, mode: str) -> str:
 def entry_words(entry: Entry) -> str:
     """Return where an entry came from, in words the person understands."""
     detail = entry.detail or {}
+    if entry.kind == Entry.Kind.EXPIRE:
+        return _("Expired: points past their term")
     if entry.kind == Entry.Kind.REVERSE:
         if entry.source_kind == Entry.Source.REDEMPTION:
             return _("Points returned: redemption cancelled")

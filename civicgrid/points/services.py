@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -354,6 +354,7 @@ def rules_create(
     per_activity: int = 0,
     report_resident: int = 0,
     report_mobile: int = 0,
+    expires_after_months: int | None = None,
     note: str = "",
 ) -> RuleSet:
     """Add a new version of a community's rules (or of the default), in force from `valid_from`.
@@ -388,6 +389,7 @@ def rules_create(
         per_activity=_points(per_activity, "per_activity"),
         report_resident=_points(report_resident, "report_resident"),
         report_mobile=_points(report_mobile, "report_mobile"),
+        expires_after_months=_expiry(expires_after_months),
         note=(note or "")[:200],
         created_by=actor,
     )
@@ -408,11 +410,84 @@ def rules_create(
                         "per_activity",
                         "report_resident",
                         "report_mobile",
+                        "expires_after_months",
                     ],
                 )
             ),
         )
     return rule
+
+
+def _expiry(months) -> int | None:
+    if months in (None, ""):
+        return None
+    months = _points(months, "expires_after_months")
+    if not 1 <= months <= 120:
+        message = _("From 1 to 120 months, or empty for never.")
+        raise ApplicationError(message, extra={"fields": {"expires_after_months": message}})
+    return months
+
+
+def points_expire(today: date | None = None) -> int:
+    """Post the expiry of every person's points that are past their rule's term, as of `today`
+    (default: the local date); return how many entries were posted. Idempotent per person and day.
+
+    Points earned in a month under a version with `expires_after_months` = N expire on the first day
+    of the month N months later. Spending uses the oldest points first (the person's favour), so what
+    expires is what those points exceed of everything taken out so far (redeemed, deducted, reversed,
+    expired, less what a cancellation gave back): expired = max(0, credits past their term − debits). Run daily
+    (`manage.py points_expire`).
+    """
+    today = today or timezone.localdate()
+    this_month = periods.month_of(today)
+    terms = RuleSet.objects.filter(expires_after_months__isnull=False).values_list(
+        "pk", "expires_after_months"
+    )
+    past_term = Q()
+    for rule_id, months in terms:
+        past_term |= Q(rule_id=rule_id, month__lte=periods.add_months(this_month, -months))
+    if not past_term:
+        return 0
+    credit = Q(amount__gt=0, kind__in=(Entry.Kind.EARN, Entry.Kind.ADJUST)) & past_term
+    old = dict(
+        Entry.objects.filter(credit)
+        .values("user_id")
+        .annotate(old=Sum("amount"))
+        .values_list("user_id", "old")
+    )
+    due: dict[int, int] = {}
+    ids = sorted(old)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        taken = dict(
+            # Everything taken out, less what came back (a cancelled redemption's reversal).
+            Entry.objects.filter(
+                Q(amount__lt=0) | Q(kind=Entry.Kind.REVERSE, amount__gt=0), user_id__in=chunk
+            )
+            .values("user_id")
+            .annotate(total=Sum("amount"))
+            .values_list("user_id", "total")
+        )
+        for user_id in chunk:
+            rest = old[user_id] + (taken.get(user_id) or 0)
+            if rest > 0:
+                due[user_id] = rest
+    posted = 0
+    for user_id, points in due.items():
+        with transaction.atomic():
+            _entry, new = _post(
+                user_id=user_id,
+                kind=Entry.Kind.EXPIRE,
+                amount=-points,
+                key=f"expire:{user_id}:{today.isoformat()}",
+                source_kind=Entry.Source.OTHER,
+                reason="expired",
+                day=today,
+                clip=True,
+                counts_earned=False,
+            )
+        posted += int(new)
+    return posted
 
 
 # ---------------------------------------------------------------------------------------------

@@ -302,6 +302,7 @@ def office_rules(request: HttpRequest, community: Place) -> HttpResponse:
                     per_activity=data["per_activity"],
                     report_resident=data["report_resident"],
                     report_mobile=data["report_mobile"],
+                    expires_after_months=data["expires_after_months"],
                     note=data["note"],
                 )
             except ApplicationError as exc:

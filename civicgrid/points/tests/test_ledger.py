@@ -15,7 +15,7 @@ from civicgrid.cases.signals import CaseAnnouncement, case_event_committed
 from civicgrid.cases.tests.conftest import report
 from civicgrid.core.errors import ApplicationError, Conflict, PermissionDenied
 from civicgrid.core.models import AuditEntry
-from civicgrid.points import selectors, services
+from civicgrid.points import periods, selectors, services
 from civicgrid.points.models import Account, Entry, Redemption, Reward, Slot, Tally
 from civicgrid.points.tests.conftest import fund, goods, hours, service
 from civicgrid.volunteers.signals import hours_approved
@@ -304,3 +304,50 @@ def test_a_stale_slot_is_refused(world, rules):
             user=world.resident, reward=reward, key="key-0000002", slot=Slot.objects.get(pk=slot.pk)
         )
     assert Reward.objects.get(pk=reward.pk) and balance(world.resident) == 40
+
+
+def test_points_expire_after_their_rules_term_the_oldest_spent_first(world):
+    from datetime import date as day
+
+    from civicgrid.points.tests.conftest import goods, hours
+
+    services.rules_create(
+        actor=world.village_cadre,
+        community=world.village_a1,
+        valid_from=day(2025, 1, 1),
+        hourly={"elderly": 10},
+        expires_after_months=12,
+    )
+    services.hours_approved(hours(world, record_id=1, minutes=600, day=day(2025, 1, 10), kind="manual"))
+    services.hours_approved(hours(world, record_id=2, minutes=300, day=day(2025, 6, 10), kind="manual"))
+    assert selectors.balance(world.resident) == 150
+    services.reward_redeem(user=world.resident, reward=goods(world, cost=30), key="redeem-rice-0001")
+    # Not yet: January 2025's points last until 1 January 2026.
+    assert services.points_expire(day(2025, 12, 31)) == 0
+    # January's 100 less the 30 spent (the oldest points go first) expire; run twice, posted once.
+    assert services.points_expire(day(2026, 1, 15)) == 1
+    assert services.points_expire(day(2026, 1, 15)) == 0
+    assert selectors.balance(world.resident) == 50
+    expired = Entry.objects.get(user=world.resident, kind=Entry.Kind.EXPIRE)
+    assert expired.amount == -70 and not expired.counts_earned
+    # June's 50 go in June 2026; nothing is left to expire after that.
+    assert services.points_expire(day(2026, 6, 2)) == 1
+    assert selectors.balance(world.resident) == 0
+    assert services.points_expire(day(2027, 1, 1)) == 0
+    assert selectors.ledger_differences() == []
+    # Spending does not lower a rank: the expiry neither.
+    march = selectors.leaderboard(community_id=world.village_a1.pk, period=periods.parse("2025"))
+    assert [row.earned for row in march][:1] == [150]
+
+
+def test_a_rules_term_is_months_or_never(world):
+    from datetime import date as day
+
+    with pytest.raises(ApplicationError) as refused:
+        services.rules_create(
+            actor=world.village_cadre,
+            community=world.village_a1,
+            valid_from=day(2026, 1, 1),
+            expires_after_months=0,
+        )
+    assert "expires_after_months" in refused.value.extra["fields"]
