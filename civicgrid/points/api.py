@@ -60,7 +60,7 @@ def _award_out(award: Award) -> dict:
 
 
 @router.get(
-    "/me", response={200: BalanceOut, **errors(401)}, auth=signed_in, summary="My balance and household"
+    "/me", response={200: BalanceOut, **errors(400, 401)}, auth=signed_in, summary="My balance and household"
 )
 def me(request: HttpRequest):
     household = selectors.household_of(request.user)
@@ -78,7 +78,7 @@ def me(request: HttpRequest):
 
 @router.get(
     "/me/entries",
-    response={200: EntriesOut, **errors(401)},
+    response={200: EntriesOut, **errors(400, 401)},
     auth=signed_in,
     summary="My entries, newest first",
 )
@@ -87,7 +87,9 @@ def my_entries(request: HttpRequest, after: str = ""):
     return {"entries": [asdict(presenters.entry_view(e)) for e in page.items], "next": page.next_cursor}
 
 
-@router.get("/rewards", response=list[RewardOut], auth=anyone, summary="The reward catalogue")
+@router.get(
+    "/rewards", response={200: list[RewardOut], **errors(400)}, auth=anyone, summary="The reward catalogue"
+)
 def rewards(request: HttpRequest, community: int | None = None):
     place = Place.objects.filter(pk=community).first() if community else None
     return [asdict(presenters.reward_view(r)) for r in selectors.catalogue(community=place)[:200]]
@@ -102,7 +104,7 @@ def _reward(pk: int) -> Reward:
 
 @router.get(
     "/rewards/{pk}",
-    response={200: RewardOut, **errors(404)},
+    response={200: RewardOut, **errors(400, 404)},
     auth=anyone,
     summary="A reward and its free slots",
 )
@@ -114,7 +116,7 @@ def reward(request: HttpRequest, pk: int):
 
 @router.post(
     "/rewards/{pk}/redeem",
-    response={200: RedemptionOut, **errors(400, 401, 403, 404, 409)},
+    response={200: RedemptionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Redeem a reward (once per Idempotency-Key)",
 )
@@ -146,7 +148,7 @@ def redeem(
 
 @router.get(
     "/redemptions",
-    response={200: list[RedemptionOut], **errors(401)},
+    response={200: list[RedemptionOut], **errors(400, 401)},
     auth=signed_in,
     summary="My redemptions",
 )
@@ -165,7 +167,7 @@ def _redemption(request: HttpRequest, pk: int) -> Redemption:
 
 @router.post(
     "/redemptions/{pk}/cancel",
-    response={200: RedemptionOut, **errors(401, 403, 404, 409)},
+    response={200: RedemptionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Cancel a booked redemption (its points are returned)",
 )
@@ -176,7 +178,7 @@ def cancel(request: HttpRequest, pk: int):
 
 @router.post(
     "/redemptions/{pk}/fulfil",
-    response={200: RedemptionOut, **errors(401, 403, 404, 409)},
+    response={200: RedemptionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Confirm a redemption was delivered (its provider or the office)",
 )
@@ -185,7 +187,12 @@ def fulfil(request: HttpRequest, pk: int):
     return asdict(presenters.redemption_view(_redemption(request, done.pk), request.user))
 
 
-@router.get("/leaderboards", response=list[PublicationOut], auth=anyone, summary="Published leaderboards")
+@router.get(
+    "/leaderboards",
+    response={200: list[PublicationOut], **errors(400)},
+    auth=anyone,
+    summary="Published leaderboards",
+)
 def leaderboards(request: HttpRequest, community: int | None = None):
     place = Place.objects.filter(pk=community).first() if community else None
     return [
@@ -202,7 +209,7 @@ def _publication(pk: int) -> Publication:
 
 @router.get(
     "/leaderboards/{pk}",
-    response={200: PublicationOut, **errors(404)},
+    response={200: PublicationOut, **errors(400, 404)},
     auth=anyone,
     summary="A published leaderboard",
 )
@@ -222,7 +229,7 @@ def _objection_out(objection: Objection) -> dict:
 
 @router.post(
     "/leaderboards/{pk}/objections",
-    response={201: ObjectionOut, **errors(400, 401, 404, 409)},
+    response={201: ObjectionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Object to a published leaderboard during its notice period",
 )
@@ -250,7 +257,7 @@ def live_leaderboard(request: HttpRequest, pk: int, period: str = Query(...), te
 
 @router.post(
     "/communities/{pk}/publications",
-    response={201: PublicationOut, **errors(400, 401, 403, 404)},
+    response={201: PublicationOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Publish a leaderboard for a notice period",
 )
@@ -269,7 +276,7 @@ def publish(request: HttpRequest, pk: int, payload: PublishIn):
 
 @router.post(
     "/communities/{pk}/awards",
-    response={201: AwardOut, **errors(400, 401, 403, 404)},
+    response={201: AwardOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Request a manual award or deduction",
 )
@@ -294,7 +301,7 @@ def award_request(request: HttpRequest, pk: int, payload: AwardIn):
 
 @router.post(
     "/awards/{pk}/decision",
-    response={200: AwardOut, **errors(400, 401, 403, 404, 409)},
+    response={200: AwardOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Approve or reject a manual award or deduction (not your own request)",
 )
@@ -308,7 +315,7 @@ def award_decide(request: HttpRequest, pk: int, payload: DecisionIn):
 
 @router.post(
     "/objections/{pk}/answer",
-    response={200: ObjectionOut, **errors(400, 401, 403, 404, 409)},
+    response={200: ObjectionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Answer an objection (the office)",
 )

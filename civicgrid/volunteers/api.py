@@ -70,7 +70,7 @@ def activity_list(request: HttpRequest, params: Query[ActivityQuery]):
 
 
 @router.get(
-    "/activities/{pk}", response={200: ActivityOut, **errors(404)}, auth=anyone, summary="An activity"
+    "/activities/{pk}", response={200: ActivityOut, **errors(400, 404)}, auth=anyone, summary="An activity"
 )
 def activity_detail(request: HttpRequest, pk: int):
     return presenters.activity_view(_activity(request, pk), _user(request)).as_dict()
@@ -78,7 +78,7 @@ def activity_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/activities/{pk}/signup",
-    response={200: SignupOut, **errors(401, 403, 404, 409)},
+    response={200: SignupOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Sign up (or join the waiting list)",
 )
@@ -91,7 +91,7 @@ def signup(request: HttpRequest, pk: int):
 
 @router.post(
     "/activities/{pk}/cancel",
-    response={200: SignupOut, **errors(401, 403, 404, 409)},
+    response={200: SignupOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Cancel your sign-up",
 )
@@ -104,7 +104,7 @@ def cancel(request: HttpRequest, pk: int):
 
 @router.post(
     "/activities/{pk}/check",
-    response={200: CheckOut, **errors(400, 401, 403, 404, 409)},
+    response={200: CheckOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Check in or out with a scanned code",
 )
@@ -126,7 +126,9 @@ def check(request: HttpRequest, pk: int, payload: CheckIn):
     }
 
 
-@router.get("/me/hours", response={200: MyHoursOut, **errors(401, 404)}, auth=signed_in, summary="My hours")
+@router.get(
+    "/me/hours", response={200: MyHoursOut, **errors(400, 401, 404)}, auth=signed_in, summary="My hours"
+)
 def my_hours(request: HttpRequest):
     volunteer = _volunteer(request)
     totals = selectors.hours_totals(volunteer)
@@ -147,7 +149,7 @@ def _team(request: HttpRequest, pk: int) -> Team:
 
 @router.get(
     "/teams/{pk}/hours/pending",
-    response={200: list[HoursOut], **errors(401, 403, 404)},
+    response={200: list[HoursOut], **errors(400, 401, 403, 404)},
     auth=signed_in,
     summary="A team's hours awaiting confirmation",
 )
@@ -164,7 +166,7 @@ def _record(pk: int) -> HoursRecord:
 
 @router.post(
     "/hours/{pk}/approve",
-    response={200: HoursOut, **errors(401, 403, 404, 409)},
+    response={200: HoursOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Approve pending hours",
 )
@@ -175,7 +177,7 @@ def approve(request: HttpRequest, pk: int):
 
 @router.post(
     "/hours/{pk}/decline",
-    response={200: HoursOut, **errors(400, 401, 403, 404, 409)},
+    response={200: HoursOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Decline pending hours, with a reason",
 )
