@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.models import AppendOnly
 from civicgrid.places.models import Place
+from civicgrid.volunteers.choices import ServiceField
 
 # team_id of the tally rows of a whole community (every team and none).
 ALL_TEAMS = 0
@@ -76,6 +77,23 @@ class RuleSet(AppendOnly):
 
     def hourly_points(self, service_field: str) -> int:
         return int(self.hourly.get(service_field, self.hourly_default))
+
+    def hourly_items(self) -> list[tuple[str, int]]:
+        """The points per hour of each service field named in this version, with the field's label."""
+        labels = dict(ServiceField.choices)
+        return [(str(labels.get(field, field)), int(points)) for field, points in self.hourly.items()]
+
+    def as_initial(self) -> dict:
+        """This version's values as the initial values of the form of the next one."""
+        initial = {
+            "hourly_default": self.hourly_default,
+            "per_activity": self.per_activity,
+            "report_resident": self.report_resident,
+            "report_mobile": self.report_mobile,
+            "expires_after_months": self.expires_after_months,
+        }
+        initial.update({f"hourly_{field}": points for field, points in self.hourly.items()})
+        return initial
 
 
 class Account(models.Model):

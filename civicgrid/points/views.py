@@ -287,7 +287,9 @@ def office(request: HttpRequest) -> HttpResponse:
 @office_view
 @require_http_methods(["GET", "POST"])
 def office_rules(request: HttpRequest, community: Place) -> HttpResponse:
-    form = forms.RulesForm()
+    # The next version starts from the one in force (the community's own, else the default).
+    current = selectors.rule_in_force(community_id=community.pk, day=_today())
+    form = forms.RulesForm(initial=current.as_initial() if current else None)
     if request.method == "POST":
         form = forms.RulesForm(request.POST)
         if form.is_valid():

@@ -318,3 +318,15 @@ def test_a_teams_leaderboard_is_chosen_and_shown_by_the_teams_name(world, login)
         },
     )
     assert response.status_code == 200 and Publication.objects.count() == 1
+
+
+def test_the_rules_page_names_the_fields_and_starts_the_next_version_from_the_one_in_force(
+    world, rules, login
+):
+    page = (
+        login(world.village_cadre)
+        .get(reverse("points:office_rules", kwargs={"community_id": world.village_a1.pk}))
+        .content.decode()
+    )
+    assert "Elderly and disabled care: 10" in page and "elderly:" not in page
+    assert 'name="hourly_elderly" value="10"' in page and 'name="per_activity" value="5"' in page
