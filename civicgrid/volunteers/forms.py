@@ -143,6 +143,20 @@ class CorrectionForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
+class ManualHoursForm(ServiceErrorsMixin, forms.Form):
+    """Hours given outside an activity's attendance, recorded by the team's leader (approved by another)."""
+
+    volunteer = forms.TypedChoiceField(label=_("Volunteer"), coerce=int)
+    day = forms.DateField(label=_("Day of the service"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=1440)
+    content = forms.CharField(label=_("Service content"), max_length=200)
+    reason = forms.CharField(label=_("Why by hand"), max_length=300)
+
+    def __init__(self, *args, members: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].choices = list(members)
+
+
 class CertificateForm(ServiceErrorsMixin, forms.Form):
     period_start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -30,6 +30,7 @@ from civicgrid.volunteers.forms import (
     ActivityForm,
     CertificateForm,
     CorrectionForm,
+    ManualHoursForm,
     MemberForm,
     RegisterForm,
     RosterUploadForm,
@@ -473,9 +474,26 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader's team page: roster, activities, hours awaiting confirmation."""
     item = _team(request, pk)
     member_form = MemberForm()
+    roster = list(selectors.roster(item))
+    members = [(m.volunteer_id, m.volunteer.real_name) for m in roster]
+    manual_form = ManualHoursForm(members=members)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
+            if action == "manual":
+                manual_form = ManualHoursForm(request.POST, members=members)
+                if manual_form.is_valid():
+                    data = manual_form.cleaned_data
+                    services.hours_record_manual(
+                        actor=request.user,
+                        team=item,
+                        volunteer=Volunteer.objects.get(pk=data["volunteer"]),
+                        minutes=data["minutes"],
+                        day=data["day"],
+                        content=data["content"],
+                        reason=data["reason"],
+                    )
+                    messages.success(request, _("The hours are recorded and await approval."))
             if action in ("approve", "decline"):
                 record = HoursRecord.objects.filter(team=item, pk=request.POST.get("record") or 0).first()
                 if record is None:
@@ -511,9 +529,12 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            messages.error(request, "; ".join(map(str, fields.values())) or exc.message)
-        if not member_form.errors:
+            if action == "manual":
+                manual_form.add_service_error(exc)
+            else:
+                fields = exc.extra.get("fields") or {}
+                messages.error(request, "; ".join(map(str, fields.values())) or exc.message)
+        if not member_form.errors and not manual_form.errors:
             return redirect(item.get_absolute_url())
     now = timezone.now()
     team_activities = list(
@@ -527,9 +548,8 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         "volunteers/team.html",
         {
             "team": item,
-            "roster": [
-                (m, presenters.volunteer_view(m.volunteer, request.user)) for m in selectors.roster(item)
-            ],
+            "roster": [(m, presenters.volunteer_view(m.volunteer, request.user)) for m in roster],
+            "manual_form": manual_form,
             "upcoming": [v for v in views_ if v.ends_at > now],
             "past": [v for v in views_ if v.ends_at <= now][:10],
             "pending": [presenters.hours_view(r) for r in selectors.pending_hours(item)],

@@ -408,3 +408,29 @@ def test_a_leader_creates_an_activity_on_the_page_and_bad_input_is_shown(login, 
     response = c.post(url, data | {"ends_at": "2030-05-01T11:00"})
     assert response.status_code == 302
     assert vw.team.activities.filter(title="义诊").exists()
+
+
+def test_the_leader_records_hours_by_hand_and_someone_else_approves_them(vw, login):
+    member = vw.members[0]
+    client = login(vw.leader)
+    url = reverse("volunteers:team", args=[vw.team.pk])
+    assert "Record hours by hand" in client.get(url).content.decode()
+    day = timezone.localdate().isoformat()
+    form = {
+        "action": "manual",
+        "volunteer": member.pk,
+        "day": day,
+        "minutes": 90,
+        "content": "夜间值守",
+        "reason": "防汛值班未扫码",
+    }
+    assert client.post(url, form).status_code == 302
+    record = HoursRecord.objects.get(volunteer=member, kind=HoursRecord.Kind.MANUAL)
+    assert (record.minutes, record.status, record.created_by) == (90, HoursRecord.Status.PENDING, vw.leader)
+    # Refused, nothing written: no reason, a future day, someone not on the team.
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    page = client.post(url, form | {"day": tomorrow}).content.decode()
+    assert "Enter a day that is not in the future." in page
+    assert "This field is required." in client.post(url, form | {"reason": ""}).content.decode()
+    assert client.post(url, form | {"volunteer": 999999}).status_code == 200
+    assert HoursRecord.objects.filter(kind=HoursRecord.Kind.MANUAL).count() == 1
