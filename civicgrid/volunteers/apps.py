@@ -14,6 +14,7 @@ class VolunteersConfig(AppConfig):
         audit.declare(
             {
                 "volunteers.team_create": _("Volunteer team created"),
+                "volunteers.team_update": _("Volunteer team changed"),
                 "volunteers.leader_appoint": _("Team leader appointed"),
                 "volunteers.member_add": _("Volunteer added to a team"),
                 "volunteers.member_remove": _("Volunteer removed from a team"),

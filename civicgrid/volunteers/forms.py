@@ -123,6 +123,19 @@ class TeamForm(ServiceErrorsMixin, forms.Form):
         self.fields["community"].queryset = communities
 
 
+class TeamEditForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=100)
+    service_field = forms.ChoiceField(label=_("Service field"), choices=ServiceField.choices)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_("A retired team keeps its record and takes no new activities."),
+    )
+
+
 class MemberForm(ServiceErrorsMixin, forms.Form):
     number = forms.CharField(
         label=_("Volunteer number"), max_length=24, help_text=_("As shown on the volunteer's record page.")

@@ -164,6 +164,39 @@ def team_create(*, actor, community: Place, name: str, service_field: str, descr
     return team
 
 
+def team_update(
+    *, actor, team: Team, name: str, service_field: str, description: str = "", is_active: bool = True
+) -> Team:
+    """Rename a team, change its field or description, or retire it (its office only). A retired team
+    keeps its activities and hours; it takes no new activities."""
+    access.check_administer_team(actor, team)
+    name = (name or "").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("Enter the team's name.")
+    if service_field not in ServiceField.values:
+        errors["service_field"] = _("Choose a service field.")
+    if name and Team.objects.filter(community=team.community, name=name).exclude(pk=team.pk).exists():
+        errors["name"] = _("This community already has a team of that name.")
+    if errors:
+        raise invalid(errors)
+    fields = ["name", "service_field", "description", "is_active"]
+    before = audit.snapshot(team, fields)
+    team.name, team.service_field = name[:100], service_field
+    team.description, team.is_active = (description or "").strip(), bool(is_active)
+    team.save(update_fields=fields)
+    changes = audit.diff(before, audit.snapshot(team, fields))
+    if changes:
+        audit.record(
+            actor=actor,
+            action="volunteers.team_update",
+            target=team,
+            place_code=team.community.code,
+            changes=changes,
+        )
+    return team
+
+
 def _membership(team: Team, volunteer: Volunteer) -> TeamMembership | None:
     return TeamMembership.objects.filter(team=team, volunteer=volunteer).first()
 

@@ -34,6 +34,7 @@ from civicgrid.volunteers.forms import (
     MemberForm,
     RegisterForm,
     RosterUploadForm,
+    TeamEditForm,
     TeamForm,
 )
 from civicgrid.volunteers.models import Activity, Certificate, HoursRecord, Signup, Team, Volunteer
@@ -477,10 +478,23 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
     roster = list(selectors.roster(item))
     members = [(m.volunteer_id, m.volunteer.real_name) for m in roster]
     manual_form = ManualHoursForm(members=members)
+    edit_form = TeamEditForm(
+        initial={
+            "name": item.name,
+            "service_field": item.service_field,
+            "description": item.description,
+            "is_active": item.is_active,
+        }
+    )
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action == "manual":
+            if action == "edit":
+                edit_form = TeamEditForm(request.POST)
+                if edit_form.is_valid():
+                    services.team_update(actor=request.user, team=item, **edit_form.cleaned_data)
+                    messages.success(request, _("The team is saved."))
+            elif action == "manual":
                 manual_form = ManualHoursForm(request.POST, members=members)
                 if manual_form.is_valid():
                     data = manual_form.cleaned_data
@@ -531,10 +545,12 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             if action == "manual":
                 manual_form.add_service_error(exc)
+            elif action == "edit":
+                edit_form.add_service_error(exc)
             else:
                 fields = exc.extra.get("fields") or {}
                 messages.error(request, "; ".join(map(str, fields.values())) or exc.message)
-        if not member_form.errors and not manual_form.errors:
+        if not member_form.errors and not manual_form.errors and not edit_form.errors:
             return redirect(item.get_absolute_url())
     now = timezone.now()
     team_activities = list(
@@ -550,6 +566,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "team": item,
             "roster": [(m, presenters.volunteer_view(m.volunteer, request.user)) for m in roster],
             "manual_form": manual_form,
+            "edit_form": edit_form,
             "upcoming": [v for v in views_ if v.ends_at > now],
             "past": [v for v in views_ if v.ends_at <= now][:10],
             "pending": [presenters.hours_view(r) for r in selectors.pending_hours(item)],

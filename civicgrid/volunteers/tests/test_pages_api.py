@@ -434,3 +434,24 @@ def test_the_leader_records_hours_by_hand_and_someone_else_approves_them(vw, log
     assert "This field is required." in client.post(url, form | {"reason": ""}).content.decode()
     assert client.post(url, form | {"volunteer": 999999}).status_code == 200
     assert HoursRecord.objects.filter(kind=HoursRecord.Kind.MANUAL).count() == 1
+
+
+def test_the_community_office_renames_and_retires_a_team_the_leader_may_not(vw, login):
+    url = reverse("volunteers:team", args=[vw.team.pk])
+    form = {
+        "action": "edit",
+        "name": "巾帼家政服务队",
+        "service_field": "community",
+        "description": "上门家政",
+    }
+    leader = login(vw.leader)
+    assert "Change or retire the team" not in leader.get(url).content.decode()
+    assert leader.post(url, form | {"is_active": "on"}).status_code == 403
+    office = login(vw.world.village_cadre)
+    assert office.post(url, form).status_code == 302
+    vw.team.refresh_from_db()
+    assert (vw.team.name, vw.team.is_active) == ("巾帼家政服务队", False)
+    assert AuditEntry.objects.filter(action="volunteers.team_update").count() == 1
+    # A retired team takes no new activities.
+    with pytest.raises(Exception, match="no longer active"):
+        make_activity(vw.team, vw.leader)
