@@ -398,6 +398,23 @@ def _sums(monthly: bool) -> str:
     )
 
 
+def _sum_table(cursor, monthly: bool) -> tuple[str, str, str, str]:
+    """Create the scratch table of the staged rows' sums (`_SUMS`); return its quoted name, the kept
+    table's, the quoted key columns, and the join condition of `c` (sums) and `k` (kept) on the key."""
+    quote = connection.ops.quote_name
+    total = quote(_SUMS[monthly])
+    model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
+    names = [quote(c) for c in columns]
+    cursor.execute(f"CREATE TEMPORARY TABLE {total} AS {_sums(monthly)}")
+    if connection.vendor != "postgresql":
+        # SQLite joins by looking rows up: give the sums their key (PostgreSQL hashes or merges).
+        cursor.execute(
+            f"CREATE UNIQUE INDEX {quote(_SUMS[monthly] + '_key')} ON {total} ({', '.join(names)})"
+        )
+    on = " AND ".join(f"c.{n} = k.{n}" for n in names)
+    return total, quote(model._meta.db_table), ", ".join(names), on
+
+
 def _drop_staged() -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -452,24 +469,18 @@ def differences() -> list[Difference]:
 
 
 def _staged_differences() -> list[Difference]:
-    quote = connection.ops.quote_name
     result: list[Difference] = []
     with connection.cursor() as cursor:
         for monthly in (False, True):
-            total = _SUMS[monthly]
-            cursor.execute(f"CREATE TEMPORARY TABLE {quote(total)} AS {_sums(monthly)}")
-            model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
-            kept_table = quote(model._meta.db_table)
-            names = [quote(c) for c in columns]
-            on = " AND ".join(f"c.{n} = k.{n}" for n in names)
-            counted_cols = ", ".join(f"c.{n}" for n in names)
-            kept_cols = ", ".join(f"k.{n}" for n in names)
+            total, kept_table, names, on = _sum_table(cursor, monthly)
+            counted_cols = ", ".join(f"c.{n}" for n in names.split(", "))
+            kept_cols = ", ".join(f"k.{n}" for n in names.split(", "))
             statements = (
                 # Counted, and kept otherwise or not at all.
-                f"SELECT {counted_cols}, COALESCE(k.n, 0), c.n FROM {quote(total)} c "  # noqa: S608
+                f"SELECT {counted_cols}, COALESCE(k.n, 0), c.n FROM {total} c "  # noqa: S608
                 f"LEFT JOIN {kept_table} k ON {on} WHERE k.n IS NULL OR k.n <> c.n",
                 # Kept, not counted.
-                f"SELECT {kept_cols}, k.n, 0 FROM {kept_table} k LEFT JOIN {quote(total)} c ON {on} "  # noqa: S608
+                f"SELECT {kept_cols}, k.n, 0 FROM {kept_table} k LEFT JOIN {total} c ON {on} "  # noqa: S608
                 f"WHERE c.n IS NULL AND k.n <> 0",
             )
             for sql in statements:
@@ -500,9 +511,15 @@ def _next_generation() -> None:
 
 
 def rebuild() -> int:
-    """Replace the kept figures, daily and monthly, with a recount, in one transaction; return the
-    daily rows written. What was cached from the old ones is forgotten once it commits. A recount of
-    more than one piece is summed in SQL from the scratch tables (a piece in memory at a time)."""
+    """Make the kept figures, daily and monthly, those of a recount, in one transaction; return the
+    daily rows they hold. What was cached from the old ones is forgotten once it commits.
+
+    A recount of one piece replaces every row. A larger one (a city's) is summed in SQL from the
+    scratch tables (a piece in memory at a time) and only what differs is written: rows whose sum
+    changed are updated, rows no longer counted deleted, rows newly counted inserted in the key's
+    order. Rewriting tens of millions of rows that agree cost most of a repair: on PostgreSQL, each
+    row re-inserted beside its own deleted self had its old version read from disk to check it.
+    """
     transaction.on_commit(_next_generation)
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -511,29 +528,36 @@ def rebuild() -> int:
                 for model in (CaseFigure, CaseFigureMonth):
                     table = connection.ops.quote_name(model._meta.db_table)
                     cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        CaseFigure.objects.all().delete()
-        CaseFigureMonth.objects.all().delete()
         first, rest = _pieces()
         if len(first) < 2:
             counted = first[0] if first else Counter()
+            CaseFigure.objects.all().delete()
+            CaseFigureMonth.objects.all().delete()
             counts.insert_rows(CaseFigureMonth, _MONTH_COLUMNS, by_month(counted))
             return counts.insert_rows(CaseFigure, _COLUMNS, counted)
-        quote = connection.ops.quote_name
-        written = 0
+        held = 0
         try:
             _staged(itertools.chain(first, rest))
             with connection.cursor() as cursor:
                 for monthly in (True, False):
-                    model, columns = (CaseFigureMonth, _MONTH_COLUMNS) if monthly else (CaseFigure, _COLUMNS)
-                    names = ", ".join(quote(c) for c in (*columns, "n"))
-                    # In the primary key's order: each row lands beside the last in the key's index
-                    # (in hash order, every row was a page of the index read from disk).
-                    cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {_sums(monthly)}")
+                    total, kept, names, on = _sum_table(cursor, monthly)
+                    key_of = " AND ".join(f"c.{n} = {kept}.{n}" for n in names.split(", "))
+                    cursor.execute(
+                        f"UPDATE {kept} SET n = c.n FROM {total} c WHERE {key_of} AND {kept}.n <> c.n"  # noqa: S608
+                    )
+                    cursor.execute(
+                        f"DELETE FROM {kept} WHERE NOT EXISTS (SELECT 1 FROM {total} c WHERE {key_of})"  # noqa: S608
+                    )
+                    cursor.execute(
+                        f"INSERT INTO {kept} ({names}, n) SELECT {names}, n FROM {total} c "  # noqa: S608
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {kept} k WHERE {on}) ORDER BY {names}"
+                    )
                     if not monthly:
-                        written = cursor.rowcount
+                        cursor.execute(f"SELECT COUNT(*) FROM {total}")  # noqa: S608
+                        held = cursor.fetchone()[0]
         finally:
             _drop_staged()
-        return written
+        return held
 
 
 # ---------------------------------------------------------------------------------------------
