@@ -468,8 +468,8 @@ def differences() -> list[Difference]:
         _drop_staged()
 
 
-def _staged_differences() -> list[Difference]:
-    result: list[Difference] = []
+def _staged_differences() -> Differences:
+    result = Differences()
     with connection.cursor() as cursor:
         for monthly in (False, True):
             total, kept_table, names, on = _sum_table(cursor, monthly)
@@ -485,12 +485,28 @@ def _staged_differences() -> list[Difference]:
             )
             for sql in statements:
                 cursor.execute(sql)
-                for *key, found, expected in cursor.fetchall():
-                    day = key[3]
-                    if isinstance(day, str):
-                        day = date.fromisoformat(day[:10])
-                    result.append(Difference((key[0], key[1], key[2], day, key[4]), found, expected, monthly))
-    return sorted(result, key=lambda d: (d.monthly, d.key))
+                while rows := cursor.fetchmany(10_000):
+                    result.total += len(rows)
+                    for *key, found, expected in rows[: max(0, DIFFERENCES_LISTED - len(result))]:
+                        day = key[3]
+                        if isinstance(day, str):
+                            day = date.fromisoformat(day[:10])
+                        result.append(
+                            Difference((key[0], key[1], key[2], day, key[4]), found, expected, monthly)
+                        )
+    result.sort(key=lambda d: (d.monthly, d.key))
+    return result
+
+
+# The most differences a city's check lists (all are counted: `Differences.total`); a table emptied by
+# mistake would otherwise make tens of millions of them in memory.
+DIFFERENCES_LISTED = 100_000
+
+
+class Differences(list):
+    """Differences found, and `total`: how many there are (more than listed after DIFFERENCES_LISTED)."""
+
+    total: int = 0
 
 
 # Bumped when the kept figures are rebuilt: what was worked out from them and cached (a city's

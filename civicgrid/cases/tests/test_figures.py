@@ -320,6 +320,12 @@ def test_a_recount_of_many_pieces_is_summed_in_sql_with_the_same_answers(three, 
     CaseFigure.objects.filter(key=figures.CLOSED).first().delete()
     CaseFigure.objects.create(place_id=row.place_id, agency_id=0, user_id=0, day=row.day, key="stray", n=2)
     staged = figures.differences()
+    assert staged.total == len(staged)
+    # A check lists so many, and counts them all.
+    monkeypatch.setattr(figures, "DIFFERENCES_LISTED", 2)
+    listed = figures.differences()
+    assert len(listed) == 2 and listed.total == len(staged)
+    monkeypatch.setattr(figures, "DIFFERENCES_LISTED", 100_000)
     monkeypatch.setattr(figures, "RECOUNT_PIECE", 10**9)
     assert staged == figures.differences() and len(staged) >= 3
     # A rebuild from many pieces writes what one piece does.
