@@ -22,7 +22,7 @@ from civicgrid.core.scopes import is_root, is_signed_in, roles, scopes
 from civicgrid.places import access as place_access
 from civicgrid.places.access import Perm
 from civicgrid.places.models import Place
-from civicgrid.points.models import Account, Award, Redemption, Reward
+from civicgrid.points.models import Award, Redemption, Reward
 
 
 def refuse(message: str | None = None) -> None:
@@ -35,12 +35,12 @@ def is_person(user) -> bool:
 
 def has_points_home(user) -> bool:
     """Whether "My points" belongs in `user`'s main navigation: the people who earn points (residents,
-    riders, volunteers: no staff role), and staff who hold points of their own."""
+    riders: no staff role) and volunteers (read once per request, with the volunteers' own entries)."""
+    from civicgrid.volunteers.access import volunteer_of
+
     if not is_signed_in(user):
         return False
-    if not (roles(user) & STAFF_ROLES):
-        return True
-    return Account.objects.filter(user=user).exists()
+    return not (roles(user) & STAFF_ROLES) or volunteer_of(user) is not None
 
 
 def communities(user) -> QuerySet[Place]:

@@ -20,8 +20,6 @@ def nav_entries(user) -> list[tuple[str, str, str, str]]:
     entries.append((_("Points leaderboards"), reverse("points:leaderboards"), "points_leaderboards", "more"))
     if access.is_person(user):
         entries.append((_("My redemptions"), reverse("points:redemptions"), "points_redemptions", "more"))
-    if access.is_provider(user):
-        entries.append((_("Rewards to deliver"), reverse("points:provider"), "points_provider", "more"))
     if access.is_office(user):
         entries.append((_("Points office"), reverse("points:office"), "points_office", "more"))
     return entries

@@ -67,6 +67,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "balance": selectors.balance(request.user),
             "household": selectors.household_of(request.user),
+            "provider": access.is_provider(request.user),
             "entries": [presenters.entry_view(e) for e in page.items],
             "next_cursor": page.next_cursor,
         },

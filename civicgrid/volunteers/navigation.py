@@ -25,8 +25,9 @@ def nav_entries(user) -> list[tuple[str, str, str, str]]:
     else:
         entries.append((_("Volunteer activities"), reverse("volunteers:activities"), "volunteers", "more"))
     if access.can_open_community_page(user):
-        entries.append((_("Volunteer teams"), reverse("volunteers:community"), "volunteers_teams", "main"))
-    else:
+        # Under More: the staff's bar is full of their case work.
+        entries.append((_("Volunteer teams"), reverse("volunteers:community"), "volunteers_teams", "more"))
+    elif volunteer is not None:
         led = sorted(access.led_team_ids(user))
         if led:
             entries.append(

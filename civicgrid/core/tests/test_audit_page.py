@@ -173,8 +173,9 @@ def test_the_page_reads_the_same_number_of_queries_for_few_and_many_entries(worl
                 actor=world.superuser, action="place.update", target=world.town_a, place_code="329981001"
             )
     many = count_queries(client)
-    # The session, the user, their roles, one page of entries, the unread count in the header.
-    assert few == many == 5
+    # The session, the user, their roles, one page of entries, the unread count in the header, and
+    # whether the person volunteers (the navigation).
+    assert few == many == 6
     assert count_queries(client, {"action": "place.update", "before": ""}) == many
 
 

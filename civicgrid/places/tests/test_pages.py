@@ -135,10 +135,11 @@ def test_it_paginates_long_lists(login, world):
 def test_it_pins_the_query_count_of_browse(login, world, django_assert_max_num_queries):
     client = login(world.town_operator)
     client.get(BROWSE)  # warm up caches that are not per request (content types, translations)
-    # Session, user, roles, unread notifications (the bell), the parent, its chain, the count and the page.
-    with django_assert_max_num_queries(8):
+    # Session, user, roles, unread notifications (the bell), whether the person volunteers (the
+    # navigation), the parent, its chain, the count and the page.
+    with django_assert_max_num_queries(9):
         client.get(BROWSE, {"parent": world.district.code})
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         client.get(BROWSE, {"q": "网格"})
 
 
@@ -242,7 +243,7 @@ def test_it_pins_the_query_count_of_a_place(login, world, django_assert_max_num_
     client = login(world.town_operator)
     client.get(world.village_a1.get_absolute_url())
     # The same number of queries whatever the number of grids: no query per child.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(world.village_a1.get_absolute_url())
     assert len(geo_data(response)["children"]) == 12
 
