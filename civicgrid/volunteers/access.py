@@ -109,6 +109,13 @@ def can_manage_any(user) -> bool:
     return bool(led_team_ids(user)) or place_access.can(user, Perm.COMMUNITY_MANAGE)
 
 
+def can_correct(user, volunteer) -> bool:
+    """Whether `user` may add corrections to `volunteer`'s hours: a leader or the office, never of
+    their own record (the correction then waits for someone else's approval). The service checks
+    the record's own team or community on top."""
+    return can_manage_any(user) and volunteer.user_id != getattr(user, "pk", None)
+
+
 def can_open_community_page(user) -> bool:
     return place_access.can(user, Perm.COMMUNITY_MANAGE)
 

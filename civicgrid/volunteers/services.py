@@ -799,9 +799,14 @@ def hours_correct(
     The sum of the record and its corrections may not go below zero.
     """
     now = now or timezone.now()
-    original = HoursRecord.objects.select_for_update().get(pk=original.pk)
-    original = HoursRecord.objects.select_related("team", "community", "volunteer").get(pk=original.pk)
+    original = (
+        HoursRecord.objects.select_for_update(of=("self",))
+        .select_related("team", "community", "volunteer")
+        .get(pk=original.pk)
+    )
     _check_decider(actor, original)
+    if not access.can_correct(actor, original.volunteer):
+        raise access.refuse(_("Someone else corrects your own hours."))
     errors: dict[str, str] = {}
     if original.status != HoursRecord.Status.APPROVED:
         raise Conflict(

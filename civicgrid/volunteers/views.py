@@ -437,7 +437,7 @@ def volunteer_record(request: HttpRequest, number: str) -> HttpResponse:
     context = _record_context(request, volunteer) | {
         "own": volunteer.user_id == request.user.pk,
         "can_certify": access.can_issue_certificate(request.user, volunteer),
-        "can_correct": access.can_manage_any(request.user) and volunteer.user_id != request.user.pk,
+        "can_correct": access.can_correct(request.user, volunteer),
         "certificate_form": certificate_form,
         "correction_form": correction_form,
     }
