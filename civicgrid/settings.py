@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "civicgrid.open311",
     "civicgrid.volunteers",
     "civicgrid.points",
+    "civicgrid.orgs",
+    "treebeard",
     "civicgrid.site",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("volunteers/", include("civicgrid.volunteers.urls")),
     path("points/", include("civicgrid.points.urls")),
+    path("orgs/", include("civicgrid.orgs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Reads of the organisation tree, its people and posts."""

@@ -1,0 +1,3 @@
+"""Checklist and structure-target pages (placeholder until they land)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Coverage pages (placeholder until the coverage pages land)."""
+
+urlpatterns: list = []
