@@ -416,6 +416,15 @@ def generate(args: argparse.Namespace) -> None:
     print(f"Generated in {time.perf_counter() - started:.0f} s; covered today by kind: {share}", flush=True)
 
 
+A = "(a) subtree, first 50 + size: path LIKE"
+A2 = "(a') subtree, first 50 + size: path range"
+B = "(b) subtree: WITH RECURSIVE on parent"
+C = "(c) district rate: kept flags, is_active=True"
+C2 = "(c') district rate: kept flags, is_active IN"
+C3 = "(c'') district rate: coverage.rates"
+D = "(d) district rate: exact over links"
+
+
 def timed(fn, samples: list) -> tuple[list[float], list]:
     times, answers = [], []
     for sample in samples:
@@ -453,6 +462,14 @@ def main() -> int:
         qs = Organisation.objects.get_descendants(fed, include_self=True)
         return [tuple(r) for r in qs.values_list(*columns)[:50]], qs.count()
 
+    def subtree_range(fed):
+        # The same subtree as a range on the path index: every descendant's path lies between the
+        # node's path and that path padded with the alphabet's last character.
+        qs = Organisation.objects.filter(path__range=(fed.path, fed.path.ljust(255, ALPHABET[-1]))).order_by(
+            "path"
+        )
+        return [tuple(r) for r in qs.values_list(*columns)[:50]], qs.count()
+
     recursive = (
         "WITH RECURSIVE sub(id) AS (SELECT %s UNION ALL "
         "SELECT p.id FROM bench_org_parent p JOIN sub ON p.parent_id = sub.id) "
@@ -469,9 +486,9 @@ def main() -> int:
             cursor.execute(recursive + "SELECT COUNT(*) FROM sub", [fed.pk])
             return first, cursor.fetchone()[0]
 
-    def coverage_kept(district):
+    def coverage_kept(district, active: Q | None = None):
         rows = (
-            Target.objects.filter(district=district, is_active=True)
+            Target.objects.filter(active or Q(is_active=True), district=district)
             .values("category")
             .annotate(
                 active=Count("id"),
@@ -502,11 +519,18 @@ def main() -> int:
             cursor.execute(exact_sql, {"district": district.pk, "d": TODAY})
             return [(c, int(a), int(o), int(w), int(x)) for c, a, o, w, x in cursor.fetchall()]
 
+    def coverage_kept_in(district):
+        # `is_active__in=[True]`: SQL `is_active IN (1)`, an equality SQLite seeks on (the plain
+        # `is_active=True` is rendered as the bare column, which SQLite only filters on).
+        return coverage_kept(district, Q(is_active__in=[True]))
+
     rows = [
-        ("(a) subtree: first 50 + size (path LIKE)", subtree_kept, fed_samples),
-        ("(b) subtree: WITH RECURSIVE on parent", subtree_recursive, fed_samples),
-        ("(c) district coverage: kept flags", coverage_kept, district_samples),
-        ("(d) district coverage: exact over links", coverage_exact, district_samples),
+        (A, subtree_kept, fed_samples),
+        (A2, subtree_range, fed_samples),
+        (B, subtree_recursive, fed_samples),
+        (C, coverage_kept, district_samples),
+        (C2, coverage_kept_in, district_samples),
+        (D, coverage_exact, district_samples),
     ]
     try:
         from civicgrid.orgs import coverage  # lands with the coverage branch
@@ -522,24 +546,22 @@ def main() -> int:
         def coverage_rates(district):
             return coverage.rates(root, place=district)
 
-        rows.insert(3, ("(c') district coverage: coverage.rates", coverage_rates, district_samples))
+        rows.insert(5, (C3, coverage_rates, district_samples))
 
     results: dict[str, tuple[list[float], list]] = {}
     for label, fn, samples in rows:
         fn(samples[0])  # warm
         results[label] = timed(fn, samples)
     failed = False
-    pairs = (
-        ("(a) subtree: first 50 + size (path LIKE)", "(b) subtree: WITH RECURSIVE on parent"),
-        ("(c) district coverage: kept flags", "(d) district coverage: exact over links"),
-    )
-    for kept, base in pairs:
-        if results[kept][1] != results[base][1]:
+    base_of = {A: B, A2: B, C: D, C2: D, C3: D}
+    for kept, base in base_of.items():
+        if kept in results and kept != C3 and results[kept][1] != results[base][1]:
             failed = True
             print(f"!! {kept}: the answer differs from {base}")
-        failed |= p(results[kept][0], 0.95) >= TARGET_MS
-    # Subtree sizes of the samples, to read the figures by.
-    sizes = sorted({a[1] for a in results[pairs[0][0]][1]})
+    met = {label: p(results[label][0], 0.95) < TARGET_MS for label in base_of if label in results}
+    # The goal: a subtree listing and a district's rate under 50 ms, each by at least one kept way.
+    failed |= not (met[A] or met[A2]) or not (met[C] or met[C2])
+    sizes = sorted({a[1] for a in results[A][1]})
 
     print()
     print(
@@ -548,17 +570,16 @@ def main() -> int:
         f"district subtrees of {min(sizes):,}–{max(sizes):,}; {args.samples} samples each; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'read':44} {'p50':>9} {'p95':>9} {'ratio p50 (baseline / kept)':>28}")
-    base_of = {kept: base for kept, base in pairs}
-    base_of["(c') district coverage: coverage.rates"] = pairs[1][1]
+    print(f"{'read':48} {'p50':>9} {'p95':>9} {'baseline p50 / p50':>19}  p95 < 50 ms")
     for label, _fn, _samples in rows:
         times = results[label][0]
         p50, p95 = statistics.median(times), p(times, 0.95)
-        ratio = ""
-        if label in base_of:
-            ratio = f"{statistics.median(results[base_of[label]][0]) / p50:.1f}×"
-        print(f"{label:44} {p50:7.2f}ms {p95:7.2f}ms {ratio:>28}")
-    print(f"Target: (a) and (c) p95 under {TARGET_MS:.0f} ms: {'FAILED' if failed else 'met'}")
+        ratio = f"{statistics.median(results[base_of[label]][0]) / p50:.1f}×" if label in base_of else ""
+        flag = ("met" if met[label] else "MISSED") if label in met else ""
+        print(f"{label:48} {p50:7.2f}ms {p95:7.2f}ms {ratio:>19}  {flag}")
+    print(
+        f"Target: a subtree listing and a district's rate, p95 under {TARGET_MS:.0f} ms: {'FAILED' if failed else 'met'}"
+    )
     if not args.keep:
         drop(args, url, name)
     return 1 if failed else 0
