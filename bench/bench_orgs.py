@@ -471,7 +471,7 @@ def main() -> int:
         return [tuple(r) for r in qs.values_list(*columns)[:50]], qs.count()
 
     recursive = (
-        "WITH RECURSIVE sub(id) AS (SELECT %s UNION ALL "
+        "WITH RECURSIVE sub(id) AS (SELECT CAST(%s AS bigint) UNION ALL "
         "SELECT p.id FROM bench_org_parent p JOIN sub ON p.parent_id = sub.id) "
     )
 

@@ -78,6 +78,9 @@ OTHER_DISTRICTS = (
     ),
     ("86", "同安区", "Tong'an District", (("100", "大同镇", "Datong Town", "town"),)),
 )
+ADDED_PLACE_NAMES = [name for _s, name, _en, _t in OTHER_DISTRICTS] + [
+    name for *_d, towns in OTHER_DISTRICTS for _c, name, _en, _k in towns
+]
 STRUCTURE_TARGETS = (
     # name, kind, leading only, level, required
     ("两个龙头企业妇联", OrgKind.ENTERPRISE_FEDERATION, True, "district", 2),
@@ -275,19 +278,35 @@ def _region_columns(region: Place) -> dict[str, Place | None]:
     return found
 
 
-def _actor(people: dict[str, User]) -> User:
+def _actor(people: dict[str, User]) -> User | None:
+    """The superuser who acts: the demo's `admin`, else any superuser among `people` or on record."""
     actor = people.get("admin")
-    if actor is None or not actor.is_superuser:
-        actor = next((u for u in people.values() if u.is_superuser), None)
-    if actor is None:
-        raise ValueError("the demo network needs a superuser among `people` (the demo's `admin`)")
-    return actor
+    if actor is not None and actor.is_superuser:
+        return actor
+    found = next((u for u in people.values() if u.is_superuser), None)
+    return found or User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+
+
+def added_place_codes(city_code: str) -> list[str]:
+    """The codes of the districts and towns `seed` adds to the city of `city_code`."""
+    codes = []
+    for suffix, _name, _en, towns in OTHER_DISTRICTS:
+        district = city_code[:4] + suffix
+        codes += [district] + [district + t_code for t_code, *_rest in towns]
+    return codes
 
 
 @transaction.atomic
 def seed(*, city: Place, pilot_district: Place, people: dict[str, User]) -> dict[str, int]:
-    """Write the demo network (see the module's text); return counts of what was written."""
-    s = _Seed(actor=_actor(people), today=timezone.localdate(), rng=random.Random(DEMO_SEED))
+    """Write the demo network (see the module's text); return counts of what was written.
+
+    Without a superuser to act (the demo's `admin` taken by someone else and none on record), it
+    writes nothing and returns {}.
+    """
+    actor = _actor(people)
+    if actor is None:
+        return {}
+    s = _Seed(actor=actor, today=timezone.localdate(), rng=random.Random(DEMO_SEED))
     s.coverage = _module("coverage", "target_create", "link_create")
     checklists = _module("checklists", "task_done", "task_verify")
     structure = _module("structure", "structure_set")
@@ -624,11 +643,10 @@ def delete() -> int:
         CoverageSnapshot.objects.filter(place__code__startswith=city.scope_prefix).delete()
         removed += orgs.count()
         orgs.delete()  # treebeard's delete: the subtree and its many-to-many rows
-        extra = [city.code[:4] + suffix for suffix, *_rest in OTHER_DISTRICTS]
-        names = [name for _s, name, *_rest in OTHER_DISTRICTS]
-        districts = Place.objects.filter(code__in=extra, name__in=names, level="district")
-        Place.objects.filter(parent__in=districts, level="town").delete()
-        districts.delete()
+        # The districts and towns it added, unless something else has been placed below them since.
+        added = Place.objects.filter(code__in=added_place_codes(city.code), name__in=ADDED_PLACE_NAMES)
+        added.filter(level="town", children__isnull=True).delete()
+        added.filter(level="district", children__isnull=True).delete()
     if removed and not Organisation.objects.exists():
         CoverageSnapshot.objects.filter(place__isnull=True).delete()
         StructureTarget.objects.filter(name__in=[t[0] for t in STRUCTURE_TARGETS]).delete()
