@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
 from civicgrid.core.scopes import is_root
+from civicgrid.lib.text import text_problem
 from civicgrid.orgs import access, evidence
 from civicgrid.orgs.models import ChecklistItem, ChecklistTemplate, Evidence, Organisation, OrgKind, Task
 from civicgrid.places.models import Place
@@ -89,11 +90,46 @@ def tasks_create(org: Organisation) -> list[Task]:
     return Task.objects.bulk_create(tasks)
 
 
-def templates(user) -> list[ChecklistTemplate]:
-    """Every template and version, newest version of each name first, with its items (for the list)."""
+@dataclass(frozen=True)
+class ItemView:
+    position: int
+    title: str
+    description: str
+    due_days: int
+    needs_evidence: bool
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    id: int
+    name: str
+    version: int
+    is_active: bool
+    kinds: list[str]
+    kind_labels: list[str]
+    items: list[ItemView]
+
+
+def templates(user) -> list[TemplateView]:
+    """Every template and version, newest version of each name first, with its items (two queries)."""
     if not access.can_use(user):
         raise access.refuse()
-    return list(ChecklistTemplate.objects.order_by("name", "-version").prefetch_related("items"))
+    labels = dict(OrgKind.choices)
+    return [
+        TemplateView(
+            id=t.pk,
+            name=t.name,
+            version=t.version,
+            is_active=t.is_active,
+            kinds=list(t.kinds),
+            kind_labels=[str(labels.get(k, k)) for k in t.kinds],
+            items=[
+                ItemView(i.position, i.title, i.description, i.due_days, i.needs_evidence)
+                for i in t.items.all()
+            ],
+        )
+        for t in ChecklistTemplate.objects.order_by("name", "-version").prefetch_related("items")
+    ]
 
 
 @transaction.atomic
@@ -232,6 +268,9 @@ def _clean_note(value: str, field_name: str, *, required: bool = False) -> str:
         raise _invalid({field_name: _("This field is required.")})
     if len(value) > NOTE_LIMIT:
         raise _invalid({field_name: _("Enter at most %(limit)s characters.") % {"limit": NOTE_LIMIT}})
+    problem = text_problem(value)
+    if problem:
+        raise _invalid({field_name: problem})
     return value
 
 

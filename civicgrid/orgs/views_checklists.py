@@ -93,7 +93,7 @@ def checklist(request: HttpRequest, org_id: int) -> HttpResponse:
     (or to `next`, the organisation's page that includes the same partial)."""
     org = get_object_or_404(Organisation.objects.select_related("region"), pk=org_id)
     here = reverse("orgs:checklist", args=[org.pk])
-    bound: dict[int, dict] = {}
+    bound: dict = {}
     if request.method == "POST":
         task = Task.objects.filter(pk=request.POST.get("task") or 0, organisation=org).first()
         action = request.POST.get("action", "")
@@ -129,7 +129,7 @@ def checklist(request: HttpRequest, org_id: int) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect(_safe_next(request, here))
             form.add_service_error(exc)
-        bound[task.pk] = {action: form}
+        bound = {"bound_task": task.pk, "bound_action": action, "bound_form": form}
     try:
         view = checklists.checklist_for(request.user, org)
     except PermissionDenied as exc:
@@ -137,7 +137,7 @@ def checklist(request: HttpRequest, org_id: int) -> HttpResponse:
     return render(
         request,
         "orgs/checklist.html",
-        {"organisation": org, "checklist": view, "bound": bound},
+        {"organisation": org, "checklist": view, **bound},
         status=400 if bound else 200,
     )
 
