@@ -231,3 +231,12 @@ def bad_request(client) -> bool:
 @pytest.mark.parametrize("path", ["/orgs/checklists/", "/orgs/checklists/templates/", "/orgs/structure/"])
 def test_pages_render_for_a_staff_viewer(login, net, path):
     assert login(net.world.town_operator).get(path).status_code == 200
+
+
+def test_the_checklist_page_speaks_chinese_by_default(net):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(net.cadre)
+    html = client.get(f"/orgs/{net.town_a_fed.pk}/checklist/").content.decode()
+    assert "组建清单" in html and "标记完成" in html
