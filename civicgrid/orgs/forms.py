@@ -140,3 +140,14 @@ class TreeSearchForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[("", _("All kinds")), *OrgKind.choices], required=False
     )
+
+
+class LinkLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("Login (account name or mobile number)"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "With the federation-cadre role, the login acts within the organisations where this person holds an office. Empty: unlink."
+        ),
+    )

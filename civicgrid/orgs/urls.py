@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/cross/", views.cross, name="cross"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/login/", views.person_link, name="person_link"),
     *views_coverage.urlpatterns,
     *views_checklists.urlpatterns,
 ]

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.core.errors import ApplicationError
 from civicgrid.orgs import access, exports, presenters, selectors, services
-from civicgrid.orgs.forms import AppointForm, EndTermForm, MoveForm, OrgForm, PersonForm, TreeSearchForm
+from civicgrid.orgs.forms import (
+    AppointForm,
+    EndTermForm,
+    LinkLoginForm,
+    MoveForm,
+    OrgForm,
+    PersonForm,
+    TreeSearchForm,
+)
 from civicgrid.orgs.models import Organisation, Person, Position
 
 MOVE_CANDIDATES = 500
@@ -301,8 +309,37 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
                 p for p in posts if not (p.term_start <= today and (p.term_end is None or p.term_end > today))
             ],
             "can_edit": full,
+            "link_form": LinkLoginForm(initial={"username": who.user.username if who.user else ""})
+            if access.can_create_root(request.user)
+            else None,
+            "login": who.user,
         },
     )
+
+
+@login_required
+@require_POST
+def person_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link a person to their login (administrators): with the cadre role, their offices become their scope."""
+    from civicgrid.accounts.selectors import user_for_login
+
+    who = Person.objects.filter(pk=pk).first()
+    if who is None:
+        raise Http404(_("No such person."))
+    form = LinkLoginForm(request.POST)
+    if form.is_valid():
+        text = form.cleaned_data["username"].strip()
+        user = user_for_login(text) if text else None
+        if text and user is None:
+            messages.error(request, _("No login is called “%(name)s”.") % {"name": text})
+        else:
+            try:
+                services.person_link_user(actor=request.user, person=who, user=user)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Saved."))
+    return redirect("orgs:person", pk=pk)
 
 
 @login_required

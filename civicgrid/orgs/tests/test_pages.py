@@ -153,3 +153,33 @@ def test_export_and_overview(net, login):
 
 def test_the_navigation_shows_the_network_to_cadres(net, login):
     assert 'href="/orgs/"' in login(net.cadre).get("/").content.decode()
+
+
+def test_an_administrator_links_a_person_to_a_login(net, login):
+    from civicgrid.accounts.services import role_assign, user_create
+    from conftest import PASSWORD
+
+    user = user_create(username="newfed", password=PASSWORD, display_name="新执委", phone="13900000009")
+    role_assign(user=user, role="federation_cadre")
+    person = Person.objects.get(name="林副主席")
+    services.position_appoint(
+        actor=net.world.superuser,
+        person=Person.objects.create(name="新执委"),
+        organisation=net.town_b_fed,
+        role="executive",
+        term_start=date(2026, 1, 1),
+    )
+    newbie = Person.objects.get(name="新执委")
+    # A cadre may not hand out logins.
+    assert (
+        login(net.cadre).post(f"/orgs/people/{newbie.pk}/login/", {"username": "newfed"}).status_code == 302
+    )
+    newbie.refresh_from_db()
+    assert newbie.user is None
+    login(net.world.superuser).post(f"/orgs/people/{newbie.pk}/login/", {"username": "newfed"})
+    newbie.refresh_from_db()
+    assert newbie.user == user
+    client = login(user)
+    assert client.get(f"/orgs/{net.town_b_fed.pk}/edit/").status_code == 200
+    assert client.get(f"/orgs/{net.town_a_fed.pk}/edit/").status_code == 403
+    assert person.user is not None
