@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, NotFound
 from civicgrid.core.scopes import is_root
+from civicgrid.lib import keyset
 from civicgrid.orgs import access
 from civicgrid.orgs import evidence as evidence_files
 from civicgrid.orgs.models import (
@@ -802,3 +803,69 @@ def full_coverage_on(place: Place | None, category: str, kind: str, on: date) ->
         "full": bool(active) and active == covered,
         "source": source,
     }
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+TARGET_ORDER = keyset.Order("t", (keyset.Column("id", "int", descending=True),))
+
+
+@dataclass(frozen=True)
+class TargetFilter:
+    place: Place | None = None
+    category: str = ""
+    kind: str = ""
+    covered: str = ""  # "yes", "no" or "" (either), for `kind`
+    q: str = ""
+    include_closed: bool = False
+
+
+def target_list(user, filters: TargetFilter) -> QuerySet[Target]:
+    """The targets the user may see that match `filters`, newest first (the order of `TARGET_ORDER`)."""
+    qs = Target.objects.filter(scope_condition(user, filters.place))
+    if not filters.include_closed:
+        qs = qs.filter(is_active=True)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.kind in KIND_FIELD and filters.covered in ("yes", "no"):
+        qs = qs.filter(**{KIND_FIELD[filters.kind]: filters.covered == "yes"})
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q.strip())
+    return qs.select_related("region").order_by(*TARGET_ORDER.order_by())
+
+
+def target_page(user, filters: TargetFilter, cursor: str = "", size: int = 50) -> keyset.Page:
+    """One keyset page of `target_list`; InvalidCursor for a cursor that is not one of this list."""
+    return keyset.page_after(target_list(user, filters), TARGET_ORDER, cursor, size)
+
+
+def target_links(target: Target) -> list[CoverageLink]:
+    """Every link of `target`, open ones first, with their organisation and evidence files (three queries)."""
+    return list(
+        target.links.select_related("organisation", "created_by")
+        .prefetch_related("evidence_files")
+        .order_by("valid_to", "kind", "-valid_from")
+    )
+
+
+def link_organisations(user, target: Target, limit: int = 200) -> QuerySet[Organisation]:
+    """Organisations `user` may link `target` to from its page: those they manage whose region holds
+    the target's region, not dissolved (a few per target: its village's, town's, district's, city's)."""
+    regions = []
+    node: Place | None = target.region
+    while node is not None:
+        regions.append(node.pk)
+        node = node.parent
+    qs = Organisation.objects.filter(region_id__in=regions).exclude(status=Organisation.Status.DISSOLVED)
+    if not is_root(user):
+        managed = Q(pk__in=[])
+        for top in access.offices(user):
+            managed |= Q(path__startswith=top.path)
+        qs = qs.filter(managed)
+    return qs.select_related("region").order_by("depth", "name")[:limit]
+
+
+def can_add_links(user, target: Target) -> bool:
+    return (
+        link_organisations(user, target, limit=1).exists() if access.offices(user) or is_root(user) else False
+    )
