@@ -862,7 +862,9 @@ def link_organisations(user, target: Target, limit: int = 200) -> QuerySet[Organ
         for top in access.offices(user):
             managed |= Q(path__startswith=top.path)
         qs = qs.filter(managed)
-    return qs.select_related("region").order_by("depth", "name")[:limit]
+    # Capped by a subquery, not a slice: a form's choice field filters the queryset again.
+    capped = qs.order_by("depth", "name").values("pk")[:limit]
+    return Organisation.objects.filter(pk__in=capped).select_related("region").order_by("depth", "name")
 
 
 def can_add_links(user, target: Target) -> bool:
