@@ -8,7 +8,7 @@ from datetime import date
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from civicgrid.core.api_auth import errors, signed_in
 from civicgrid.core.errors import NotFound
@@ -302,7 +302,7 @@ def target_create(request: HttpRequest, payload: TargetIn):
     if data["region"] is None:
         raise coverage.invalid({"region": _("Choose the district, town or village the target lies in.")})
     made = coverage.target_create(actor=request.user, **data)
-    return 201, _detail(request, made.pk)
+    return Status(201, _detail(request, made.pk))
 
 
 @router.get(
@@ -341,7 +341,7 @@ def link_create(request: HttpRequest, payload: LinkIn):
     link = (
         CoverageLink.objects.select_related("organisation").prefetch_related("evidence_files").get(pk=link.pk)
     )
-    return 201, _link_out(link)
+    return Status(201, _link_out(link))
 
 
 @router.post(
