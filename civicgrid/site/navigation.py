@@ -13,6 +13,7 @@ from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
+from civicgrid.orgs.navigation import nav_entries as orgs_entries
 from civicgrid.places import access as place_access
 from civicgrid.places.access import Perm
 from civicgrid.points.navigation import nav_entries as points_entries
@@ -69,7 +70,7 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Case map"), reverse("cases:map"), "map"))
     if work.agency_ids:
         items.append(NavItem(_("Agency inbox"), reverse("cases:agency_inbox"), "agency"))
-    for label, url, key, group in (*volunteer_entries(user), *points_entries(user)):
+    for label, url, key, group in (*volunteer_entries(user), *points_entries(user), *orgs_entries(user)):
         items.append(NavItem(label, url, key, group=group))
     if homes:
         place = homes[0]
