@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.urls import reverse
 
 from civicgrid.accounts.services import role_assign, user_create
 from civicgrid.orgs import access, demo
@@ -121,3 +122,23 @@ def test_delete_leaves_nothing(seeded):
         assert not model.objects.exists(), model
     assert Place.objects.filter(parent=world.city, level="district").count() == 1
     assert demo.delete() == 0
+
+
+def test_the_federation_logins_journey_through_the_pages(seeded, login):
+    world, federation, _counts, _elapsed = seeded
+    client = login(federation)
+    pilot = Organisation.objects.get(kind="district_fed", region=world.district)
+    internet = Organisation.objects.get(kind="industry_fed")
+    other = Organisation.objects.filter(kind="district_fed").exclude(pk=pilot.pk).first()
+    tree = client.get(reverse("orgs:tree"))
+    assert tree.status_code == 200 and pilot.name in tree.content.decode()
+    page = client.get(reverse("orgs:detail", args=[internet.pk])).content.decode()
+    assert "林晓燕" in page
+    checklist = client.get(reverse("orgs:checklist", args=[internet.pk]))
+    assert checklist.status_code == 200
+    dashboard = client.get(reverse("orgs:coverage"))
+    assert dashboard.status_code == 200
+    assert client.get(reverse("orgs:checklists")).status_code == 200
+    assert client.get(reverse("orgs:structure")).status_code == 200
+    # Another district's federation is not hers to change.
+    assert client.get(reverse("orgs:edit", args=[other.pk])).status_code in (403, 404)
