@@ -180,12 +180,11 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _move_candidates(request: HttpRequest, org: Organisation) -> list[Organisation]:
     """Where `org` may go: organisations the viewer manages, outside `org`'s own branch, in tree order."""
-    qs = (
-        selectors.visible_orgs(request.user)
-        .exclude(path__startswith=org.path)
-        .exclude(status=Organisation.Status.DISSOLVED)
-        .order_by("path")
-    )
+    qs = selectors.visible_orgs(request.user)
+    text = (request.GET.get("q") or "").strip()[:50]
+    if text:
+        qs = qs.filter(name__icontains=text)
+    qs = qs.exclude(path__startswith=org.path).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
     return [c for c in qs[:MOVE_CANDIDATES] if access.can_manage(request.user, c)]
 
 
