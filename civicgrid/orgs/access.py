@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.roles import Role
 from civicgrid.core.scopes import has_role, is_root, is_signed_in, scopes
-from civicgrid.orgs.models import OFFICE_ROLES, Organisation, Position, Target
+from civicgrid.orgs.models import OFFICE_ROLES, CoverageLink, Organisation, Position, Target
 from civicgrid.places.models import Place
 
 # Roles whose region lets them read the network and its coverage there.
@@ -190,6 +190,33 @@ def can_view_region(user, place: Place) -> bool:
 def check_view_region(user, place: Place) -> None:
     if not can_view_region(user, place):
         raise refuse()
+
+
+def can_link(user, target: Target, organisation: Organisation) -> bool:
+    """May `user` link `target` to `organisation`? They manage the organisation, and the target lies
+    in the organisation's region or they may manage the target."""
+    if not can_manage(user, organisation):
+        return False
+    return target.region.is_within(organisation.region) or can_manage_target(user, target.region)
+
+
+def can_end_link(user, link: CoverageLink) -> bool:
+    return can_manage(user, link.organisation) or can_manage_target(user, link.target.region)
+
+
+# --- Checklists ---------------------------------------------------------------------------------
+
+
+def can_verify_task(
+    user, org: Organisation, parent: Organisation | None = None, *, known: bool = False
+) -> bool:
+    """May `user` verify (or reopen) the checklist tasks of `org`? Those who manage the federation
+    above it; for the top of the network, only an administrator. (`known`: `parent` was read already.)"""
+    if not known:
+        parent = Organisation.objects.get_parent(org)
+    if parent is None:
+        return is_root(user)
+    return can_manage(user, parent)
 
 
 # --- Posts --------------------------------------------------------------------------------------

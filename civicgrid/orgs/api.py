@@ -21,13 +21,13 @@ from civicgrid.orgs.schemas import (
     CrossOut,
     EndTermIn,
     MoveIn,
+    NetworkPersonOut,
     OrgDetailOut,
     OrgIn,
     OrgOut,
     OrgPageOut,
     OrgPatch,
     PersonIn,
-    PersonOut,
     PostOut,
 )
 from civicgrid.places.models import Place
@@ -181,7 +181,7 @@ def cross(request: HttpRequest, q: str = ""):
 
 @router.post(
     "/people",
-    response={201: PersonOut, **errors(400, 401, 403, 404, 409, 413)},
+    response={201: NetworkPersonOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Add a person (by an organisation you manage)",
 )

@@ -201,7 +201,7 @@ def task_done(
 
 @router.post(
     "/tasks/{task_id}/verify",
-    response={200: TaskOut, **errors(400, 401, 403, 404, 409)},
+    response={200: TaskOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Verify a done item (the federation above; never the one who marked it done)",
 )
@@ -212,7 +212,7 @@ def task_verify(request: HttpRequest, task_id: int):
 
 @router.post(
     "/tasks/{task_id}/reopen",
-    response={200: TaskOut, **errors(400, 401, 403, 404, 409)},
+    response={200: TaskOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Send a done or verified item back to be done again, with the reason",
 )

@@ -291,7 +291,7 @@ def targets(
 
 @router.post(
     "/targets",
-    response={201: TargetDetailOut, **errors(400, 401, 403, 404, 409)},
+    response={201: TargetDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Add a target (a federation cadre, within their region)",
 )
@@ -317,7 +317,7 @@ def target(request: HttpRequest, pk: int):
 
 @router.post(
     "/links",
-    response={201: LinkOut, **errors(400, 401, 403, 404, 409)},
+    response={201: LinkOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Link a target to an organisation that covers it",
 )
@@ -346,7 +346,7 @@ def link_create(request: HttpRequest, payload: LinkIn):
 
 @router.post(
     "/links/{pk}/end",
-    response={200: LinkOut, **errors(400, 401, 403, 404, 409)},
+    response={200: LinkOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="End a link (it stays on record)",
 )

@@ -236,20 +236,6 @@ def template_create(
 # Composed from the rules of `access` (can_manage); see the report asking to move them there.
 
 
-def _parent(org: Organisation) -> Organisation | None:
-    return Organisation.objects.get_parent(org)
-
-
-def can_verify(user, org: Organisation, parent: Organisation | None = None, *, known: bool = False) -> bool:
-    """May `user` verify (or reopen) the tasks of `org`? Those who manage the federation above it; for
-    the top of the network, only an administrator. (`known`: `parent` was read already.)"""
-    if not known:
-        parent = _parent(org)
-    if parent is None:
-        return is_root(user)
-    return access.can_manage(user, parent)
-
-
 def _task_locked(task: Task) -> Task:
     found = (
         Task.objects.select_for_update(of=("self",))
@@ -330,7 +316,7 @@ def task_verify(*, actor, task: Task) -> Task:
     """Verify a done task: by someone who manages the federation above its organisation, not its doer."""
     task = _task_locked(task)
     org = task.organisation
-    if not can_verify(actor, org):
+    if not access.can_verify_task(actor, org):
         raise access.refuse(_("Only the federation above this organisation may verify its checklist."))
     if task.status != Task.Status.DONE:
         raise Conflict(_("Only an item marked done can be verified."), code="not_done")
@@ -358,7 +344,7 @@ def task_reopen(*, actor, task: Task, reason: str) -> Task:
     """
     task = _task_locked(task)
     org = task.organisation
-    if not can_verify(actor, org):
+    if not access.can_verify_task(actor, org):
         raise access.refuse(_("Only the federation above this organisation may send an item back."))
     if task.status == Task.Status.OPEN:
         raise Conflict(_("This item is open already."), code="already_open")
@@ -477,7 +463,7 @@ def checklist_for(user, org: Organisation) -> ChecklistView:
     `user` may take on it. Three queries: the parent, the tasks, their evidence."""
     access.check_view(user, org)
     manages = access.can_manage(user, org)
-    verifies = can_verify(user, org)
+    verifies = access.can_verify_task(user, org)
     today = timezone.localdate()
     tasks = list(
         Task.objects.filter(organisation=org)

@@ -313,18 +313,6 @@ def target_update(*, actor, target: Target, **changes) -> Target:
 # --- Links --------------------------------------------------------------------------------------
 
 
-def can_link(user, target: Target, organisation: Organisation) -> bool:
-    """May `user` link `target` to `organisation`? They manage the organisation, and the target lies
-    in the organisation's region or they may manage the target."""
-    if not access.can_manage(user, organisation):
-        return False
-    return target.region.is_within(organisation.region) or access.can_manage_target(user, target.region)
-
-
-def can_end_link(user, link: CoverageLink) -> bool:
-    return access.can_manage(user, link.organisation) or access.can_manage_target(user, link.target.region)
-
-
 @transaction.atomic
 def link_create(
     *,
@@ -345,7 +333,7 @@ def link_create(
     organisation = Organisation.objects.select_related("region").filter(pk=organisation.pk).first()
     if organisation is None:
         raise NotFound(_("This organisation no longer exists."))
-    if not can_link(actor, target, organisation):
+    if not access.can_link(actor, target, organisation):
         raise access.refuse(
             _("You may only link targets within your federation's region to organisations you manage.")
         )
@@ -416,7 +404,7 @@ def link_end(*, actor, link: CoverageLink, valid_to: date, reason: str = "") -> 
     )
     if link is None:
         raise NotFound(_("This coverage link no longer exists."))
-    if not can_end_link(actor, link):
+    if not access.can_end_link(actor, link):
         raise access.refuse(_("You may only end links of organisations or targets you manage."))
     if link.valid_to is not None and link.valid_to <= timezone.localdate():
         raise Conflict(_("This link has already ended."), code="already_ended")
@@ -432,7 +420,8 @@ def link_end(*, actor, link: CoverageLink, valid_to: date, reason: str = "") -> 
         raise invalid(errors)
     before = link.valid_to
     link.valid_to = valid_to
-    link.save(update_fields=["valid_to"])
+    link.end_reason = reason
+    link.save(update_fields=["valid_to", "end_reason"])
     refresh([link.target_id])
     audit.record(
         actor=actor,
@@ -870,4 +859,35 @@ def link_organisations(user, target: Target, limit: int = 200) -> QuerySet[Organ
 def can_add_links(user, target: Target) -> bool:
     return (
         link_organisations(user, target, limit=1).exists() if access.offices(user) or is_root(user) else False
+    )
+
+
+# --- What an organisation covers (its page) -----------------------------------------------------
+
+COVERED_BY_SHOWN = 20
+
+
+@dataclass
+class CoveredBy:
+    counts: list[tuple[str, int]]  # (kind label, targets covered today by this organisation)
+    links: list[CoverageLink]  # the first of its open links, by target name
+    total: int  # open links
+
+
+def covered_by(user, org: Organisation) -> CoveredBy:
+    """The targets `org` covers today, counted by kind, and the first links (two queries, three when there are more)."""
+    access.check_view(user, org)
+    day = timezone.localdate()
+    open_links = CoverageLink.objects.filter(link_valid_on(day), organisation=org)
+    counts = {
+        row["kind"]: row["n"]
+        for row in open_links.values("kind").annotate(n=Count("target_id", distinct=True)).order_by()
+    }
+    links = list(
+        open_links.select_related("target__region").order_by("target__name", "kind")[: COVERED_BY_SHOWN + 1]
+    )
+    return CoveredBy(
+        counts=[(CoverageKind(k).label, counts[k]) for k in CoverageKind.values if k in counts],
+        links=links[:COVERED_BY_SHOWN],
+        total=open_links.count() if len(links) > COVERED_BY_SHOWN else len(links),
     )

@@ -267,6 +267,9 @@ class Target(models.Model):
                 name="org_target_all_idx",
             ),
             models.Index(fields=["name"], name="org_target_name_idx"),
+            # The daily sweep's windows on the dates.
+            models.Index(fields=["active_from"], name="org_target_from_idx"),
+            models.Index(fields=["active_to"], name="org_target_to_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -293,6 +296,7 @@ class CoverageLink(models.Model):
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until"), null=True, blank=True, help_text=_("The day it ended."))
     evidence = models.TextField(_("evidence"), blank=True)
+    end_reason = models.CharField(_("reason it ended"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -29,7 +29,7 @@ class OrgPageOut(Schema):
     total: int | None = None
 
 
-class PersonOut(Schema):
+class NetworkPersonOut(Schema):
     id: int
     name: str
     phone: str = Field(description="Whole only for those who manage one of the person's organisations.")
@@ -43,7 +43,7 @@ class PostOut(Schema):
     term_start: date
     term_end: date | None
     end_reason: str
-    person: PersonOut
+    person: NetworkPersonOut
     organisation_id: int
     organisation_name: str
     also_holds: list[str] = Field(default_factory=list, description="The holder's other current posts.")
@@ -117,5 +117,5 @@ class EndTermIn(Schema):
 
 
 class CrossOut(Schema):
-    person: PersonOut
+    person: NetworkPersonOut
     posts: list[PostOut]

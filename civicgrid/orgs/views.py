@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.core.errors import ApplicationError
-from civicgrid.orgs import access, exports, presenters, selectors, services
+from civicgrid.orgs import access, checklists, coverage, exports, presenters, selectors, services
 from civicgrid.orgs.forms import (
     AppointForm,
     EndTermForm,
@@ -36,14 +36,6 @@ def _org(request: HttpRequest, pk: int) -> Organisation:
     if org is None:
         raise Http404(_("No such organisation."))
     return org
-
-
-def _checklist(request: HttpRequest, org: Organisation):
-    """The checklist partial's context, if the checklist module offers it."""
-    from civicgrid.orgs import checklists
-
-    builder = getattr(checklists, "checklist_for", None)
-    return builder(request.user, org) if builder else None
 
 
 @login_required
@@ -99,8 +91,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "subtree": subtree,
             "teams": teams,
             "activities": _activities(teams),
-            "checklist": _checklist(request, org),
-            "coverage": _coverage(request, org),
+            "checklist": checklists.checklist_for(request.user, org),
+            "coverage": coverage.covered_by(request.user, org),
             "team_choices": _team_choices(org) if view.can_manage else [],
         },
     )
@@ -143,16 +135,6 @@ def org_teams(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The volunteer teams are saved."))
     return redirect(org.get_absolute_url())
-
-
-def _coverage(request: HttpRequest, org: Organisation):
-    """The targets this organisation covers, by kind (if the coverage module offers it)."""
-    try:
-        from civicgrid.orgs import coverage
-    except ImportError:  # until the coverage module lands
-        return None
-    builder = getattr(coverage, "covered_by", None)
-    return builder(request.user, org) if builder else None
 
 
 @login_required
@@ -198,12 +180,11 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _move_candidates(request: HttpRequest, org: Organisation) -> list[Organisation]:
     """Where `org` may go: organisations the viewer manages, outside `org`'s own branch, in tree order."""
-    qs = (
-        selectors.visible_orgs(request.user)
-        .exclude(path__startswith=org.path)
-        .exclude(status=Organisation.Status.DISSOLVED)
-        .order_by("path")
-    )
+    qs = selectors.visible_orgs(request.user)
+    text = (request.GET.get("q") or "").strip()[:50]
+    if text:
+        qs = qs.filter(name__icontains=text)
+    qs = qs.exclude(path__startswith=org.path).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
     return [c for c in qs[:MOVE_CANDIDATES] if access.can_manage(request.user, c)]
 
 

@@ -161,7 +161,7 @@ def _target_context(request: HttpRequest, target, link_form=None, end_form=None,
     links = coverage.target_links(target)
     return {
         "target": target,
-        "links": [(link, coverage.can_end_link(request.user, link)) for link in links],
+        "links": [(link, access.can_end_link(request.user, link)) for link in links],
         "link_form": link_form
         or LinkForm(organisations=organisations, initial={"valid_from": timezone.localdate()}),
         "end_form": end_form or LinkEndForm(initial={"valid_to": timezone.localdate()}),

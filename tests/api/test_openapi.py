@@ -26,3 +26,22 @@ def test_every_operation_documents_its_refusals_with_one_error_schema(db):
                 schema = operation["responses"][code]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (label, code)
     assert operations >= 15
+
+
+def test_no_two_schemas_share_a_name(db):
+    """Two apps' schemas of one class name would be one component in the OpenAPI: one app's answers
+    would be documented with the other's shape."""
+    import ninja
+
+    import civicgrid.api  # noqa: F401 - imports every router and its schemas
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names: dict[str, set[str]] = {}
+    for schema in subclasses(ninja.Schema):
+        if schema.__module__.startswith("civicgrid."):
+            names.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: modules for name, modules in names.items() if len(modules) > 1} == {}

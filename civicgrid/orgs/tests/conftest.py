@@ -73,6 +73,11 @@ def make_cadre(
 
 @pytest.fixture
 def net(world) -> Net:
+    return build_net(world)
+
+
+def build_net(world) -> Net:
+    """The network of the module docstring, on top of `world` (the e2e tests build it too)."""
     root = world.superuser
     other_district = place_create(
         code="329982", name="另区", name_en="Other District", level="district", parent=world.city

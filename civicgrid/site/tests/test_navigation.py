@@ -80,6 +80,7 @@ def test_it_shows_the_town_operator_the_command_centre(world):
         "points_leaderboards",
         "points_redemptions",
         "points_office",
+        "orgs",
         "my_place",
         "places",
         "tokens",
