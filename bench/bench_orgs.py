@@ -100,7 +100,7 @@ def scratch_url(args: argparse.Namespace) -> tuple[str, str]:
         path = ROOT / "var" / "bench" / f"orgs{suffix.replace('_', '-')}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and not args.keep:
-            for end in ("", "-wal", "-shm"):
+            for end in ("", "-wal", "-shm", "-writer.lock"):
                 Path(f"{path}{end}").unlink(missing_ok=True)
         return f"sqlite:///{path}", str(path)
     import psycopg
@@ -601,7 +601,7 @@ def drop(args: argparse.Namespace, url: str, name: str) -> None:
 
     connections.close_all()
     if args.database == "sqlite":
-        for end in ("", "-wal", "-shm"):
+        for end in ("", "-wal", "-shm", "-writer.lock"):
             Path(f"{name}{end}").unlink(missing_ok=True)
         return
     import psycopg
