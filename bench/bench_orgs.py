@@ -321,7 +321,8 @@ def generate(args: argparse.Namespace) -> None:
         "covered_org, covered_work, covered_activity, is_active, created_at"
     )
     link_cols = (
-        "target_id, organisation_id, mode, kind, valid_from, valid_to, evidence, created_by_id, created_at"
+        "target_id, organisation_id, mode, kind, valid_from, valid_to, evidence, end_reason, created_by_id, "
+        "created_at"
     )
     covered = dict.fromkeys(("org", "work", "activity"), 0)
 
@@ -379,7 +380,7 @@ def generate(args: argparse.Namespace) -> None:
                     now,
                 )
             )
-        return targets, [(*row, "", None, now) for row in links]
+        return targets, [(*row, "", "", None, now) for row in links]
 
     links_total = 0
     for start in range(0, args.targets, 100_000):
@@ -406,7 +407,7 @@ def generate(args: argparse.Namespace) -> None:
                     f"INSERT INTO orgs_target ({target_cols}) VALUES ({', '.join(['%s'] * 16)})", plain[0]
                 )
                 cursor.executemany(
-                    f"INSERT INTO orgs_coveragelink ({link_cols}) VALUES ({', '.join(['%s'] * 9)})", plain[1]
+                    f"INSERT INTO orgs_coveragelink ({link_cols}) VALUES ({', '.join(['%s'] * 10)})", plain[1]
                 )
         print(f"  {stop:,} targets, {links_total:,} links, {time.perf_counter() - started:.0f} s", flush=True)
     with connection.cursor() as cursor:
