@@ -31,7 +31,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import import_module
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -39,7 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
-from civicgrid.orgs import access, evidence, services
+from civicgrid.orgs import access, checklists, coverage, services, structure
 from civicgrid.orgs.models import (
     CoverageLink,
     CoverageSnapshot,
@@ -147,17 +146,8 @@ BUILDINGS = ("中山大厦", "华联商厦", "侨福大楼", "百货大楼", "�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈"
 GIVEN = ("秀英", "桂兰", "玉梅", "丽华", "丽娟", "海燕", "红霞", "春花", "淑珍", "晓燕", "文静", "慧敏")
 GIVEN += ("雪梅", "美玲", "丽萍", "艳芳", "小红", "佳怡", "婷婷", "雅琴", "素芬", "金凤", "月娥", "巧玲")
-# The smallest PDF `evidence.attach` accepts: the demo's checklist evidence.
+# The smallest PDF `evidence.attach` accepts: the evidence of the demo's checklist items.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-def _module(name: str, *functions: str):
-    """The orgs module `name` if it offers every one of `functions` (they land on other branches)."""
-    try:
-        module = import_module(f"civicgrid.orgs.{name}")
-    except ImportError:
-        return None
-    return module if all(hasattr(module, f) for f in functions) else None
 
 
 @dataclass
@@ -168,8 +158,6 @@ class _Seed:
     counts: dict[str, int] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
     phones: set[str] = field(default_factory=set)
-    targets: list[Target] = field(default_factory=list)
-    coverage: object = None
 
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -212,70 +200,29 @@ class _Seed:
         )
 
     def target(self, name, category, region, *, since_days=1500, closed_days=None, size=None) -> Target:
-        active_to = self.ago(closed_days) if closed_days else None
-        if self.coverage is not None:
-            target = self.coverage.target_create(
-                actor=self.actor,
-                name=name,
-                category=category,
-                region=region,
-                active_from=self.ago(since_days),
-                active_to=active_to,
-                size=size,
-            )
-        else:
-            columns = _region_columns(region)
-            target = Target.objects.create(
-                name=name,
-                category=category,
-                region=region,
-                size=size,
-                active_from=self.ago(since_days),
-                active_to=active_to,
-                is_active=active_to is None,
-                **columns,
-            )
-        self.targets.append(target)
+        target = coverage.target_create(
+            actor=self.actor,
+            name=name,
+            category=category,
+            region=region,
+            active_from=self.ago(since_days),
+            active_to=self.ago(closed_days) if closed_days else None,
+            size=size,
+        )
         self.add("targets")
         return target
 
     def link(self, target, org, mode, kind="org", *, since_days=200, ended_days=None) -> CoverageLink:
-        valid_to = self.ago(ended_days) if ended_days else None
         self.add("links")
-        if self.coverage is not None:
-            return self.coverage.link_create(
-                actor=self.actor,
-                target=target,
-                organisation=org,
-                mode=mode,
-                kind=kind,
-                valid_from=self.ago(since_days),
-                valid_to=valid_to,
-                evidence="",
-            )
-        link = CoverageLink.objects.create(
+        return coverage.link_create(
+            actor=self.actor,
             target=target,
             organisation=org,
             mode=mode,
             kind=kind,
             valid_from=self.ago(since_days),
-            valid_to=valid_to,
-            created_by=self.actor,
+            valid_to=self.ago(ended_days) if ended_days else None,
         )
-        if valid_to is None and target.active_to is None:
-            Target.objects.filter(pk=target.pk).update(**{f"covered_{kind}": True})
-        return link
-
-
-def _region_columns(region: Place) -> dict[str, Place | None]:
-    """The district, town and village of a region (None above them), as targets keep them."""
-    found: dict[str, Place | None] = {"district": None, "town": None, "village": None}
-    node: Place | None = region
-    while node is not None:
-        if node.level in found:
-            found[node.level] = node
-        node = node.parent
-    return found
 
 
 def _actor(people: dict[str, User]) -> User | None:
@@ -307,9 +254,6 @@ def seed(*, city: Place, pilot_district: Place, people: dict[str, User]) -> dict
     if actor is None:
         return {}
     s = _Seed(actor=actor, today=timezone.localdate(), rng=random.Random(DEMO_SEED))
-    s.coverage = _module("coverage", "target_create", "link_create")
-    checklists = _module("checklists", "task_done", "task_verify")
-    structure = _module("structure", "structure_set")
 
     # --- The city's other districts --------------------------------------------------------------
     others: list[tuple[Place, list[Place]]] = []
@@ -546,16 +490,12 @@ def seed(*, city: Place, pilot_district: Place, people: dict[str, User]) -> dict
     twice = s.target(f"{first_town.name[:2]}巾帼家政服务社", "social_org", villages[0], since_days=600)
     s.link(twice, social_feds[0], "industry", since_days=200)
     s.link(twice, first_community, "fallback", since_days=150)
-    refresh = _module("coverage", "refresh")
-    if s.coverage is None and refresh is not None:
-        refresh.refresh([t.pk for t in s.targets])
-    snapshot = _module("coverage", "snapshot_month")
-    if snapshot is not None:
-        month = s.today.replace(day=1)
-        for _n in range(6):
-            month = (month - timedelta(days=1)).replace(day=1)
-            snapshot.snapshot_month(month)
-        s.add("snapshot_months", 6)
+    # Six months of snapshots: the dashboard's line climbs to full coverage of social organisations.
+    month = s.today.replace(day=1)
+    for _n in range(6):
+        month = (month - timedelta(days=1)).replace(day=1)
+        coverage.snapshot_month(month)
+    s.add("snapshot_months", 6)
 
     # --- Checklists in every state -------------------------------------------------------------------
     done_by = federation_user if federation_user is not None else s.actor
@@ -575,46 +515,26 @@ def seed(*, city: Place, pilot_district: Place, people: dict[str, User]) -> dict
             age = founded - task.item.due_days
             roll = (org.pk * 7 + task.item.position) % 10
             if (age > 30 and roll < 7) or (age > 0 and roll < 3):
-                _task_done(checklists, task, done_by, s)
+                _task_done(task, done_by, s)
                 if age > 20 and roll < 6 and done_by.pk != s.actor.pk:
-                    _task_verify(checklists, task, s.actor, s)
+                    checklists.task_verify(actor=s.actor, task=task)
+                    s.add("tasks_verified")
             elif age > -10 and roll < 6:
-                _task_done(checklists, task, done_by, s)
+                _task_done(task, done_by, s)
 
     # --- Structure targets -------------------------------------------------------------------------
     for name, kind, leading_only, level, required in STRUCTURE_TARGETS:
-        if structure is not None:
-            structure.structure_set(
-                actor=s.actor, name=name, kind=kind, leading_only=leading_only, level=level, required=required
-            )
-        else:
-            StructureTarget.objects.update_or_create(
-                name=name, defaults=dict(kind=kind, leading_only=leading_only, level=level, required=required)
-            )
+        structure.structure_set(
+            actor=s.actor, name=name, kind=kind, leading_only=leading_only, level=level, required=required
+        )
         s.add("structure_targets")
     return s.counts
 
 
-def _task_done(checklists, task: Task, actor: User, s: _Seed) -> None:
+def _task_done(task: Task, actor: User, s: _Seed) -> None:
     upload = SimpleUploadedFile(f"{task.item.title}.pdf", PDF, content_type="application/pdf")
-    if checklists is not None:
-        checklists.task_done(actor=actor, task=task, note="已完成，材料见附件。", files=[upload])
-    else:
-        evidence.attach(files=[upload], actor=actor, task=task)
-        Task.objects.filter(pk=task.pk).update(
-            status=Task.Status.DONE, note="已完成，材料见附件。", done_at=timezone.now(), done_by=actor
-        )
+    checklists.task_done(actor=actor, task=task, note="已完成，材料见附件。", files=[upload])
     s.add("tasks_done")
-
-
-def _task_verify(checklists, task: Task, actor: User, s: _Seed) -> None:
-    if checklists is not None:
-        checklists.task_verify(actor=actor, task=task)
-    else:
-        Task.objects.filter(pk=task.pk).update(
-            status=Task.Status.VERIFIED, verified_at=timezone.now(), verified_by=actor
-        )
-    s.add("tasks_verified")
 
 
 @transaction.atomic
