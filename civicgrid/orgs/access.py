@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.roles import Role
 from civicgrid.core.scopes import has_role, is_root, is_signed_in, scopes
-from civicgrid.orgs.models import OFFICE_ROLES, CoverageLink, Organisation, Position, Target
+from civicgrid.orgs.models import OFFICE_ROLES, CoverageLink, Organisation, Position, Target, subtree
 from civicgrid.places.models import Place
 
 # Roles whose region lets them read the network and its coverage there.
@@ -109,7 +109,7 @@ def visible_orgs(user) -> QuerySet[Organisation]:
         return Organisation.objects.all()
     condition = Q(pk__in=[])
     for top in offices(user):
-        condition |= Q(path__startswith=top.path)
+        condition |= subtree(top.path)
     for place in _viewer_places(user):
         condition |= region_filter(place)
     return Organisation.objects.filter(condition)

@@ -41,6 +41,7 @@ from civicgrid.orgs.models import (
     Organisation,
     Target,
     TargetCategory,
+    subtree,
 )
 from civicgrid.orgs.services import invalid
 from civicgrid.places.models import Place
@@ -541,9 +542,11 @@ class Rates:
 
 def _counts(qs: QuerySet, flags: dict[str, str], group: list[str]) -> list[dict]:
     """One GROUP BY: active count and covered count per kind (`flags`: kind → boolean column or annotation)."""
-    aggregates = {"active": Count("pk")}
+    # Only columns of the index count (category, the flags; all NOT NULL, so the counts are those of
+    # rows): PostgreSQL answers from the index alone (COUNT(id) would read ~85,000 heap rows a district).
+    aggregates = {"active": Count("category")}
     aggregates.update(
-        {f"c_{kind}": Count("pk", filter=Q(**{column: True})) for kind, column in flags.items()}
+        {f"c_{kind}": Count(column, filter=Q(**{column: True})) for kind, column in flags.items()}
     )
     return list(qs.values(*group).annotate(**aggregates).order_by(*group))
 
@@ -565,7 +568,9 @@ def _cells(rows: list[dict], category: str | None) -> list[Cell]:
 
 
 def kept_queryset(condition: Q, category: str | None = None) -> QuerySet[Target]:
-    qs = Target.objects.filter(condition, is_active=True)
+    # `IN (true)`, not the bare column: SQLite then seeks (district, is_active) in the index and groups
+    # in its order, instead of filtering the district's rows and sorting them.
+    qs = Target.objects.filter(condition, is_active__in=[True])
     return qs.filter(category=category) if category else qs
 
 
@@ -849,7 +854,7 @@ def link_organisations(user, target: Target, limit: int = 200) -> QuerySet[Organ
     if not is_root(user):
         managed = Q(pk__in=[])
         for top in access.offices(user):
-            managed |= Q(path__startswith=top.path)
+            managed |= subtree(top.path)
         qs = qs.filter(managed)
     # Capped by a subquery, not a slice: a form's choice field filters the queryset again.
     capped = qs.order_by("depth", "name").values("pk")[:limit]

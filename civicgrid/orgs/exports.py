@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from civicgrid.core import audit
 from civicgrid.lib.privacy import mask_phone
 from civicgrid.orgs import access, selectors
-from civicgrid.orgs.models import FEDERATION_LEVEL, Organisation, OrgKind, Position
+from civicgrid.orgs.models import FEDERATION_LEVEL, Organisation, OrgKind, Position, subtree
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = (
@@ -67,7 +67,7 @@ def subtree_workbook(user, org: Organisation) -> FileResponse:
     sheet.append(header)
     names: dict[str, str] = {a.path: a.name for a in selectors.ancestors(org)}
     qs = (
-        Organisation.objects.filter(path__startswith=org.path)
+        Organisation.objects.filter(subtree(org.path))
         .order_by("path")
         .values_list(
             "pk",
@@ -141,7 +141,7 @@ def overview(user, org: Organisation) -> dict:
     ]
     nodes = list(
         Organisation.objects.filter(
-            path__startswith=org.path, depth__lte=org.depth + OVERVIEW_LEVELS, kind__in=federation_kinds
+            subtree(org.path), depth__lte=org.depth + OVERVIEW_LEVELS, kind__in=federation_kinds
         )
         .exclude(status=Organisation.Status.DISSOLVED)
         .select_related("region")

@@ -85,6 +85,8 @@ class Organisation(MP_Node):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         indexes = [
+            # Children of a node: one depth, a path range.
+            models.Index(fields=["depth", "path"], name="org_depth_path_idx"),
             models.Index(fields=["district", "kind", "status"], name="org_district_kind_idx"),
             models.Index(fields=["town", "kind", "status"], name="org_town_kind_idx"),
             models.Index(fields=["region", "kind"], name="org_region_kind_idx"),
@@ -96,6 +98,22 @@ class Organisation(MP_Node):
 
     def get_absolute_url(self) -> str:
         return reverse("orgs:detail", args=[self.pk])
+
+
+PATH_MAX = 255
+
+
+def subtree(path: str, *, below_only: bool = False) -> models.Q:
+    """Q for the organisations of the subtree at `path` (itself too, unless `below_only`).
+
+    A range of the path index, not `path LIKE 'p%'`: SQLite never turns LIKE into an index range (its
+    LIKE ignores case), so every subtree would scan the whole index. Paths use 0-9A-Z, so every path
+    below `p` lies between `p` and `p` padded with "Z".
+    """
+    upper = path.ljust(PATH_MAX, "Z")
+    return (
+        models.Q(path__gt=path, path__lte=upper) if below_only else models.Q(path__gte=path, path__lte=upper)
+    )
 
 
 class Person(models.Model):

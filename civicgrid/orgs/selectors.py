@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from civicgrid.core.scopes import is_root
 from civicgrid.orgs import access
-from civicgrid.orgs.models import Organisation, Person, Position
+from civicgrid.orgs.models import Organisation, Person, Position, subtree
 
 PAGE_SIZE = 50
 _PATH_RE = re.compile(r"^[0-9A-Z]{4,255}$")
@@ -74,7 +74,7 @@ def subtree_page(
 ) -> Page:
     """A page of `org`'s subtree (itself excluded) in tree order, and the subtree's size."""
     access.check_view(user, org)
-    qs = Organisation.objects.filter(path__startswith=org.path, depth__gt=org.depth).select_related("region")
+    qs = Organisation.objects.filter(subtree(org.path, below_only=True)).select_related("region")
     if kind:
         qs = qs.filter(kind=kind)
     if status:
@@ -87,7 +87,9 @@ def subtree_page(
 
 def children(user, org: Organisation, *, cursor: str = "", size: int = PAGE_SIZE) -> Page:
     access.check_view(user, org)
-    qs = Organisation.objects.filter(path__startswith=org.path, depth=org.depth + 1).select_related("region")
+    qs = Organisation.objects.filter(subtree(org.path, below_only=True), depth=org.depth + 1).select_related(
+        "region"
+    )
     page = _page(qs, cursor, size)
     page.total = org.numchild
     return page
@@ -138,7 +140,7 @@ def ancestor_names(orgs: list[Organisation]) -> dict[int, list[str]]:
 def kind_counts(org: Organisation) -> list[tuple[str, int]]:
     """How many organisations of each kind `org`'s subtree holds (active or being set up)."""
     rows = (
-        Organisation.objects.filter(path__startswith=org.path, depth__gt=org.depth)
+        Organisation.objects.filter(subtree(org.path, below_only=True))
         .exclude(status=Organisation.Status.DISSOLVED)
         .values("kind")
         .annotate(n=Count("id"))

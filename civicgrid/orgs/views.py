@@ -26,7 +26,7 @@ from civicgrid.orgs.forms import (
     PersonForm,
     TreeSearchForm,
 )
-from civicgrid.orgs.models import Organisation, Person, Position
+from civicgrid.orgs.models import Organisation, Person, Position, subtree
 
 MOVE_CANDIDATES = 500
 
@@ -184,7 +184,7 @@ def _move_candidates(request: HttpRequest, org: Organisation) -> list[Organisati
     text = (request.GET.get("q") or "").strip()[:50]
     if text:
         qs = qs.filter(name__icontains=text)
-    qs = qs.exclude(path__startswith=org.path).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
+    qs = qs.exclude(subtree(org.path)).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
     return [c for c in qs[:MOVE_CANDIDATES] if access.can_manage(request.user, c)]
 
 
