@@ -21,12 +21,12 @@ Run: .venv/bin/python bench/bench_orgs.py                     # 100,000 organisa
    every organisation goes into a side table `bench_org_parent(id, parent_id)` for the baseline.
    Then ANALYZE (PostgreSQL: VACUUM ANALYZE, as autovacuum would leave the tables).
 3. For --samples random district federations (and districts), warm, p50/p95 of:
-   (a) the tree page's listing: `selectors.subtree_page` (the subtree below the node in path order,
-       `path LIKE 'p%' AND depth > d`), its first page of 50 and the subtree's size;
+   (a) the tree page's listing: `selectors.subtree_page` (the subtree below the node in path order),
+       its first page of 50 and the subtree's size;
    (a') the same by a range on the path index alone (`path > p AND path <= p + 'ZZZ…'`);
    (b) the same by `WITH RECURSIVE` over the parent table (ordered by path), the baseline;
    (c) a district's coverage per category and kind through the kept flags: `coverage.rates(place=
-       district)`, what the dashboard calls (`COUNT(id) … WHERE district_id = d AND is_active`);
+       district)`, what the dashboard calls;
    (c') the same GROUP BY counting only the index's columns, with `is_active__in=[True]` (see
        `coverage_kept`);
    (d) the same computed exactly from the targets' dates and the links valid today, the baseline.
@@ -477,7 +477,7 @@ def main() -> int:
 
     def subtree_page(fed):
         # What the tree page shows: `selectors.subtree_page` (the node's subtree, itself excluded, in
-        # path order: `path LIKE 'p%' AND depth > d`), first page of 50 and the subtree's size.
+        # path order), first page of 50 and the subtree's size.
         page = selectors.subtree_page(root, fed)
         return [o.pk for o in page.items], page.total
 

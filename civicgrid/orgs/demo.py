@@ -50,6 +50,7 @@ from civicgrid.orgs.models import (
     StructureTarget,
     Target,
     Task,
+    subtree,
 )
 from civicgrid.places.models import Place
 from civicgrid.places.services import place_create
@@ -546,7 +547,7 @@ def delete() -> int:
     removed = 0
     for root in Organisation.objects.filter(depth=1, note=DEMO_NOTE).select_related("region"):
         city = root.region
-        orgs = Organisation.objects.filter(path__startswith=root.path)
+        orgs = Organisation.objects.filter(subtree(root.path))
         in_city = Q(region__code__startswith=city.scope_prefix)
         targets = Target.objects.filter(in_city)
         links = CoverageLink.objects.filter(Q(organisation__in=orgs) | Q(target__in=targets))
