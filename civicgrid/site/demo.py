@@ -36,6 +36,7 @@ from civicgrid.core.errors import ApplicationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
 from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
+from civicgrid.orgs import demo as orgs_demo
 from civicgrid.places.models import Place
 from civicgrid.places.services import boundary_set, bump_routing_revision, place_create
 from civicgrid.points import demo as points_demo
@@ -624,7 +625,12 @@ def demo_logins(seed: int = DEMO_SEED) -> list[tuple[str, str, str]]:
             continue
         role = str(Role(person.role).label) if person.role else _("System administrator")
         scope = person.place_code or person.agency_code
-        rows.append((person.username, role, names[scope] if scope else "—"))
+        if person.role == Role.FEDERATION_CADRE:
+            # Scoped by their office in the network (orgs.demo), not by a place.
+            text = _("vice-chair, %(name)s") % {"name": DISTRICT[0] + "妇联"}
+        else:
+            text = names[scope] if scope else "—"
+        rows.append((person.username, role, text))
     return rows
 
 
@@ -792,6 +798,7 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
         ),
     )
     _load_volunteers_and_points(persona_town, by_name)
+    orgs_demo.seed(city=places[CITY_CODE], pilot_district=district, people=by_name)
     return result
 
 
@@ -837,6 +844,7 @@ def demo_delete() -> int:
     usernames = [p.username for p in _plan(DEMO_SEED).people]
     agencies = Agency.objects.filter(code__in=[a.code for a in _AGENCIES], region__in=demo_places)
     try:
+        orgs_demo.delete()
         demo_users = User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
         demo_cases.delete(reporters=demo_users)
         generated = User.objects.filter(email__endswith="@" + volunteers_demo.EMAIL_DOMAIN)

@@ -126,7 +126,9 @@ def test_it_lists_a_login_for_every_named_persona():
 def test_load_demo_writes_the_generated_county_and_a_user_for_every_role(county):
     out = load()
 
-    assert Place.objects.count() == len(county.places)
+    from civicgrid.orgs import demo as orgs_demo
+
+    assert Place.objects.count() == len(county.places) + len(orgs_demo.added_place_codes(demo.CITY_CODE))
     assert Boundary.objects.filter(valid_to__isnull=True).count() == len(county.places)
     stored = {code: (name, geometry) for code, name, geometry in
               Boundary.objects.values_list("place__code", "place__name", "geometry")}  # fmt: skip

@@ -38,6 +38,9 @@ def new_places(level: str | None = None):
         code__startswith=demo.DISTRICT_CODE
     )
     places = places.exclude(code=demo.CITY_CODE)
+    from civicgrid.orgs import demo as orgs_demo
+
+    places = places.exclude(code__in=orgs_demo.added_place_codes(demo.CITY_CODE))
     return places.filter(level=level) if level else places
 
 
