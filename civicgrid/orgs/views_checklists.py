@@ -21,6 +21,9 @@ from civicgrid.orgs.forms_checklists import StructureForm, TaskDoneForm, TaskReo
 from civicgrid.orgs.models import ChecklistTemplate, Organisation, Task
 from civicgrid.places.models import Place
 
+# The overdue list shows this many at a time (a phone scrolls; "next page" continues by keyset).
+OVERDUE_PAGE = 20
+
 
 def forbidden(request: HttpRequest, message: str | None = None) -> HttpResponse:
     return render(
@@ -52,12 +55,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         return forbidden(request, exc.message)
     cursor = request.GET.get("after", "")
     try:
-        page = checklists.overdue(request.user, report.place, cursor=cursor)
+        page = checklists.overdue(request.user, report.place, cursor=cursor, size=OVERDUE_PAGE)
     except PermissionDenied as exc:
         return forbidden(request, exc.message)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        page = checklists.overdue(request.user, report.place)
+        page = checklists.overdue(request.user, report.place, size=OVERDUE_PAGE)
     parents = []
     if report.place is not None:
         node = report.place.parent

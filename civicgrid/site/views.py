@@ -4,6 +4,7 @@ from django.shortcuts import render
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.cases.views_common import strip_context
 from civicgrid.core.scopes import scopes
+from civicgrid.orgs import access as org_access
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,6 +13,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {}
     if request.user.is_authenticated:
         context["scopes"] = scopes(request.user)
+        # A federation cadre's scope is their offices in the network, not a place.
+        context["offices"] = org_access.offices(request.user)
         if work_access(request.user).overview:
             context["strip"] = strip_context(request.user)
     return render(request, "site/home.html", context)
