@@ -60,6 +60,12 @@ def ensure_seed_data() -> None:
 
     if not Category.objects.exists():
         load_categories(Category)
+    from importlib import import_module
+
+    from django.apps import apps
+
+    # The seed's "6个1" set-up checklist (orgs migration 0002): new organisations get its tasks.
+    import_module("civicgrid.orgs.migrations.0002_six_ones").seed(apps, None)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ Views parse input and call `coverage` (services and selectors), `targets_import`
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,6 +55,22 @@ def _place(request: HttpRequest) -> Place | None:
     return place
 
 
+def _day(request: HttpRequest) -> date | None:
+    """The day of `?on=YYYY-MM-DD` (None: today); a day that is not one, or in the future, says so and
+    shows today."""
+    text = (request.GET.get("on") or "").strip()
+    if not text:
+        return None
+    try:
+        day = parse_date(text)
+    except ValueError:
+        day = None
+    if day is None or day > timezone.localdate() or day.year < 2000:
+        messages.error(request, _("Choose a day up to today, e.g. 2026-09-30; today's figures are shown."))
+        return None
+    return None if day == timezone.localdate() else day
+
+
 def _choice(value: str | None, allowed) -> str:
     return value if value in allowed else ""
 
@@ -80,7 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     own = access.coverage_places(request.user)
     if place is None and len(own) == 1 and not is_root(request.user):
         place = own[0]
-    result = coverage.rates(request.user, place, category or None)
+    day = _day(request)
+    result = coverage.rates(request.user, place, category or None, on=day)
     drill = coverage.breakdown(request.user, place, category or None, kind)
     series = coverage.snapshot_series(request.user, place, category or None, kind)
     visible = [p.pk for p in own]
@@ -108,6 +127,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "own_ids": visible,
         "can_add": can_add_targets(request.user),
         "total_active": result.cell(None, CoverageKind.ORGANISATION.value).active,
+        "on": day,
+        "on_param": f"&on={day.isoformat()}" if day else "",
     }
     template = "orgs/coverage_panel.html" if is_htmx_partial(request) else "orgs/coverage.html"
     return render(request, template, context)

@@ -23,7 +23,7 @@ from civicgrid.orgs import services
 from civicgrid.orgs.models import Organisation, Person
 from civicgrid.places.models import Place
 from civicgrid.places.services import place_create
-from conftest import PASSWORD, World
+from conftest import PASSWORD, World, ensure_seed_data
 
 FOUNDED = date(2025, 3, 8)
 
@@ -78,6 +78,7 @@ def net(world) -> Net:
 
 def build_net(world) -> Net:
     """The network of the module docstring, on top of `world` (the e2e tests build it too)."""
+    ensure_seed_data()  # a transactional test before may have flushed the "6个1" template
     root = world.superuser
     other_district = place_create(
         code="329982", name="另区", name_en="Other District", level="district", parent=world.city

@@ -207,3 +207,19 @@ def test_the_api_refuses_another_district_and_viewers(net, login):
     assert not Target.objects.filter(name="越界").exists()
     anonymous = login(net.world.resident)
     assert anonymous.get(f"{API}/rates").status_code == 403
+
+
+def test_the_dashboard_answers_for_a_past_day(net, login):
+    """ "Was it fully covered on D?": the rates of a past day, computed from the dates, then from the
+    month's snapshot once one is taken; a future or unreadable day shows today's with a message."""
+    from civicgrid.orgs import coverage
+
+    make_example(net)
+    client = login(net.cadre)
+    past = client.get(reverse("orgs:coverage"), {"place": "329981", "on": "2025-06-30"}).content.decode()
+    assert "2025-06-30" in past and "from the records" in past and "75.0%" in past
+    coverage.snapshot_month(date(2025, 6, 1))
+    snap = client.get(reverse("orgs:coverage"), {"place": "329981", "on": "2025-06-30"}).content.decode()
+    assert "from the month" in snap and "75.0%" in snap
+    today = client.get(reverse("orgs:coverage"), {"place": "329981", "on": "2999-01-01"}).content.decode()
+    assert "Choose a day up to today" in today and "25.0%" in today
