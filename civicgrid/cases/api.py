@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
@@ -19,6 +20,7 @@ from civicgrid.accounts.models import Agency
 from civicgrid.cases import (
     api_input,
     api_output,
+    duplicates,
     hotline,
     monthly,
     notices,
@@ -29,7 +31,7 @@ from civicgrid.cases import (
     services,
 )
 from civicgrid.cases import categories as category_list
-from civicgrid.cases.models import Case, Notification
+from civicgrid.cases.models import Case, CaseFollower, Notification
 from civicgrid.cases.schemas import (
     ActionIn,
     CaseCreatedOut,
@@ -55,6 +57,8 @@ from civicgrid.cases.schemas import (
     RepeatLocationOut,
     RepeatLocationsQuery,
 )
+from civicgrid.cases.schemas_follow import FollowOut, SimilarOut, SimilarQuery
+from civicgrid.cases.services import following
 from civicgrid.cases.workflow import ACTIONS
 from civicgrid.core.api_auth import anyone, errors, signed_in
 from civicgrid.core.errors import ApplicationError, NotFound
@@ -420,6 +424,69 @@ def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
 
 
 # ---------------------------------------------------------------------------------------------
+# Nearby duplicates (before "# One case": "/{number}" would take "/similar" for a tracking number)
+
+
+@router.get(
+    "/similar",
+    response={200: SimilarOut, **errors(400, 401)},
+    auth=signed_in,
+    summary="Open reports near a point that may be the same problem",
+)
+def similar_cases(request: HttpRequest, params: Query[SimilarQuery]):
+    """Return the open public cases within `radius_m` and `window_days` of the point that are of the
+    same category or whose text is alike, most alike first: what the report page offers to join
+    before sending ("add mine" is `POST /cases/{number}/follow`). Public summaries only: no names,
+    no phones, the point to about 100 m. Your own reports are left out."""
+    return similar_out(request, params)
+
+
+def similar_out(request: HttpRequest, params: SimilarQuery) -> dict:
+    try:
+        lon, lat = to_wgs84(params.lon, params.lat, params.crs)
+    except GeometryError as exc:
+        raise ApplicationError(str(exc), code="invalid", extra={"fields": {"crs": str(exc)}}) from exc
+    category = category_list.eligible(params.category) if params.category else None
+    if params.category and category is None:
+        message = _("There is no category “%(code)s” to report under.") % {"code": params.category[:10]}
+        raise ApplicationError(message, code="invalid", extra={"fields": {"category": message}})
+    found = duplicates.similar(
+        lon,
+        lat,
+        category,
+        params.text,
+        now=timezone.now(),
+        limit=params.limit,
+        exclude_reporter_id=request.user.pk,
+    )
+    return {
+        "radius_m": duplicates.default_radius_m(),
+        "window_days": duplicates.default_window_days(),
+        "items": [
+            {
+                "tracking_number": s.summary.tracking_number,
+                "state_label": s.summary.state_label,
+                "category": s.summary.category.name,
+                "category_code": s.summary.category.code,
+                "description": s.summary.description,
+                "address": s.summary.address,
+                "lon": s.summary.lon,
+                "lat": s.summary.lat,
+                "created_at": s.summary.created_at,
+                "distance_m": s.distance_m,
+                "same_category": s.same_category,
+                "text_score": s.text_score,
+                "photo_url": api_output.absolute(request, s.summary.photo_url) if s.summary.photo_url else "",
+                "status_url": api_output.absolute(
+                    request, api_output.case_path("cases:public_status_number", s.summary.tracking_number)
+                ),
+            }
+            for s in found
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # One case
 
 
@@ -509,3 +576,33 @@ def case_comment(request: HttpRequest, number: Text, payload: CommentIn):
     case = selectors.case_get_for_user(user=request.user, tracking_number=number)
     services.case_comment(case=case, actor=request.user, note=payload.note, reply=payload.reply)
     return Status(201, api_output.detail_out(presenters.case_view(user=request.user, tracking_number=number)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Following a case ("add mine" instead of a duplicate report)
+
+
+@router.post(
+    "/{number}/follow",
+    response={200: FollowOut, 201: FollowOut, **errors(400, 401, 403, 404, 409, 413)},
+    auth=signed_in,
+    summary="Follow an open case instead of reporting the same problem again",
+)
+def case_follow(request: HttpRequest, number: Text):
+    """Add yourself to an open public case as a follower: you are told when it is resolved, closed or
+    answered, and its handling staff see how many follow it. 201: now following; 200: you already
+    did (following twice is one follow). 401: not signed in; 403: refused (e.g. the CSRF check of a
+    session); 404: no public case has this number; 409: the case is no longer open, or you reported
+    it yourself; 413: the request is too large."""
+    case = following.followable_case(user=request.user, tracking_number=number)
+    result = following.case_follow(case=case, user=request.user, source=CaseFollower.Source.API)
+    return Status(
+        201 if result.created else 200,
+        {
+            "tracking_number": case.tracking_number,
+            "created": result.created,
+            "status_url": api_output.absolute(
+                request, api_output.case_path("cases:public_status_number", case.tracking_number)
+            ),
+        },
+    )

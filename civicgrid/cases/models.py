@@ -746,3 +746,41 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.case_id}"
+
+
+class CaseFollower(models.Model):
+    """A person who reported the same problem and joined an open case instead of filing a duplicate.
+
+    Written by `services.following.case_follow`; followers are told when the case is resolved, closed
+    or answered (`services.notifying.notify_followers`), and its handling staff see how many there are.
+    A follower row is no event of the case: it moves no count or figure.
+    """
+
+    class Source(models.TextChoices):
+        REPORT_PAGE = "report_page", _("Report page")
+        API = "api", _("API")
+
+    # Indexed by unique_case_follower (case, user): a case's followers.
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="followers", db_index=False
+    )
+    # Indexed by case_follower_user_idx: a person's followed cases.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("follower"),
+        on_delete=models.CASCADE,
+        related_name="followed_cases",
+        db_index=False,
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.REPORT_PAGE)
+    created_at = models.DateTimeField(_("followed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case follower")
+        verbose_name_plural = _("case followers")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_follower")]
+        indexes = [models.Index(fields=["user", "case"], name="case_follower_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.case_id}"

@@ -32,7 +32,7 @@ from civicgrid.accounts.models import Agency
 from civicgrid.cases import access
 from civicgrid.cases.access import PUBLIC, REPORTER, STAFF
 from civicgrid.cases.answers import AnswerView, answer_items
-from civicgrid.cases.models import Case, CaseEvent, CasePhoto, Satisfaction
+from civicgrid.cases.models import Case, CaseEvent, CaseFollower, CasePhoto, Satisfaction
 from civicgrid.cases.workflow import Transition, action_label, allowed_actions, public_label, transition
 from civicgrid.core.errors import NotFound
 from civicgrid.lib.privacy import mask_name, mask_phone
@@ -177,6 +177,10 @@ class CaseView:
     photos: list[PhotoView]
     appointments: list[AppointmentView]
     actions: list[Transition]
+    # The people who joined the case instead of reporting it again (`CaseFollower`): the staff only.
+    # Their count, and their names masked for the staff who may see who reported (the verifier's).
+    follower_count: int = 0
+    followers: list[str] = field(default_factory=list)
 
     @property
     def is_staff(self) -> bool:
@@ -482,7 +486,29 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
         photos=photos,
         appointments=appointments,
         actions=[] if public else allowed_actions(case=case, user=user),
+        **(_followers(case, named=reporter_named) if staff else {}),
     )
+
+
+# A case page lists at most this many followers' masked names (the count is all of them).
+FOLLOWERS_SHOWN = 20
+
+
+def _followers(case: Case, *, named: bool) -> dict[str, Any]:
+    """Return the staff's facts of a case's followers: their count and, when `named`, masked names.
+
+    One query for the first FOLLOWERS_SHOWN + 1 of them (one more to count beyond, rarely).
+    """
+    rows = list(
+        CaseFollower.objects.filter(case_id=case.pk)
+        .order_by("created_at", "id")
+        .values_list("user__display_name", "user__username")[: FOLLOWERS_SHOWN + 1]
+    )
+    count = len(rows)
+    if count > FOLLOWERS_SHOWN:
+        count = CaseFollower.objects.filter(case_id=case.pk).count()
+    names = [mask_name(display or username) for display, username in rows[:FOLLOWERS_SHOWN]] if named else []
+    return {"follower_count": count, "followers": names}
 
 
 def state_label(value: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 import shapely
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min
@@ -19,8 +20,9 @@ from shapely.geometry import mapping, shape
 from civicgrid.cases import access, presenters, selectors, services
 from civicgrid.cases import categories as category_list
 from civicgrid.cases.forms import ReportForm
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CaseFollower
 from civicgrid.cases.selectors import CaseFilters
+from civicgrid.cases.services import following
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.places import display
 from civicgrid.places.access import home_places
@@ -30,6 +32,8 @@ PAGE_SIZE = 20
 # The tracking numbers a browser session filed, so only the reporter sees the "received" page.
 SESSION_REPORTED = "cases_reported"
 SESSION_REPORTED_KEEP = 20
+# The tracking numbers a browser session joined as a follower ("add mine"), for the "followed" page.
+SESSION_FOLLOWED = "cases_followed"
 # The report map draws at most this many outlines, simplified to about 5 m: a phone downloads it.
 OUTLINE_LIMIT = 80
 OUTLINE_TOLERANCE_DEG = 0.00005
@@ -114,6 +118,11 @@ def report(request: HttpRequest) -> HttpResponse:
     done = (request.GET.get("done") or "").strip()[:TRACKING_NUMBER_MAX]
     if done:
         return _report_done(request, done)
+    followed = (request.GET.get("followed") or "").strip()[:TRACKING_NUMBER_MAX]
+    if followed:
+        return _report_followed(request, followed)
+    if request.method == "POST" and "follow" in request.POST:
+        return _report_follow(request, user)
     categories = selectors.categories_for_point()
     status = 200
     files_dropped = False
@@ -174,6 +183,9 @@ def report(request: HttpRequest) -> HttpResponse:
         **display.tiles(),
         "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
         "questions_config": _questions_config(categories, form),
+        # The "similar reports nearby" step asks the API before sending (signed-in reporters only:
+        # joining a case makes them its follower). Without JavaScript the step is skipped.
+        "similar_url": reverse("api:similar_cases") if user is not None else "",
     }
     return render(request, "cases/report.html", context, status=status)
 
@@ -188,6 +200,35 @@ def _questions_config(categories: list, form: ReportForm) -> dict[str, Any]:
         "values": form.answers(),
         "errors": form.answer_errors,
     }
+
+
+def _report_follow(request: HttpRequest, user) -> HttpResponse:
+    """ "Add mine": make the signed-in reporter a follower of the case chosen, file no new case.
+
+    The page's "similar reports nearby" step posts `follow` (a tracking number) here instead of the
+    report; on success the browser goes to the "followed" page of that case.
+    """
+    if user is None:
+        return redirect(f"{reverse('accounts:login')}?next={reverse('cases:report')}")
+    number = (request.POST.get("follow") or "").strip()[:TRACKING_NUMBER_MAX]
+    try:
+        case = following.followable_case(user=user, tracking_number=number)
+        following.case_follow(case=case, user=user, source=CaseFollower.Source.REPORT_PAGE)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:report")
+    numbers = [n for n in request.session.get(SESSION_FOLLOWED, []) if n != case.tracking_number]
+    request.session[SESSION_FOLLOWED] = [*numbers, case.tracking_number][-SESSION_REPORTED_KEEP:]
+    return redirect(f"{reverse('cases:report')}?followed={case.tracking_number}")
+
+
+def _report_followed(request: HttpRequest, number: str) -> HttpResponse:
+    if number not in request.session.get(SESSION_FOLLOWED, []):
+        return redirect("cases:report")
+    case = Case.objects.select_related("category").filter(tracking_number=number).first()
+    if case is None:
+        return redirect("cases:report")
+    return render(request, "cases/report_followed.html", {"case": case})
 
 
 def _report_done(request: HttpRequest, number: str) -> HttpResponse:

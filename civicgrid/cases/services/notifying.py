@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.accounts.models import RoleAssignment, User
 from civicgrid.cases import notices, sql
-from civicgrid.cases.models import Case, CaseEvent, Notification
-from civicgrid.cases.workflow import HANDLER_STATE, STATES, Transition
+from civicgrid.cases.models import Case, CaseEvent, CaseFollower, Notification
+from civicgrid.cases.workflow import HANDLER_STATE, STATES, Transition, public_label
 from civicgrid.core.roles import GRID_ROLES, Role
 
 State = Case.State
@@ -173,6 +175,63 @@ def notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) ->
         )
     if t.notify_step and case.state != old_state and not STATES[case.state].terminal:
         notify_step(case, case.state, exclude=event.actor_id)
+    notify_followers(case, old_state, event)
+
+
+# What a follower is told (`CaseFollower`): what and where, then the step or the reply. Stored in the
+# site's language (`notices.display_text` shows the stored text of a message it does not list).
+FOLLOWED_STEP = gettext_noop("A report you follow, %(number)s (%(what)s, %(place)s): %(state)s")
+FOLLOWED_REPLY = gettext_noop(
+    "A report you follow, %(number)s (%(what)s, %(place)s), was answered: %(reply)s"
+)
+# The steps a follower hears of: the problem was solved, or the case ended.
+FOLLOWER_STATES = frozenset({State.RESOLVED, State.CLOSED, State.REJECTED, State.MERGED})
+
+
+def _follower_params(case: Case, event: CaseEvent) -> dict[str, Any]:
+    place = case.address or next((p.name for p in (case.grid, case.village, case.town) if p is not None), "")
+    return {
+        "number": case.tracking_number,
+        "what": case.category.name,
+        "place": place[:60],
+        "state": case.state,
+        "reply": event.note[:120] if event.note_is_reply else "",
+    }
+
+
+def notify_followers(case: Case, old_state: str, event: CaseEvent) -> int:
+    """Tell the followers of a case (`CaseFollower`) that it was resolved or ended, or answered.
+
+    Reads the followers only on those steps (one query), so other actions cost nothing more; the
+    actor and the reporter (told by the workflow's own rows) are left out.
+    """
+    stepped = case.state != old_state and case.state in FOLLOWER_STATES
+    if not stepped and not (event.note_is_reply and event.note):
+        return 0
+    user_ids = list(
+        CaseFollower.objects.filter(case_id=case.pk, user__is_active=True)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    user_ids = [uid for uid in user_ids if uid != case.reporter_id]
+    if not user_ids:
+        return 0
+    params = _follower_params(case, event)
+    message = FOLLOWED_STEP if stepped else FOLLOWED_REPLY
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(message) % {**params, "state": public_label(case.state)}
+    ids = [uid for uid in dict.fromkeys(user_ids) if uid != event.actor_id]
+    if ids:
+        sql.notifications_insert(
+            user_ids=ids,
+            case_id=case.pk,
+            kind=Notification.Kind.UPDATE,
+            text=text[:300],
+            message=message,
+            params=params,
+            at=timezone.now(),
+        )
+    return len(ids)
 
 
 def notifications_mark_read(*, user: User, ids: Sequence[int] | None = None) -> int:
