@@ -125,7 +125,7 @@ def test_paging_and_mark_all_read_still_work(cw, page_cases, login):
 
 
 def test_no_query_per_case(cw, page_cases, login, category):
-    first, second = page_cases
+    first, _second = page_cases
     notice(cw.village_cadre, first, Notification.Kind.NEW_WORK, minutes_ago=5)
     client = login(cw.village_cadre)
     with CaptureQueriesContext(connection) as few:
