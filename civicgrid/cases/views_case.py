@@ -79,7 +79,9 @@ def _render_detail(
             form = bound
         else:
             form = ActionForm(transition=t, case=case, user=request.user)
-        panels.append({"t": t, "form": form, "open": form is bound})
+        # `?do=<action>` opens that action's form (the home page's "rate it" lands on the rating form).
+        wanted = bound is None and request.GET.get("do") == t.action
+        panels.append({"t": t, "form": form, "open": form is bound or wanted})
     if panels and panels[0]["t"].action in FORWARD_ACTIONS:
         panels[0]["primary"] = True
     context = {
