@@ -37,7 +37,7 @@ def test_the_chinese_home_of_a_resident(world):
     assert "我要上报" in client.get("/").content.decode()
 
 
-def test_a_resident_is_asked_to_rate_a_solved_report_one_tap_from_the_form(world, login, case_in):
+def test_a_resident_is_asked_to_rate_a_solved_report_one_tap_from_the_form(world, login, case_in):  # noqa: F811
     case = case_in("resolved")
     body = login(world.resident).get("/").content.decode()
     assert "Solved: tell us how it went" in body
