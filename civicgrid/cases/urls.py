@@ -1,6 +1,14 @@
 from django.urls import path
 
-from civicgrid.cases import views_case, views_hotline, views_monthly, views_overview, views_report, views_work
+from civicgrid.cases import (
+    views_case,
+    views_hotline,
+    views_leader,
+    views_monthly,
+    views_overview,
+    views_report,
+    views_work,
+)
 
 app_name = "cases"
 urlpatterns = [
@@ -24,6 +32,7 @@ urlpatterns = [
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),
+    path("work/leader/", views_leader.leader, name="leader"),
     path("work/batch-dispatch/", views_work.batch_dispatch, name="batch_dispatch"),
     # One case (views_case)
     path("notifications/", views_case.notifications, name="notifications"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -78,7 +79,9 @@ def _render_detail(
             form = bound
         else:
             form = ActionForm(transition=t, case=case, user=request.user)
-        panels.append({"t": t, "form": form, "open": form is bound})
+        # `?do=<action>` opens that action's form (the home page's "rate it" lands on the rating form).
+        wanted = bound is None and request.GET.get("do") == t.action
+        panels.append({"t": t, "form": form, "open": form is bound or wanted})
     if panels and panels[0]["t"].action in FORWARD_ACTIONS:
         panels[0]["primary"] = True
     context = {
@@ -217,18 +220,22 @@ def notifications(request: HttpRequest) -> HttpResponse:
         services.notifications_mark_read(user=user, ids=[notice.pk])
         return redirect(notice.case.get_absolute_url())
     cursor = request.GET.get("cursor", "")
+    # The page's rows with their case, category and places joined (`selectors.notifications_page`'s
+    # keyset on the same index): what and where each says, without a query per case.
+    rows = selectors.notifications_for(user=user).select_related(*notices.RELATED)
     try:
-        page = selectors.notifications_page(user=user, cursor=cursor, size=NOTIFICATIONS_PAGE_SIZE)
+        page = keyset.page_after(rows, selectors.NOTIFICATION_ORDER, cursor, NOTIFICATIONS_PAGE_SIZE)
     except keyset.InvalidCursor:
         cursor = ""
-        page = selectors.notifications_page(user=user, size=NOTIFICATIONS_PAGE_SIZE)
-    for notice in page.items:
-        notice.shown_text = notices.text_of(notice)
+        page = keyset.page_after(rows, selectors.NOTIFICATION_ORDER, "", NOTIFICATIONS_PAGE_SIZE)
+    groups = notices.groups(page.items, now=timezone.now())
     return render(
         request,
         "cases/notifications.html",
         {
             "items": page.items,
+            "todo": [g for g in groups if g.todo],
+            "info": [g for g in groups if not g.todo],
             "pager": {"next_cursor": page.next_cursor, "is_first": not cursor},
             "unread": selectors.unread_total(user),
         },

@@ -28,6 +28,9 @@ class Perm(StrEnum):
     # Run a village or community's own affairs: its volunteer teams, points rules, rewards and
     # leaderboard (the village/community cadres, and the town, district and city staff above them).
     COMMUNITY_MANAGE = "place.community_manage"
+    # Export a subtree as GeoJSON: a staff tool (grid workers and above, for what their scope covers),
+    # never a resident's.
+    PLACE_EXPORT = "place.export"
 
 
 # The roles that run the affairs of the communities their scope covers.
@@ -51,6 +54,10 @@ def can(user, perm: Perm, place: Place | None = None) -> bool:
         if place is None:
             return any(s.role in ADMIN_ROLES for s in user_scopes)
         return any(s.role in ADMIN_ROLES and s.covers(place) for s in user_scopes)
+    if perm == Perm.PLACE_EXPORT:
+        if place is None:
+            return any(s.role in STAFF_ROLES and s.place is not None for s in user_scopes)
+        return any(s.role in STAFF_ROLES and s.covers(place) for s in user_scopes)
     if perm == Perm.COMMUNITY_MANAGE:
         if place is None:
             return any(s.role in COMMUNITY_ROLES and s.place is not None for s in user_scopes)

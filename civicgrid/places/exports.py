@@ -24,7 +24,11 @@ def place_feature(place: Place, boundary: Boundary | None) -> dict[str, Any]:
 
 
 def places_feature_collection(*, user, root: Place) -> dict[str, Any]:
-    """Return `root` and every visible place under it, parents before children, with current boundaries."""
+    """Return `root` and every visible place under it, parents before children, with current boundaries.
+
+    A staff tool: refused (PermissionDenied) to anyone who may not export `root` (`Perm.PLACE_EXPORT`).
+    """
+    access.check(user, access.Perm.PLACE_EXPORT, root)
     places = list(
         access.scope_places(user)
         .filter(code__startswith=root.scope_prefix)

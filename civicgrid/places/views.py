@@ -113,7 +113,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "geo": geo,
         "has_map": bool(geo["place"] or geo["children"]),
         "can_manage": access.can(request.user, Perm.PLACE_MANAGE, place),
-        "export_url": reverse("api:export", kwargs={"code": place.code}),
+        "export_url": reverse("api:export", kwargs={"code": place.code})
+        if access.can(request.user, Perm.PLACE_EXPORT, place)
+        else "",
         **display.tiles(),
     }
     return render(request, "places/detail.html", context)

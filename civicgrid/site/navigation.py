@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.access import can_create_token, can_manage_clients
 from civicgrid.cases.selectors import unread_count
+from civicgrid.cases.selectors_leader import is_grid_leader
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
 from civicgrid.core.roles import STAFF_ROLES, Role
@@ -55,6 +56,8 @@ def nav_items(user) -> list[NavItem]:
     # Agency staff work from their inbox; the queue page is for the grid, village and town.
     if work.queues and (work.map or work.centre):
         items.append(NavItem(_("My work"), reverse("cases:queue"), "work"))
+    if is_grid_leader(user):
+        items.append(NavItem(_("My grid workers"), reverse("cases:leader"), "leader"))
     if work.overview:
         items.append(
             NavItem(

@@ -1,20 +1,50 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from civicgrid.cases import selectors as case_selectors
+from civicgrid.cases.selectors import CaseFilters
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.cases.views_common import strip_context
-from civicgrid.core.scopes import scopes
+from civicgrid.core.roles import STAFF_ROLES
+from civicgrid.core.scopes import has_role, scopes
 from civicgrid.orgs import access as org_access
+
+# The home page lists at most this many of a resident's reports awaiting their rating.
+RATE_SHOWN = 3
+
+
+def _todo(user, staff: bool) -> tuple[list[dict], list]:
+    """What the person has to do now: a staff member's queues with cases in them (one statement); for
+    anyone else, their own reports solved and waiting for their rating (one query)."""
+    if staff:
+        todo = [
+            {"key": q.key, "label": q.label, "total": total, "url": f"{reverse('cases:queue')}?queue={q.key}"}
+            for q, total in case_selectors.queues_for(user)
+            if total
+        ]
+        return todo, []
+    waiting = CaseFilters(mine=True, states=case_selectors.QUEUE_BY_KEY["rate"].states)
+    to_rate = list(
+        case_selectors.case_list(user=user, filters=waiting)
+        .select_related("category", "grid", "village")
+        .order_by("-id")[:RATE_SHOWN]
+    )
+    return [], to_rate
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: what CivicGrid is, and for a signed-in person their roles and places (and for
-    command centres and agencies, the one-line overview of their scope)."""
+    """The landing page: what CivicGrid is, and for a signed-in person what they have to do now, their
+    roles and places (and for command centres and agencies, the one-line overview of their scope).
+    Residents get the big report button and their reports waiting for a rating; the words are theirs."""
     context = {}
     if request.user.is_authenticated:
+        staff = has_role(request.user, *STAFF_ROLES)
+        context["staff"] = staff
         context["scopes"] = scopes(request.user)
         # A federation cadre's scope is their offices in the network, not a place.
         context["offices"] = org_access.offices(request.user)
+        context["todo"], context["to_rate"] = _todo(request.user, staff)
         if work_access(request.user).overview:
             context["strip"] = strip_context(request.user)
     return render(request, "site/home.html", context)

@@ -146,3 +146,14 @@ def test_it_exports_the_subtree_as_geojson_that_the_importer_reads(login, world)
 def test_it_publishes_an_openapi_schema(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/places/locate" in schema["paths"]
+
+
+def test_geojson_export_is_a_staff_tool(login, world):
+    """A resident may look at their village but not export it; the page offers them no button."""
+    client = login(world.resident)
+    assert client.get(f"/api/v1/places/{world.village_a1.code}/export.geojson").status_code == 403
+    page = client.get(f"/places/{world.village_a1.code}/")
+    assert page.status_code == 200 and "Export GeoJSON" not in page.content.decode()
+    staff = login(world.village_cadre)
+    assert staff.get(f"/api/v1/places/{world.village_a1.code}/export.geojson").status_code == 200
+    assert "Export GeoJSON" in staff.get(f"/places/{world.village_a1.code}/").content.decode()
