@@ -244,6 +244,10 @@ CASE_RATING_DAYS = env_int("CASE_RATING_DAYS", 7)
 CASE_MAX_REOPENS = env_int("CASE_MAX_REOPENS", 1)
 # The sweep warns this many hours before a step deadline.
 CASE_DUE_SOON_HOURS = env_int("CASE_DUE_SOON_HOURS", 4)
+# Before sending, the report page offers open cases within this many metres and days of the same
+# category or of similar words, to follow instead of reporting the same problem again.
+CASE_SIMILAR_RADIUS_M = env_int("CASE_SIMILAR_RADIUS_M", 150)
+CASE_SIMILAR_WINDOW_DAYS = env_int("CASE_SIMILAR_WINDOW_DAYS", 7)
 # An extension granted to a day runs to this local time of that day (the end of the working day).
 CASE_WORKDAY_END = env("CASE_WORKDAY_END") or "18:00"
 # Reports per hour from one signed-in person, and from one client address without sign-in (0: no limit).

@@ -31,7 +31,27 @@ REJECTED = gettext_noop("%(number)s was not accepted: %(reason)s")
 OVERDUE = gettext_noop("%(number)s is overdue at step “%(state)s”.")
 DUE_SOON = gettext_noop("%(number)s is due at %(time)s.")
 
-MESSAGES = frozenset({STEP, RETURNED, REQUESTED, DECIDED, RATED, MERGED, REJECTED, OVERDUE, DUE_SOON})
+# What a follower of someone else's report is told (`services.notifying.notify_followers`).
+FOLLOWED_STEP = gettext_noop("A report you follow, %(number)s (%(what)s, %(place)s): %(public_state)s")
+FOLLOWED_REPLY = gettext_noop(
+    "A report you follow, %(number)s (%(what)s, %(place)s), was answered: %(reply)s"
+)
+
+MESSAGES = frozenset(
+    {
+        STEP,
+        RETURNED,
+        REQUESTED,
+        DECIDED,
+        RATED,
+        MERGED,
+        REJECTED,
+        OVERDUE,
+        DUE_SOON,
+        FOLLOWED_STEP,
+        FOLLOWED_REPLY,
+    }
+)
 
 # Values stored as codes, shown as labels.
 _LABELS: dict[str, Callable[[str], str]] = {
@@ -39,6 +59,8 @@ _LABELS: dict[str, Callable[[str], str]] = {
     "request": lambda code: str(Case.Request(code).label),
     "decision": action_label,
     "satisfaction": lambda code: str(Satisfaction(code).label),
+    # A step in the words the public reads (a follower is not staff).
+    "public_state": lambda code: str(public_label(code)),
 }
 
 

@@ -218,6 +218,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
         if notice is None:
             raise Http404()
         services.notifications_mark_read(user=user, ids=[notice.pk])
+        if not access.can_view(user, notice.case):
+            # A follower of someone else's public report: its public status page, which they may read.
+            return redirect("cases:public_status_number", number=notice.case.tracking_number)
         return redirect(notice.case.get_absolute_url())
     cursor = request.GET.get("cursor", "")
     # The page's rows with their case, category and places joined (`selectors.notifications_page`'s

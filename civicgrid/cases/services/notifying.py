@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from civicgrid.accounts.models import RoleAssignment, User
 from civicgrid.cases import notices, sql
@@ -180,10 +180,8 @@ def notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) ->
 
 # What a follower is told (`CaseFollower`): what and where, then the step or the reply. Stored in the
 # site's language (`notices.display_text` shows the stored text of a message it does not list).
-FOLLOWED_STEP = gettext_noop("A report you follow, %(number)s (%(what)s, %(place)s): %(state)s")
-FOLLOWED_REPLY = gettext_noop(
-    "A report you follow, %(number)s (%(what)s, %(place)s), was answered: %(reply)s"
-)
+FOLLOWED_STEP = notices.FOLLOWED_STEP
+FOLLOWED_REPLY = notices.FOLLOWED_REPLY
 # The steps a follower hears of: the problem was solved, or the case ended.
 FOLLOWER_STATES = frozenset({State.RESOLVED, State.CLOSED, State.REJECTED, State.MERGED})
 
@@ -194,7 +192,7 @@ def _follower_params(case: Case, event: CaseEvent) -> dict[str, Any]:
         "number": case.tracking_number,
         "what": case.category.name,
         "place": place[:60],
-        "state": case.state,
+        "public_state": case.state,
         "reply": event.note[:120] if event.note_is_reply else "",
     }
 
@@ -219,7 +217,7 @@ def notify_followers(case: Case, old_state: str, event: CaseEvent) -> int:
     params = _follower_params(case, event)
     message = FOLLOWED_STEP if stepped else FOLLOWED_REPLY
     with translation.override(settings.LANGUAGE_CODE):
-        text = gettext(message) % {**params, "state": public_label(case.state)}
+        text = gettext(message) % {**params, "public_state": public_label(case.state)}
     ids = [uid for uid in dict.fromkeys(user_ids) if uid != event.actor_id]
     if ids:
         sql.notifications_insert(

@@ -233,3 +233,18 @@ def test_the_verifier_sees_the_followers_masked_and_the_reporter_does_not(cw, ca
     assert "follows this case" not in reporter and "陈**" not in reporter
     public = client_for().get(f"/cases/status/{case.tracking_number}/").content.decode()
     assert "陈" not in public
+
+
+def test_a_follower_reads_the_notice_in_their_language_and_opens_the_public_status(cw, category, neighbour):
+    case = report(cw, category, address="甲一村路口")
+    case_follow(case=case, user=neighbour)
+    walk(cw, case, PATHS["resolved"])
+    notice = follower_notices(neighbour)[-1]
+    client = client_for(neighbour)
+    page = client.get("/cases/notifications/").content.decode()
+    assert f"A report you follow, {case.tracking_number}" in page  # rendered in English for this reader
+    opened = client.get("/cases/notifications/", {"read": notice.pk})
+    # Not their report to open as staff or reporter: its public status page.
+    assert opened.status_code == 302 and opened["Location"] == f"/cases/status/{case.tracking_number}/"
+    notice.refresh_from_db()
+    assert notice.read_at is not None
