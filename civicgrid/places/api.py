@@ -64,7 +64,7 @@ def detail(request: HttpRequest, code: Text):
 
 @router.get(
     "/{code}/export.geojson",
-    response=errors(400, 401, 404),
+    response=errors(400, 401, 403, 404),
     auth=signed_in,
     summary="GeoJSON of a place and everything under it",
     openapi_extra={

@@ -544,12 +544,12 @@ def test_the_api_and_the_pages_read_a_fixed_number_of_queries_however_long_the_r
         "public page": reverse("cases:public_status_number", args=[number]),
     }
     # session, user and roles; the case; co-agencies, events, photos (+ appointments, the agencies
-    # the steps name and the merged cases for the staff); the page adds the grid's outline and the
-    # navigation whether the person volunteers.
+    # the steps name and the merged cases for the staff, and the case's followers for the staff who
+    # handle it); the page adds the grid's outline and the navigation whether the person volunteers.
     limits = {
-        ("town_operator", "api"): 10,
-        ("town_operator", "page"): 13,
-        ("agency_staff", "api"): 10,
+        ("town_operator", "api"): 11,
+        ("town_operator", "page"): 14,
+        ("agency_staff", "api"): 11,
         ("resident", "api"): 7,
         ("resident", "page"): 10,
         (None, "public api"): 3,
