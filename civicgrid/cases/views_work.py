@@ -137,6 +137,12 @@ def _decorate(cases: Iterable[Case], now: datetime) -> list[Case]:
     rows = []
     for case in cases:
         case.age = timesince(case.created_at, now, depth=1)
+        # Under a minute, timesince says "0 minutes": say "just now" instead.
+        case.reported_when = (
+            _("reported just now")
+            if (now - case.created_at).total_seconds() < 60
+            else _("reported %(age)s ago") % {"age": case.age}
+        )
         facts = STATES[case.state]
         case.due_label = facts.due_label
         case.due = selectors_work.due_status(case, now)

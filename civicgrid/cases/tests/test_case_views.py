@@ -574,3 +574,11 @@ def test_the_api_and_the_pages_read_a_fixed_number_of_queries_however_long_the_r
             case=case, actor=personas.town_operator, note=f"答复{n}", reply=n % 2 == 0
         )
     assert counts() == before
+
+
+def test_a_fresh_case_reads_reported_just_now_not_0_minutes(world, category, login):
+    from civicgrid.cases.tests.conftest import report
+
+    report(world, category)
+    body = login(world.grid_worker).get("/cases/work/?queue=verify").content.decode()
+    assert "reported just now" in body and "0\xa0minutes" not in body and "0 minutes" not in body
