@@ -29,6 +29,15 @@ class ApplicationError(Exception):
             self.status = status
 
 
+def invalid(fields: dict[str, str], message: str | None = None, code: str = "invalid") -> ApplicationError:
+    """The refusal of input with something wrong in named fields (`extra.fields`: field → message)."""
+    from django.utils.translation import gettext as _
+
+    return ApplicationError(
+        message or _("Please correct the marked fields."), code=code, extra={"fields": fields}
+    )
+
+
 class PermissionDenied(ApplicationError):
     status = 403
 

@@ -222,6 +222,15 @@ def can_verify_task(
 # --- Posts --------------------------------------------------------------------------------------
 
 
+def can_appoint(user, person) -> bool:
+    """May `user` give `person` a post? Someone with a post in an organisation they see (the same
+    chairwoman in a second organisation), or someone not yet holding any post (just added)."""
+    if is_root(user):
+        return True
+    posts = Position.objects.filter(person=person)
+    return not posts.exists() or posts.filter(organisation__in=visible_orgs(user)).exists()
+
+
 def can_see_person(user, person_positions: QuerySet[Position] | list[Position]) -> bool:
     """Whole contacts of a person: for those who manage one of the organisations they hold a post in."""
     return is_root(user) or any(can_manage(user, p.organisation) for p in person_positions)

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
-from civicgrid.core.errors import ApplicationError, Conflict, NotFound
+from civicgrid.core.errors import ApplicationError, Conflict, NotFound, invalid
 from civicgrid.core.scopes import is_root
 from civicgrid.lib.text import text_problem
 from civicgrid.orgs import access, evidence
@@ -50,10 +50,6 @@ from civicgrid.places.models import Place
 NOTE_LIMIT = 2000
 MAX_ITEMS = 30
 MAX_DUE_DAYS = 730
-
-
-def _invalid(fields: dict[str, str]) -> ApplicationError:
-    return ApplicationError(_("Please correct the marked fields."), code="invalid", extra={"fields": fields})
 
 
 # --- Templates ----------------------------------------------------------------------------------
@@ -190,7 +186,7 @@ def template_create(
                 break
             cleaned.append((title, description, due_days, bool(needs_evidence)))
     if errors:
-        raise _invalid(errors)
+        raise invalid(errors)
     # Lock the versions of this name: two new versions at once get 2 and 3, never 2 twice.
     existing = list(ChecklistTemplate.objects.select_for_update().filter(name=name).order_by("-version"))
     version = (existing[0].version if existing else 0) + 1
@@ -251,12 +247,12 @@ def _task_locked(task: Task) -> Task:
 def _clean_note(value: str, field_name: str, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise _invalid({field_name: _("This field is required.")})
+        raise invalid({field_name: _("This field is required.")})
     if len(value) > NOTE_LIMIT:
-        raise _invalid({field_name: _("Enter at most %(limit)s characters.") % {"limit": NOTE_LIMIT}})
+        raise invalid({field_name: _("Enter at most %(limit)s characters.") % {"limit": NOTE_LIMIT}})
     problem = text_problem(value)
     if problem:
-        raise _invalid({field_name: problem})
+        raise invalid({field_name: problem})
     return value
 
 
@@ -284,7 +280,7 @@ def task_done(*, actor, task: Task, note: str = "", files=()) -> Task:
     note = _clean_note(note, "note")
     files = list(files or [])
     if task.item.needs_evidence and not files and not Evidence.objects.filter(task=task).exists():
-        raise _invalid({"files": _("This item needs evidence: attach at least one photo or PDF.")})
+        raise invalid({"files": _("This item needs evidence: attach at least one photo or PDF.")})
     try:
         stored = evidence.attach(files=files, actor=actor, task=task)
     except ApplicationError as exc:

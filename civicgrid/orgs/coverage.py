@@ -43,7 +43,7 @@ from civicgrid.orgs.models import (
     TargetCategory,
     subtree,
 )
-from civicgrid.orgs.services import invalid
+from civicgrid.orgs.services import invalid, region_columns
 from civicgrid.places.models import Place
 
 KIND_FIELD = {
@@ -150,17 +150,6 @@ def sweep(today: date | None = None, since: date | None = None) -> int:
 # --- Targets ------------------------------------------------------------------------------------
 
 
-def region_columns(region: Place) -> dict[str, Place | None]:
-    """The district, town and village of a target's region (None above them), walking up its parents."""
-    found: dict[str, Place | None] = {level: None for level in TARGET_LEVELS}
-    node: Place | None = region
-    while node is not None:
-        if node.level in found:
-            found[node.level] = node
-        node = node.parent
-    return found
-
-
 def _clean_target(values: dict, errors: dict[str, str]) -> dict:
     out = dict(values)
     name = (values.get("name") or "").strip()
@@ -221,7 +210,7 @@ def _target_create(*, actor, values: dict, audited: bool = True, refreshed: bool
     if errors:
         raise invalid(errors)
     _check_credit_code(values["credit_code"])
-    values.update(region_columns(values["region"]))
+    values.update(region_columns(values["region"], TARGET_LEVELS))
     target = Target.objects.create(**values)
     if refreshed:
         refresh([target.pk])
@@ -286,7 +275,7 @@ def _target_update(
     if errors:
         raise invalid(errors)
     _check_credit_code(values["credit_code"], exclude=target.pk)
-    values.update(region_columns(values["region"]))
+    values.update(region_columns(values["region"], TARGET_LEVELS))
     for name, value in values.items():
         setattr(target, name, value)
     target.save()

@@ -5,23 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.errors import ApplicationError
+from civicgrid.cases.forms import ServiceErrorsMixin
 from civicgrid.orgs.models import Organisation, OrgKind, Position
 from civicgrid.places.models import Place
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A region list longer than this asks for the code instead (a city of thousands of villages).
 MAX_REGION_CHOICES = 600
-
-
-class ServiceErrorsMixin:
-    def add_service_error(self, exc: ApplicationError) -> None:
-        """Put a service's refusal next to the fields it names, or above the form."""
-        fields = dict(exc.extra.get("fields") or {})
-        if not fields:
-            self.add_error(None, exc.message)
-        for name, message in fields.items():
-            self.add_error(name if name in self.fields else None, str(message))
 
 
 def region_choices(within: Place | None) -> list[tuple[str, str]]:

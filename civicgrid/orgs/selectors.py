@@ -18,6 +18,7 @@ from django.utils import timezone
 from civicgrid.core.scopes import is_root
 from civicgrid.orgs import access
 from civicgrid.orgs.models import Organisation, Person, Position, subtree
+from civicgrid.volunteers.models import Activity, Team
 
 PAGE_SIZE = 50
 _PATH_RE = re.compile(r"^[0-9A-Z]{4,255}$")
@@ -27,10 +28,6 @@ def current_positions(on: date | None = None) -> Q:
     """Q for posts held on `on` (today by default): started, not ended."""
     on = on or timezone.localdate()
     return Q(term_start__lte=on) & (Q(term_end__isnull=True) | Q(term_end__gt=on))
-
-
-def visible_orgs(user) -> QuerySet[Organisation]:
-    return access.visible_orgs(user)
 
 
 def org_get(user, pk: int) -> Organisation | None:
@@ -163,7 +160,7 @@ def positions_of(org: Organisation, *, on: date | None = None) -> tuple[list[Hol
     on = on or timezone.localdate()
     rows = list(
         Position.objects.filter(organisation=org)
-        .select_related("person")
+        .select_related("person", "organisation")
         .order_by("role", "term_start", "id")
     )
     current = [p for p in rows if p.term_start <= on and (p.term_end is None or p.term_end > on)]
@@ -235,9 +232,35 @@ def people_search(user, text: str, *, limit: int = 50) -> list[Person]:
     return list(qs.order_by("name", "id")[:limit])
 
 
-def holders_count(org: Organisation) -> int:
-    return Position.objects.filter(current_positions(), organisation=org).count()
+MOVE_CANDIDATES = 500
 
 
-def depth_from(org: Organisation, node: Organisation) -> int:
-    return node.depth - org.depth
+def move_candidates(user, org: Organisation, text: str = "") -> list[Organisation]:
+    """Where `org` may go: organisations `user` manages, outside `org`'s own branch, not dissolved, in
+    tree order (at most MOVE_CANDIDATES; `text` narrows them by name)."""
+    qs = access.visible_orgs(user)
+    if text:
+        qs = qs.filter(name__icontains=text)
+    qs = qs.exclude(subtree(org.path)).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
+    return [c for c in qs[:MOVE_CANDIDATES] if access.can_manage(user, c)]
+
+
+def team_choices(org: Organisation, limit: int = 100) -> list[Team]:
+    """Volunteer teams of the organisation's region that it may link, by name."""
+    return list(
+        Team.objects.filter(is_active=True, community__code__startswith=org.region.scope_prefix)
+        .select_related("community")
+        .order_by("name")[:limit]
+    )
+
+
+def coming_activities(teams: list[Team], limit: int = 5) -> list[Activity]:
+    """The next published activities of these volunteer teams."""
+    if not teams:
+        return []
+    return list(
+        Activity.objects.filter(team__in=teams, ends_at__gte=timezone.now())
+        .exclude(state="draft")
+        .select_related("team")
+        .order_by("starts_at")[:limit]
+    )

@@ -8,35 +8,27 @@ two moves that race run one after the other and every path stays right.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import date
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from civicgrid.core import audit
-from civicgrid.core.errors import ApplicationError, Conflict, NotFound
+from civicgrid.core.errors import ApplicationError, Conflict, NotFound, invalid
 from civicgrid.lib.privacy import mask_id_number
 from civicgrid.orgs import access, checklists
 from civicgrid.orgs.models import FEDERATION_LEVEL, Organisation, OrgKind, Person, Position
 from civicgrid.places.models import Place
+from civicgrid.volunteers.services import id_number_hash
 
 # A fixed key for pg_advisory_xact_lock: "orgs tree".
 TREE_LOCK_KEY = 0x6F726773
 PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-
-
-def invalid(fields: dict[str, str], message: str | None = None, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(
-        message or _("Please correct the marked fields."), code=code, extra={"fields": fields}
-    )
 
 
 def tree_lock() -> None:
@@ -62,11 +54,6 @@ def id_number_valid(number: str) -> bool:
         return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return number[17] == _ID_CHECK[total % 11]
-
-
-def id_number_hash(number: str) -> str:
-    key = getattr(settings, "ORGS_ID_HASH_KEY", "") or settings.SECRET_KEY
-    return hmac.new(key.encode(), number.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
 def _clean_phone(phone: str, errors: dict[str, str], field: str) -> str:
@@ -102,9 +89,9 @@ ORG_FIELDS = [
 ]
 
 
-def _region_columns(region: Place) -> dict[str, Place | None]:
-    """The district and town of a region (None above them), walking up at most four parents."""
-    found: dict[str, Place | None] = {"district": None, "town": None}
+def region_columns(region: Place, levels: tuple[str, ...] = ("district", "town")) -> dict[str, Place | None]:
+    """The places of `levels` above (or at) a region (None above them), walking up its parents."""
+    found: dict[str, Place | None] = dict.fromkeys(levels)
     node: Place | None = region
     while node is not None:
         if node.level in found:
@@ -210,7 +197,7 @@ def org_create(
     _check_org(values, parent=parent, children_regions=[], errors=errors)
     if errors:
         raise invalid(errors)
-    values.update(_region_columns(region))
+    values.update(region_columns(region))
     org = Organisation(**values)
     org = (
         Organisation.objects.add_child(parent, instance=org)
@@ -249,7 +236,7 @@ def org_update(*, actor, org: Organisation, **changes) -> Organisation:
     _check_org(values, parent=parent, children_regions=children_regions, errors=errors)
     if errors:
         raise invalid(errors)
-    values.update(_region_columns(values["region"]))
+    values.update(region_columns(values["region"]))
     for field, value in values.items():
         setattr(org, field, value)
     org.save()
@@ -412,6 +399,8 @@ def position_appoint(
     """Give `person` a post in `organisation` from `term_start` (a term already open for the same post is a conflict)."""
     organisation = _fresh(organisation)
     access.check_manage(actor, organisation)
+    if not access.can_appoint(actor, person):
+        raise NotFound(_("No such person."))
     errors: dict[str, str] = {}
     if role not in Position.Role.values:
         errors["role"] = _("Choose a post.")

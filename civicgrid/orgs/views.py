@@ -26,9 +26,7 @@ from civicgrid.orgs.forms import (
     PersonForm,
     TreeSearchForm,
 )
-from civicgrid.orgs.models import Organisation, Person, Position, subtree
-
-MOVE_CANDIDATES = 500
+from civicgrid.orgs.models import Organisation, Person, Position
 
 
 def _org(request: HttpRequest, pk: int) -> Organisation:
@@ -90,36 +88,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "org": org,
             "subtree": subtree,
             "teams": teams,
-            "activities": _activities(teams),
+            "activities": selectors.coming_activities(teams),
             "checklist": checklists.checklist_for(request.user, org),
             "coverage": coverage.covered_by(request.user, org),
-            "team_choices": _team_choices(org) if view.can_manage else [],
+            "team_choices": selectors.team_choices(org) if view.can_manage else [],
         },
-    )
-
-
-def _activities(teams) -> list:
-    """The next published activities of the organisation's volunteer teams."""
-    from civicgrid.volunteers.models import Activity
-
-    if not teams:
-        return []
-    return list(
-        Activity.objects.filter(team__in=teams, ends_at__gte=timezone.now())
-        .exclude(state="draft")
-        .select_related("team")
-        .order_by("starts_at")[:5]
-    )
-
-
-def _team_choices(org: Organisation) -> list:
-    """Volunteer teams of the organisation's region that it may link (at most 100, by name)."""
-    from civicgrid.volunteers.models import Team
-
-    return list(
-        Team.objects.filter(is_active=True, community__code__startswith=org.region.scope_prefix)
-        .select_related("community")
-        .order_by("name")[:100]
     )
 
 
@@ -178,22 +151,13 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/org_form.html", {"form": form, "parent": parent, "org": org})
 
 
-def _move_candidates(request: HttpRequest, org: Organisation) -> list[Organisation]:
-    """Where `org` may go: organisations the viewer manages, outside `org`'s own branch, in tree order."""
-    qs = selectors.visible_orgs(request.user)
-    text = (request.GET.get("q") or "").strip()[:50]
-    if text:
-        qs = qs.filter(name__icontains=text)
-    qs = qs.exclude(subtree(org.path)).exclude(status=Organisation.Status.DISSOLVED).order_by("path")
-    return [c for c in qs[:MOVE_CANDIDATES] if access.can_manage(request.user, c)]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_move(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     access.check_manage(request.user, org)
-    form = MoveForm(request.POST or None, candidates=_move_candidates(request, org))
+    text = (request.GET.get("q") or "").strip()[:50]
+    form = MoveForm(request.POST or None, candidates=selectors.move_candidates(request.user, org, text))
     if request.method == "POST" and form.is_valid():
         target = Organisation.objects.filter(pk=form.cleaned_data["parent"]).first()
         try:
@@ -220,7 +184,7 @@ def position_new(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data.get("person"):
-                person = Person.objects.filter(pk=data["person"], pk__in=[p.pk for p in people]).first()
+                person = Person.objects.filter(pk=data["person"]).first()
                 if person is None:
                     raise ApplicationError(
                         _("Choose someone from the list."),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
-from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, invalid
 from civicgrid.lib.geo import haversine_m
 from civicgrid.lib.privacy import mask_id_number
 from civicgrid.places.models import Place
@@ -46,12 +46,6 @@ CHECKIN_EARLY = timedelta(minutes=30)
 # Check-out stays open this long after the scheduled end (until the activity is closed).
 CHECKOUT_LATE = timedelta(hours=2)
 MAX_MANUAL_MINUTES = 24 * 60
-
-
-def invalid(fields: dict[str, str], message: str | None = None, code: str = "invalid") -> ApplicationError:
-    return ApplicationError(
-        message or _("Please correct the marked fields."), code=code, extra={"fields": fields}
-    )
 
 
 def _lock_place(community: Place) -> None:

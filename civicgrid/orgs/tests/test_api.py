@@ -117,3 +117,23 @@ def test_phones_are_masked_for_readers(net, login):
     detail = login(net.world.city_admin).get(f"/api/v1/orgs/{net.district_fed.pk}").json()
     assert detail["posts"][0]["person"]["phone"] == "139****0002"
     assert not detail["can_manage"]
+
+
+def test_someone_of_another_district_cannot_be_appointed_by_id(net, login):
+    """The API door follows the page's rule: a person known only to another district's network is
+    not there to be appointed (nor disclosed)."""
+    from civicgrid.orgs.models import Person
+
+    theirs = Person.objects.get(name="陈执委")
+    answer = login(net.cadre).post(
+        "/api/v1/orgs/posts",
+        {
+            "person_id": theirs.pk,
+            "organisation_id": net.town_a_fed.pk,
+            "role": "member",
+            "term_start": "2026-01-01",
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 404
+    assert not Position.objects.filter(person=theirs, organisation=net.town_a_fed).exists()
