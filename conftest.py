@@ -56,10 +56,11 @@ class World:
 def ensure_seed_data() -> None:
     """Restore what data migrations load; a transactional test (live server, threads) flushes it."""
     from civicgrid.cases.models import Category
-    from civicgrid.cases.seed import load_categories
+    from civicgrid.cases.seed import load_categories, load_quick
 
     if not Category.objects.exists():
         load_categories(Category)
+        load_quick(Category)
     from importlib import import_module
 
     from django.apps import apps

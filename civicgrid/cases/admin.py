@@ -63,10 +63,12 @@ class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "resolution_hours",
         "resolution_workdays",
         "photo_required",
+        "description_required",
+        "quick_icon",
         "is_urgent",
         "is_active",
     ]
-    list_filter = ["kind", "is_active", "photo_required", "is_urgent", "parent"]
+    list_filter = ["kind", "is_active", "photo_required", "description_required", "is_urgent", "parent"]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent", "default_agency"]
     autocomplete_fields = ["default_agency"]
@@ -85,6 +87,11 @@ class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "urgent_response_hours",
         "urgent_resolution_hours",
         "photo_required",
+        "description_required",
+        "quick_icon",
+        "quick_order",
+        "phrases",
+        "phrases_en",
         "is_urgent",
         "is_active",
         "sort",

@@ -233,6 +233,9 @@ def categories(request: HttpRequest, params: Query[CategoriesQuery]):
                     "name": minor.display_name,
                     "name_en": minor.name_en,
                     "photo_required": minor.photo_required,
+                    "description_required": minor.description_required,
+                    "quick_icon": minor.quick_icon,
+                    "phrases": minor.display_phrases,
                     "is_urgent": minor.is_urgent,
                     "questions": [api_output.question_out(q) for q in category_list.questions(minor)],
                 }

@@ -158,6 +158,13 @@ def reportable() -> list[Category]:
     return list(_current().ordered)
 
 
+def quick(minors: list[Category] | None = None) -> list[Category]:
+    """Return the categories the report page shows as large icons (those given an icon), by their
+    icon order, then the categories' own order."""
+    chosen = [c for c in (reportable() if minors is None else minors) if c.quick_icon]
+    return sorted(chosen, key=lambda c: c.quick_order)
+
+
 def eligible(category: Category | str | None) -> Category | None:
     """Return the category a report may choose for this code or Category, or None when it may not.
 

@@ -14,7 +14,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import access, selectors
+from civicgrid.cases import access, categories, selectors
 from civicgrid.cases.answers import FIELD_PREFIX as ANSWER_PREFIX
 from civicgrid.cases.answers import answers_check
 from civicgrid.cases.models import Case, Satisfaction
@@ -192,7 +192,10 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
             )
             # Without a location the service is not asked, so name its other refusals here, in its
             # words, rather than one at a time on the next try.
-            if not (data.get("description") or "").strip():
+            chosen = categories.eligible(data.get("category") or None)
+            if not (data.get("description") or "").strip() and (
+                chosen is None or chosen.description_required
+            ):
                 self.add_error("description", gettext("Describe the problem."))
             if not data.get("category"):
                 self.add_error("category", gettext("Choose a category from the list."))
@@ -249,11 +252,14 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
     service_fields = {"rating": "satisfaction", "appointment": "appointment_at"}
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # One rendering's key: the phone's outbox may send a step queued offline more than once.
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
     def __init__(self, *args: Any, transition: Transition, case: Case, user, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", transition.action)
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("version", case.version)
+        kwargs["initial"].setdefault("key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         self.transition = transition
         self.case = case
@@ -350,7 +356,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments of `services.case_act` for the cleaned data."""
         d = self.cleaned_data
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"idempotency_key": d.get("key") or ""}
         if "note" in self.fields:
             kwargs["note"] = d.get("note") or ""
         if "photos" in self.fields:

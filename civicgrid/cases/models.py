@@ -12,6 +12,28 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core.models import AppendOnly
 
 
+class QuickIcon(models.TextChoices):
+    """The icons the report page draws for its common problems (symbols of static/icons/quick.svg)."""
+
+    RUBBISH = "rubbish", _("Rubbish")
+    BIN = "bin", _("Litter bin")
+    LAMP = "lamp", _("Street light")
+    ROAD = "road", _("Road surface")
+    MANHOLE = "manhole", _("Manhole cover")
+    WATER = "water", _("Water")
+    PARKING = "parking", _("Parked vehicle")
+    BIKE = "bike", _("Bicycle")
+    STALL = "stall", _("Street stall")
+    FLYER = "flyer", _("Flyers")
+    NOISE = "noise", _("Noise")
+    TREE = "tree", _("Tree")
+    FIRE = "fire", _("Fire")
+    BUILDING = "building", _("Building")
+    TOILET = "toilet", _("Toilet")
+    PEOPLE = "people", _("People")
+    OTHER = "other", _("Other")
+
+
 class Category(models.Model):
     """A two-level category: a major class (大类, no parent) or a minor class (小类) under one.
 
@@ -53,6 +75,21 @@ class Category(models.Model):
     urgent_response_hours = models.PositiveIntegerField(_("urgent response deadline (hours)"), default=1)
     urgent_resolution_hours = models.PositiveIntegerField(_("urgent resolution deadline (hours)"), default=2)
     photo_required = models.BooleanField(_("photo required"), default=False)
+    # A description is asked for unless the category says enough with its photo (rubbish, a street
+    # light out): then it is optional on every door, and the report page offers `phrases` to tap.
+    description_required = models.BooleanField(_("description required"), default=True)
+    # Set: shown on the report page as a large icon among the common problems (by `quick_order`).
+    quick_icon = models.CharField(
+        _("icon on the report page"),
+        max_length=20,
+        blank=True,
+        choices=QuickIcon.choices,
+        help_text=_("Leave empty to list the category only under “More”."),
+    )
+    quick_order = models.PositiveSmallIntegerField(_("icon order"), default=0)
+    # Suggested phrases, one per line, tapped into the description on the report page.
+    phrases = models.TextField(_("suggested phrases"), blank=True, help_text=_("One per line."))
+    phrases_en = models.TextField(_("suggested phrases (English)"), blank=True, help_text=_("One per line."))
     is_urgent = models.BooleanField(_("always urgent"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     sort = models.PositiveIntegerField(_("order"), default=0)
@@ -64,6 +101,16 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def display_phrases(self) -> list[str]:
+        """Return the suggested phrases in the active language (English when it is en and there are some)."""
+        from django.utils.translation import get_language
+
+        text = (
+            self.phrases_en if self.phrases_en and (get_language() or "").startswith("en") else self.phrases
+        )
+        return [line.strip() for line in text.splitlines() if line.strip()][:8]
 
     @property
     def display_name(self) -> str:
@@ -644,11 +691,21 @@ class CaseEvent(AppendOnly):
     # The note is a reply to the reporter (a resolution answer, a rejection's reason): the reporter and
     # the public status page read it. Other notes are internal to the staff handling the case.
     note_is_reply = models.BooleanField(_("reply to the reporter"), default=False)
+    # The key the phone sent the step with (an action queued offline and sent when the signal came
+    # back): the same step sent again finds it and is not applied twice (`services.case_act`).
+    client_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 (unique when set)
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "client_key"],
+                condition=models.Q(client_key__isnull=False),
+                name="caseevent_client_key_uniq",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -38,13 +38,18 @@ class CaseIn(InputSchema):
     """A new report. Sent as JSON (photos as base64) or as multipart/form-data (photos as files)."""
 
     model_config = ConfigDict(
-        # The service reports a missing category or description with a translated field message, so
-        # these default to "" for parsing but are documented as required.
-        json_schema_extra={"required": ["category", "description", "lon", "lat"]}
+        # The service reports a missing category with a translated field message, so it defaults to
+        # "" for parsing but is documented as required. The description is required unless the
+        # category's `description_required` is false (see /categories).
+        json_schema_extra={"required": ["category", "lon", "lat"]}
     )
 
     category: str = Field("", description="Code of a minor category (小类), e.g. C0201; see /categories")
-    description: str = Field("", description="What is wrong, up to 2000 characters")
+    description: str = Field(
+        "",
+        description="What is wrong, up to 2000 characters; may be empty when the category's "
+        "`description_required` is false",
+    )
     lon: float = Field(..., description="Longitude in `crs`")
     lat: float = Field(..., description="Latitude in `crs`")
     crs: Crs = Field("wgs84", description="wgs84 (GPS), gcj02 (WeChat, AMap) or bd09 (Baidu)")
@@ -391,6 +396,14 @@ class MinorCategoryOut(Schema):
     name: str
     name_en: str
     photo_required: bool
+    description_required: bool = Field(..., description="False: a report may come without a description")
+    quick_icon: str = Field(
+        ...,
+        description="Set for the common problems a report page shows as large icons (an icon name); else empty",
+    )
+    phrases: list[str] = Field(
+        ..., description="Suggested phrases for the description, in the request's language"
+    )
     is_urgent: bool
     questions: list[QuestionOut] = Field(..., description="What a report in this category answers too")
 

@@ -106,6 +106,52 @@ def load_categories(category_model) -> int:
     return created
 
 
+# The common problems the report page shows as large icons, in this order, with their suggested phrases
+# (Chinese, English); their description is optional: the icon and the photo say what it is.
+QUICK: list[tuple[str, str, list[str], list[str]]] = [
+    ("E0101", "rubbish", ["垃圾堆放多日未清运", "垃圾散落在路边", "有异味，招蚊蝇"],
+     ["Rubbish left for days", "Rubbish scattered by the road", "It smells and draws flies"]),
+    ("C0301", "bin", ["垃圾桶已满溢", "垃圾桶破损", "垃圾桶缺盖"],
+     ["The bin is overflowing", "The bin is broken", "The bin has no lid"]),
+    ("C0102", "lamp", ["整条路的路灯都不亮", "路灯一闪一闪", "路灯白天也亮着"],
+     ["The whole street is dark", "The light flickers", "The light is on in daytime"]),
+    ("C0201", "road", ["路面有坑，容易绊倒", "路面开裂下沉", "人行道砖松动"],
+     ["A pothole people trip on", "The road surface is cracked and sinking", "Loose paving stones"]),
+    ("C0101", "manhole", ["井盖丢失，很危险", "井盖破裂", "井盖松动有响声"],
+     ["The cover is missing: dangerous", "The cover is cracked", "The cover is loose and rattles"]),
+    ("E0102", "water", ["下雨后积水很深", "积水影响通行", "排水口堵塞"],
+     ["Deep water after rain", "Water blocks the way", "The drain is blocked"]),
+    ("E0402", "parking", ["车辆占用消防通道", "车辆占用人行道", "车辆堵住出入口"],
+     ["A car blocks the fire lane", "A car parked on the pavement", "A car blocks the entrance"]),
+    ("E0403", "bike", ["共享单车堆放堵路", "单车倒在盲道上"],
+     ["Shared bikes piled up in the way", "Bikes lying on the tactile paving"]),
+    ("E0401", "stall", ["占道摆摊影响通行", "流动摊贩油烟大"],
+     ["A stall blocks the way", "A mobile stall gives off smoke"]),
+    ("E0201", "flyer", ["墙上贴满小广告", "电线杆上有小广告"],
+     ["Flyers all over the wall", "Flyers on a pole"]),
+    ("E0104", "noise", ["夜间噪音吵得睡不着", "店铺音响声音太大"],
+     ["Noise at night: cannot sleep", "A shop plays music too loud"]),
+]  # fmt: skip
+
+
+def load_quick(category_model) -> int:
+    """Give the seed's common problems their icon and phrases, and make their description optional.
+
+    Only where an administrator left the icon empty (by code); returns how many were set. Used by a data
+    migration and by the test set-up that restores the seed.
+    """
+    done = 0
+    for order, (code, icon, phrases, phrases_en) in enumerate(QUICK, start=1):
+        done += category_model.objects.filter(code=code, quick_icon="").update(
+            quick_icon=icon,
+            quick_order=order,
+            description_required=False,
+            phrases="\n".join(phrases),
+            phrases_en="\n".join(phrases_en),
+        )
+    return done
+
+
 def agency_kinds() -> dict[str, str]:
     """Return minor class code → the kind of agency that usually handles it."""
     return {m[0]: m[8] for *_major, minors in CATEGORIES for m in minors if m[8]}

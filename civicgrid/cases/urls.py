@@ -15,6 +15,7 @@ urlpatterns = [
     # Residents, mobile grid members, the public (views_report)
     path("report/", views_report.report, name="report"),
     path("mine/", views_report.my_reports, name="mine"),
+    path("outbox/", views_report.outbox, name="outbox"),
     path("rider/", views_report.mobile_record, name="mobile_record"),
     path("status/", views_report.public_status, name="public_status"),
     path("status/<str:number>/", views_report.public_status, name="public_status_number"),

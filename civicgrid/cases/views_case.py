@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -123,38 +124,66 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     3. Back to the case page with a success message (or home, when the user no longer sees it).
     """
     user = request.user
+    as_json = "application/json" in request.headers.get("Accept", "")
     try:
         case = selectors.case_get_for_user(user=user, tracking_number=number)
     except NotFound as exc:
+        if as_json:
+            return JsonResponse({"message": exc.message, "code": "not_found"}, status=404)
         raise Http404(exc.message)
     stale = _("Someone else acted on this case first. This is its current state; check it before acting.")
     posted_version = request.POST.get(f"{action}-version", "")
+    key = (request.POST.get(f"{action}-key") or "").strip()
+    if key and services.action_recorded(case=case, actor=user, key=key):
+        # The phone's outbox sent a step again that was recorded the first time: nothing to do.
+        return _acted(request, case, None, as_json)
     t = transition(case.state, action)
     if posted_version != str(case.version) or t is None:
+        if as_json:
+            return JsonResponse({"message": stale, "code": "conflict"}, status=409)
         return _render_detail(request, _view_or_404(user, number), notice=stale, status=409)
     form = ActionForm(request.POST, request.FILES, transition=t, case=case, user=user)
     if form.is_valid():
         try:
             updated = services.case_act(case=case, action=action, actor=user, **form.service_kwargs())
         except Conflict as exc:
+            if as_json:
+                return JsonResponse({"message": exc.message, "code": exc.code}, status=409)
             return _render_detail(request, _view_or_404(user, number), notice=exc.message, status=409)
         except ApplicationError as exc:
             if exc.status == 403:
                 raise
             form.add_service_error(exc)
         else:
-            messages.success(
-                request,
-                _("%(action)s: done. The case is now “%(state)s”.")
-                % {"action": t.label, "state": updated.get_state_display()},
-            )
-            if access.can_view(user, updated):
-                return redirect(updated.get_absolute_url())
-            return redirect("site:home")
+            return _acted(request, updated, t, as_json)
+    if as_json:
+        fields = {name: str(errors[0]) for name, errors in form.errors.items() if errors}
+        return JsonResponse(
+            {"message": _("Please correct the marked fields."), "code": "invalid", "fields": fields},
+            status=400,
+        )
     view = _view_or_404(user, number)
     if not any(a.action == action for a in view.actions):
         return _render_detail(request, view, notice=stale, status=409)
     return _render_detail(request, view, bound=form, status=400)
+
+
+def _acted(request: HttpRequest, case, t: Transition | None, as_json: bool) -> HttpResponse:
+    """Answer a step recorded (now, or the first time it was sent): back to the case page with a
+    success message, or home when the user no longer sees the case; JSON for the phone's outbox."""
+    case.refresh_from_db()
+    text = (
+        _("%(action)s: done. The case is now “%(state)s”.")
+        % {"action": t.label, "state": case.get_state_display()}
+        if t is not None
+        else _("This step was already recorded. The case is now “%(state)s”.")
+        % {"state": case.get_state_display()}
+    )
+    url = case.get_absolute_url() if access.can_view(request.user, case) else reverse("site:home")
+    if as_json:
+        return JsonResponse({"message": text, "url": url, "tracking_number": case.tracking_number})
+    messages.success(request, text)
+    return redirect(url)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -126,6 +126,7 @@ def report(request: HttpRequest) -> HttpResponse:
     categories = selectors.categories_for_point()
     status = 200
     files_dropped = False
+    as_json = _wants_json(request)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -149,6 +150,9 @@ def report(request: HttpRequest) -> HttpResponse:
                     answers=form.answers(),
                 )
             except ApplicationError as exc:
+                if as_json:
+                    form.add_service_error(exc)
+                    return _form_errors_json(form, exc)
                 if exc.code == "idempotency_key_reused":
                     # This rendering of the form was sent before with other details (the back button,
                     # then edits): say so, and let the next send file a new report.
@@ -164,25 +168,38 @@ def report(request: HttpRequest) -> HttpResponse:
                     form.add_service_error(exc)
             else:
                 _remember_report(request, intake.case.tracking_number)
-                return redirect(f"{reverse('cases:report')}?done={intake.case.tracking_number}")
+                done_url = f"{reverse('cases:report')}?done={intake.case.tracking_number}"
+                if as_json:
+                    return JsonResponse(
+                        {
+                            "tracking_number": intake.case.tracking_number,
+                            "created": intake.created,
+                            "url": done_url,
+                        },
+                        status=201 if intake.created else 200,
+                    )
+                return redirect(done_url)
+        if as_json:
+            return _form_errors_json(form)
         status = 400
         files_dropped = bool(request.FILES)
     else:
         # The point is picked on the tiles, so it is sent in their system.
         form = ReportForm(initial={"idempotency_key": ReportForm.new_key(), "crs": display.crs()})
     selected = form["category"].value() or ""
-    photo_codes = [c.code for c in categories if c.photo_required]
+    chosen = category_list.eligible(selected) if selected else None
     context = {
         "form": form,
         "groups": category_list.groups(categories),
+        "quick": category_list.quick(categories),
         "selected_category": selected,
-        "selected_needs_photo": selected in photo_codes,
+        "selected_needs_photo": bool(chosen and chosen.photo_required),
         "files_dropped": files_dropped,
         "is_mobile_member": access.is_mobile_grid_member(user),
         "report_map": _report_map(user),
         **display.tiles(),
         "photo_max_count": settings.CASE_PHOTO_MAX_COUNT,
-        "questions_config": _questions_config(categories, form),
+        "category_config": _category_config(categories, form),
         # The "similar reports nearby" step asks the API before sending (signed-in reporters only:
         # joining a case makes them its follower). Without JavaScript the step is skipped.
         "similar_url": reverse("api:similar_cases") if user is not None else "",
@@ -190,10 +207,42 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/report.html", context, status=status)
 
 
-def _questions_config(categories: list, form: ReportForm) -> dict[str, Any]:
-    """Return what the page's script needs to ask each category's questions: the questions of every
-    category that has some, what was typed and the service's refusal of each answer, by code."""
+def _wants_json(request: HttpRequest) -> bool:
+    """True when the page's script sends the form (report.js, the phone's outbox): it reads JSON back."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _form_errors_json(form: ReportForm, exc: ApplicationError | None = None) -> JsonResponse:
+    """Return a refused report as the script reads it: the message, and each field's first error by the
+    field's name (`answers.CODE` for an answer), so the page marks them where they were typed and the
+    photos stay chosen. A refusal that is not about the input (rate limit, permission) keeps its status."""
+    fields = {name: str(errors[0]) for name, errors in form.errors.items() if errors}
+    fields.update({f"answers.{code}": message for code, message in form.answer_errors.items()})
+    message = (
+        exc.message
+        if exc is not None and exc.code != "invalid"
+        else _("Please correct the marked fields. What you typed is kept.")
+    )
+    status = exc.status if exc is not None and exc.status != 400 else 400
+    code = exc.code if exc is not None else "invalid"
+    return JsonResponse({"message": str(message), "code": code, "fields": fields}, status=status)
+
+
+def _category_config(categories: list, form: ReportForm) -> dict[str, Any]:
+    """Return what the page's script needs to check a report before it is sent and to ask each
+    category's questions: per category whether a photo and a description are required and its
+    suggested phrases (`rules`), the questions of every category that has some, what was typed and
+    the service's refusal of each answer, by code. The rules are the categories' own fields, which
+    `services.case_create` enforces; the page only asks before sending, so nothing is lost."""
     return {
+        "rules": {
+            c.code: {
+                "photo": c.photo_required,
+                "describe": c.description_required,
+                "phrases": c.display_phrases,
+            }
+            for c in categories
+        },
         "categories": {
             c.code: [q.as_json() for q in asked] for c in categories if (asked := category_list.questions(c))
         },
@@ -238,6 +287,16 @@ def _report_done(request: HttpRequest, number: str) -> HttpResponse:
     if case is None:
         return redirect("cases:report")
     return render(request, "cases/report_done.html", {"case": case})
+
+
+@require_GET
+def outbox(request: HttpRequest) -> HttpResponse:
+    """List what waits on this phone to be sent, what was sent and what was not accepted.
+
+    The list lives on the phone (outbox.js keeps it in the browser's storage), so the page is the same
+    for everyone and its script fills it; anyone may open it, as anyone may report.
+    """
+    return render(request, "cases/outbox.html")
 
 
 # ---------------------------------------------------------------------------------------------

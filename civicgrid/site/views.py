@@ -1,6 +1,11 @@
-from django.http import HttpRequest, HttpResponse
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.selectors import CaseFilters
@@ -9,6 +14,7 @@ from civicgrid.cases.views_common import strip_context
 from civicgrid.core.roles import STAFF_ROLES
 from civicgrid.core.scopes import has_role, scopes
 from civicgrid.orgs import access as org_access
+from civicgrid.site import offline
 
 # The home page lists at most this many of a resident's reports awaiting their rating.
 RATE_SHOWN = 3
@@ -48,3 +54,39 @@ def home(request: HttpRequest) -> HttpResponse:
         if work_access(request.user).overview:
             context["strip"] = strip_context(request.user)
     return render(request, "site/home.html", context)
+
+
+@require_GET
+@cache_control(no_cache=True, max_age=0)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Serve the service worker from the site's root, so it may keep every page (`site.offline`).
+
+    Never cached by the browser's HTTP cache: a new release must reach the phone on its next visit.
+    """
+    context = {
+        "version": json.dumps(offline.version()),
+        "pages": json.dumps(offline.pages()),
+        "assets": json.dumps(offline.assets()),
+        "prefixes": json.dumps(list(offline.RUNTIME_PREFIXES)),
+        "offline_url": json.dumps(reverse("site:offline")),
+    }
+    response = render(request, "site/sw.js", context, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> JsonResponse:
+    """Serve the web app manifest: the phone's "add to home screen" installs CivicGrid as an app."""
+    body = offline.manifest()
+    body["lang"] = "en" if (get_language() or "").startswith("en") else "zh-CN"
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json; charset=utf-8"
+    return response
+
+
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    """The page the phone shows for a page it did not keep, when there is no signal."""
+    return render(request, "site/offline.html")

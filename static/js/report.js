@@ -102,16 +102,220 @@
     }
   }
 
-  // --- Category -------------------------------------------------------------------------------
+  // --- Category: the common problems as icons, "more", suggested phrases -------------------------
+  // The select is the one field sent; a tile sets it. Each category's rules (photo, description,
+  // phrases) come in the page's configuration, from the categories' own fields.
 
-  function setupCategory(form) {
+  function config() {
+    var source = document.getElementById("report-questions-config");
+    return source ? JSON.parse(source.textContent || "{}") : {};
+  }
+
+  function setupCategory(form, rules) {
     var select = form.querySelector("[data-category]");
     var hint = form.querySelector("[data-photo-hint]");
-    if (!select || !hint) return;
-    select.addEventListener("change", function () {
-      var option = select.options[select.selectedIndex];
-      hint.hidden = !(option && option.dataset.photo === "1");
+    var more = form.querySelector("[data-category-more]");
+    var moreButton = form.querySelector("[data-quick-more]");
+    var tiles = form.querySelectorAll("[data-quick-code]");
+    var mark = form.querySelector("[data-description-mark]");
+    var phrases = form.querySelector("[data-phrases]");
+    var text = form.querySelector("[name=description]");
+    if (!select) return;
+    var quickCodes = Array.prototype.map.call(tiles, function (t) { return t.dataset.quickCode; });
+
+    function showMore(open) {
+      if (!more || !moreButton) return;
+      more.classList.toggle("is-open", open);
+      moreButton.setAttribute("aria-expanded", open ? "true" : "false");
+      moreButton.setAttribute("aria-pressed", open ? "true" : "false");
+    }
+
+    function phraseButtons(list) {
+      if (!phrases || !text) return;
+      phrases.textContent = "";
+      list.forEach(function (phrase) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "phrase";
+        b.textContent = phrase;
+        b.setAttribute("aria-pressed", text.value.indexOf(phrase) >= 0 ? "true" : "false");
+        b.addEventListener("click", function () {
+          var current = text.value.trim();
+          if (current.indexOf(phrase) >= 0) {
+            text.value = current.replace(phrase, "").replace(/^[，,。\s]+|[，,\s]+$/g, "").replace(/[，,]{2,}/g, "，");
+            b.setAttribute("aria-pressed", "false");
+          } else {
+            text.value = current ? current.replace(/[。.]$/, "") + "，" + phrase : phrase;
+            b.setAttribute("aria-pressed", "true");
+          }
+          clearError(form, "description");
+        });
+        phrases.appendChild(b);
+      });
+      phrases.hidden = list.length === 0;
+    }
+
+    function update() {
+      var rule = rules[select.value] || null;
+      tiles.forEach(function (tile) {
+        tile.setAttribute("aria-pressed", tile.dataset.quickCode === select.value ? "true" : "false");
+      });
+      if (select.value && quickCodes.indexOf(select.value) < 0) showMore(true);
+      if (hint) hint.hidden = !(rule && rule.photo);
+      if (mark) mark.hidden = !(rule && !rule.describe);
+      phraseButtons(rule ? rule.phrases || [] : []);
+      if (select.value) clearError(form, "category");
+    }
+
+    tiles.forEach(function (tile) {
+      tile.addEventListener("click", function () {
+        select.value = tile.dataset.quickCode;
+        showMore(false);
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      });
     });
+    if (moreButton) {
+      moreButton.addEventListener("click", function () {
+        var open = !more.classList.contains("is-open");
+        showMore(open);
+        if (open) select.focus();
+      });
+    }
+    select.addEventListener("change", update);
+    if (more) form.classList.add("has-quick-grid");
+    showMore(Boolean(select.value && quickCodes.indexOf(select.value) < 0) || !tiles.length);
+    update();
+  }
+
+  // --- Checks before sending ------------------------------------------------------------------
+  // What the service would refuse for want of input is asked here first, so nothing the person picked
+  // (photos above all) is lost to a round trip. The server checks everything again.
+
+  function fieldBox(form, name) {
+    if (name === "lon" || name === "lat" || name === "crs") return form.querySelector(".report-coords");
+    if (name === "category") return form.querySelector("[data-category-field]");
+    if (name === "description") return form.querySelector("[data-description-field]");
+    if (name === "photos") {
+      var input = form.querySelector("input[type=file][name=photos]");
+      return input ? input.closest(".form-field") : null;
+    }
+    if (name.indexOf("answers.") === 0) return form.querySelector('[data-question="' + name.slice(8) + '"]');
+    var field = form.querySelector('[name="' + name + '"]');
+    return field ? field.closest(".form-field") : null;
+  }
+
+  function clearError(form, name) {
+    var box = fieldBox(form, name);
+    if (!box) return;
+    box.classList.remove("has-error");
+    box.querySelectorAll("[data-client-error]").forEach(function (n) { n.remove(); });
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll("[data-client-error]").forEach(function (n) {
+      var box = n.closest(".has-error");
+      if (box) box.classList.remove("has-error");
+      n.remove();
+    });
+    var alert = form.querySelector("[data-form-alert]");
+    if (alert) alert.hidden = true;
+  }
+
+  function showError(form, name, message) {
+    var box = fieldBox(form, name);
+    if (!box) return null;
+    box.classList.add("has-error");
+    var list = document.createElement("ul");
+    list.className = "errorlist";
+    list.setAttribute("data-client-error", "");
+    var item = document.createElement("li");
+    item.textContent = message;
+    list.appendChild(item);
+    // Under the tiles, not under the list folded away below them.
+    var grid = name === "category" ? box.querySelector("[data-quick]") : null;
+    if (grid) grid.insertAdjacentElement("afterend", list);
+    else box.appendChild(list);
+    return box;
+  }
+
+  function showAlert(form, message) {
+    var alert = form.querySelector("[data-form-alert]");
+    if (!alert) return;
+    alert.querySelector("[data-form-alert-text]").textContent = message;
+    alert.hidden = false;
+  }
+
+  function photoCount(form) {
+    var n = 0;
+    form.querySelectorAll("input[type=file][name=photos]").forEach(function (input) {
+      n += (input.files || []).length;
+    });
+    return n;
+  }
+
+  function check(form, cfg) {
+    var rules = cfg.rules || {};
+    var d = form.dataset;
+    var problems = [];
+    var get = function (name) {
+      var f = form.elements[name];
+      return f && f.value ? String(f.value).trim() : "";
+    };
+    var category = get("category");
+    var rule = rules[category] || null;
+    if (!get("lon") || !get("lat")) problems.push(["lon", d.msgNeedLocation]);
+    if (!category) problems.push(["category", d.msgNeedCategory]);
+    if (rule && rule.photo && photoCount(form) === 0) problems.push(["photos", d.msgNeedPhoto]);
+    if (photoCount(form) > parseInt(d.photoMax || "6", 10)) problems.push(["photos", d.msgTooMany]);
+    if (!get("description") && (!rule || rule.describe)) problems.push(["description", d.msgNeedDescription]);
+    ((cfg.categories || {})[category] || []).forEach(function (q) {
+      if (!q.required) return;
+      var inputs = form.querySelectorAll('[name="answers.' + q.code + '"]');
+      var answered = Array.prototype.some.call(inputs, function (i) {
+        return i.type === "checkbox" ? i.checked : String(i.value || "").trim() !== "";
+      });
+      if (!answered) problems.push(["answers." + q.code, d.msgNeedAnswer]);
+    });
+    return problems;
+  }
+
+  function report(form, problems, message) {
+    clearErrors(form);
+    var first = null;
+    var unplaced = [];
+    problems.forEach(function (p) {
+      var box = showError(form, p[0], p[1]);
+      if (!box) unplaced.push(p[1]);
+      first = first || box;
+    });
+    showAlert(form, [message || form.dataset.msgCheck].concat(unplaced).join(" "));
+    var target = first || form.querySelector("[data-form-alert]");
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      var focusable = target.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (focusable) focusable.focus({ preventScroll: true });
+    }
+  }
+
+  function setupChecks(form, cfg) {
+    // In the capture phase on the document, registered before the "similar reports" step's listener
+    // (report-similar.js loads after this file): a report with something missing is never sent, and
+    // is not looked up either.
+    document.addEventListener(
+      "submit",
+      function (event) {
+        if (event.target !== form) return;
+        var problems = check(form, cfg);
+        if (!problems.length) {
+          clearErrors(form);
+          return;
+        }
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        report(form, problems);
+      },
+      true
+    );
   }
 
   // --- Questions of the category ---------------------------------------------------------------
@@ -387,13 +591,16 @@
       map.setView(start, 17);
       setPoint(start, "");
     } else if (!start && navigator.permissions && navigator.permissions.query) {
-      // Ask for the position straight away only when the person already allowed it.
+      // Find the position straight away (the report is about where the person stands), unless
+      // they refused it before: then the map and its centre button are the way.
       navigator.permissions.query({ name: "geolocation" }).then(
         function (result) {
-          if (result.state === "granted") locate();
+          if (result.state !== "denied") locate();
         },
         function () {}
       );
+    } else if (!start) {
+      locate();
     }
     window.setTimeout(function () {
       map.invalidateSize();
@@ -401,37 +608,107 @@
     container.dataset.ready = "1";
   }
 
-  // --- Submit once ----------------------------------------------------------------------------
+  // --- Send: online now, else into the phone's outbox ---------------------------------------------
+  // The script sends the form itself (same fields, same idempotency key) and reads JSON back: a
+  // refusal is marked at its fields with the photos still chosen; without a signal the report waits
+  // in the outbox (outbox.js) and goes out when the signal returns. Without JavaScript the form posts.
 
-  function setupSubmit(form) {
+  function setupSend(form) {
     var button = form.querySelector("[data-submit]");
-    if (!button) return;
+    var outbox = window.CivicGrid && window.CivicGrid.outbox;
+    if (!button || !window.fetch || !window.FormData) return;
     var label = button.textContent;
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.sending === "1") {
-        event.preventDefault();
-        return;
-      }
-      form.dataset.sending = "1";
-      button.setAttribute("aria-disabled", "true");
-      button.textContent = form.dataset.msgSending || label;
-    });
-    // Back to the page from the browser's history: the form can be sent again.
-    window.addEventListener("pageshow", function () {
+
+    function idle() {
       form.dataset.sending = "";
       button.removeAttribute("aria-disabled");
       button.textContent = label;
+    }
+
+    function queued() {
+      var panel = document.querySelector("[data-queued-panel]");
+      form.hidden = true;
+      if (panel) {
+        panel.hidden = false;
+        panel.focus();
+        window.scrollTo(0, 0);
+      }
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (form.dataset.sending === "1") return;
+      form.dataset.sending = "1";
+      button.setAttribute("aria-disabled", "true");
+      button.textContent = form.dataset.msgSending || label;
+      var data = new FormData(form);
+      var url = form.getAttribute("action") || window.location.pathname;
+      var title = form.dataset.msgOutboxTitle || "";
+      var select = form.querySelector("[data-category]");
+      if (select && select.selectedIndex > 0) title = select.options[select.selectedIndex].text;
+      var sent = outbox ? outbox.send(url, data) : fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } });
+      sent.then(
+        function (response) {
+          return response.json().then(
+            function (body) { return { status: response.status, body: body }; },
+            function () { return { status: response.status, body: {} }; }
+          );
+        }
+      ).then(
+        function (answer) {
+          if (answer.status < 300 && answer.body.url) {
+            window.location.assign(answer.body.url);
+            return;
+          }
+          idle();
+          var fields = answer.body.fields || {};
+          var problems = Object.keys(fields).filter(function (name) { return name !== "__all__"; }).map(function (name) {
+            return [name, fields[name]];
+          });
+          var message = answer.body.message || form.dataset.msgFailed;
+          if (fields.__all__) message += " " + fields.__all__;
+          if (answer.body.code === "idempotency_key_reused") renewKey(form);
+          report(form, problems, message);
+        },
+        function () {
+          // No answer at all: no signal. Keep it on the phone and send it later.
+          if (!outbox) {
+            idle();
+            showAlert(form, form.dataset.msgFailed);
+            return;
+          }
+          outbox.add({ kind: "report", url: url, title: title, data: data }).then(queued, function () {
+            idle();
+            showAlert(form, form.dataset.msgFailed);
+          });
+        }
+      );
     });
+    // Back to the page from the browser's history: the form can be sent again.
+    window.addEventListener("pageshow", idle);
+  }
+
+  function renewKey(form) {
+    var key = form.querySelector("[name=idempotency_key]");
+    if (!key) return;
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    key.value = Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
   }
 
   function init() {
     var form = document.querySelector("[data-report-form]");
     if (!form) return;
+    var cfg = config();
+    // A fresh key for each page shown: the page may come from the phone's cache, the same copy
+    // each time, and each report made from it is a report of its own.
+    if (form.dataset.bound !== "1") renewKey(form);
     setupPhotos(form);
-    setupCategory(form);
+    setupCategory(form, cfg.rules || {});
     setupQuestions(form);
     setupMap(form);
-    setupSubmit(form);
+    setupChecks(form, cfg);
+    setupSend(form);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -7,7 +7,13 @@
 - `photos`: photo validation and storage
 """
 
-from civicgrid.cases.services.acting import AppointmentIn, case_act, case_comment, dispatch_input_errors
+from civicgrid.cases.services.acting import (
+    AppointmentIn,
+    action_recorded,
+    case_act,
+    case_comment,
+    dispatch_input_errors,
+)
 from civicgrid.cases.services.intake import Intake, case_create
 from civicgrid.cases.services.notifying import notifications_mark_read, notify, queue_owners, supervisors
 from civicgrid.cases.services.photos import photos_check_count, photos_clean
@@ -18,6 +24,7 @@ __all__ = [
     "AppointmentIn",
     "Intake",
     "SweepResult",
+    "action_recorded",
     "allowed_actions",
     "case_act",
     "case_comment",

@@ -72,6 +72,7 @@ def case_act(
     satisfaction: str = "",
     reply: bool = False,
     system: bool = False,
+    idempotency_key: str = "",
 ) -> Case:
     """Apply one workflow action to a case and record it.
 
@@ -83,8 +84,14 @@ def case_act(
        appointment), photos, and the in-app notifications the row declares.
 
     `until` may be a date (the extension runs to the end of that working day) or a time; `merge_into`
-    a case or its tracking number, looked up within the actor's scope.
+    a case or its tracking number, looked up within the actor's scope. `idempotency_key` (a step the
+    phone queued offline and may send more than once): when this actor already recorded a step on
+    this case with it, return the case as it is, applying nothing again.
     """
+    key = (idempotency_key or "").strip()[:80] or None
+    if key is not None and action_recorded(case=case, actor=actor, key=key):
+        case.refresh_from_db()
+        return case
     t = transition(case.state, action)
     if t is None:
         raise Conflict(
@@ -134,6 +141,10 @@ def case_act(
             version=F("version") + 1, updated_at=now, **out.changes
         )
         if not updated:
+            if key is not None and action_recorded(case=case, actor=actor, key=key):
+                # The same step, sent twice at once: the other send recorded it.
+                case.refresh_from_db()
+                return case
             raise Conflict(
                 _("Someone else acted on this case a moment ago. Reload it and try again."), code="conflict"
             )
@@ -150,6 +161,7 @@ def case_act(
             data=out.data,
             is_public=t.public or by_reporter or reply,
             note_is_reply=bool(given.note) and (t.reply or reply),
+            client_key=key,
         )
         if out.appointment is not None:
             Appointment.objects.create(
@@ -169,6 +181,13 @@ def case_act(
         counts.move(counted, counts.where(case))
         signals.announce_on_commit(case, event)
     return case
+
+
+def action_recorded(*, case: Case, actor: User | None, key: str) -> bool:
+    """True when `actor` already recorded a step on `case` with this idempotency key."""
+    if not key:
+        return False
+    return CaseEvent.objects.filter(case_id=case.pk, client_key=key[:80], actor=actor).exists()
 
 
 def case_comment(*, case: Case, actor: User, note: str, reply: bool = False) -> Case:

@@ -234,7 +234,7 @@ def case_create(
         cleaned_answers, answer_errors = answers_check(chosen, answers, require=source not in TOLD_SOURCES)
         errors.update(answer_errors)
     description = (description or "").strip()
-    if not description:
+    if not description and (chosen is None or chosen.description_required):
         errors["description"] = _("Describe the problem.")
     elif len(description) > 2000:
         errors["description"] = _("The description is longer than 2000 characters.")

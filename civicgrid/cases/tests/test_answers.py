@@ -272,6 +272,8 @@ def test_it_refuses_answers_that_are_not_an_object(world, asked):
 
 
 def test_answer_errors_join_the_other_field_errors(world, asked):
+    asked.description_required = True
+    asked.save()
     with pytest.raises(ApplicationError) as caught:
         services.case_create(
             reporter=world.resident,
@@ -431,7 +433,7 @@ def test_the_report_page_sends_the_questions_and_shows_errors_by_question(client
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     page = client.get(reverse("cases:report"))
     assert page.status_code == 200
-    config = page.context["questions_config"]
+    config = page.context["category_config"]
     assert [q["code"] for q in config["categories"]["C0201"]] == [
         "damage",
         "pole",
@@ -458,7 +460,7 @@ def test_the_report_page_sends_the_questions_and_shows_errors_by_question(client
     }
     response = client.post(reverse("cases:report"), form)
     assert response.status_code == 400
-    config = response.context["questions_config"]
+    config = response.context["category_config"]
     assert set(config["errors"]) == {"damage", "depth"}
     assert "损坏程度" in config["errors"]["damage"]
     # What was typed comes back to be shown again.
@@ -477,7 +479,7 @@ def test_the_report_page_names_the_answers_refused_when_the_place_is_missing_too
     form = {"category": "C0201", "description": "井盖破损", "idempotency_key": "page-answers-0002"}
     response = client.post(reverse("cases:report"), {**form, "answers.depth": "deep"})
     assert response.status_code == 400
-    assert set(response.context["questions_config"]["errors"]) == {"damage", "depth"}
+    assert set(response.context["category_config"]["errors"]) == {"damage", "depth"}
     # Without JavaScript the refusals still show, as a list under the category.
     assert "data-questions-fallback" in response.content.decode()
     assert Case.objects.count() == 0

@@ -131,7 +131,8 @@ def test_it_returns_the_first_case_for_a_repeated_idempotency_key(cw):
     [
         ({"category": "X9999"}, 400, "invalid", "category"),
         ({"category": "C02"}, 400, "invalid", "category"),  # a major class cannot be chosen
-        ({"description": ""}, 400, "invalid", "description"),
+        # A neighbour dispute needs words; a pothole (C0201) may be reported with its photo alone.
+        ({"category": "E0601", "description": ""}, 400, "invalid", "description"),
         ({"lon": 200}, 400, "out_of_range", None),
         ({"lon": "east"}, 400, "invalid", "lon"),
         ({"lon": 116.404, "lat": 39.915}, 400, "outside_service_area", None),

@@ -64,10 +64,26 @@ def test_it_shows_the_report_form_to_anyone(client, world):
     text = response.text
     assert 'capture="environment"' in text
     assert 'name="idempotency_key"' in text
-    # Grouped by major class, photo-required classes marked.
+    # Every category grouped by major class, with no "photo required" tail on each entry: the page
+    # asks for a photo when the category chosen needs one (its rules come in the configuration).
     assert '<optgroup label="Roads and traffic">' in text
-    assert re.search(r'<option value="C0201" data-photo="1">[^<]*photo required', text)
-    assert re.search(r'<option value="C0303">Missing accessibility facility</option>', text)
+    assert re.search(r'<option value="C0201">Damaged road or pothole</option>', text)
+    assert "photo required" not in text
+    rules = response.context["category_config"]["rules"]
+    assert rules["C0201"] == {
+        "photo": True,
+        "describe": False,
+        "phrases": [
+            "A pothole people trip on",
+            "The road surface is cracked and sinking",
+            "Loose paving stones",
+        ],
+    }
+    assert rules["E0601"]["describe"] is True and rules["E0601"]["photo"] is False
+    # The common problems as large icons, in their order, "Other problems" last.
+    tiles = re.findall(r'data-quick-code="(\w+)"', text)
+    assert tiles[:3] == ["E0101", "C0301", "C0102"] and len(tiles) == 11
+    assert "Other problems" in text
     # The grids around are drawn under the pin.
     assert '"outlines"' in text
 

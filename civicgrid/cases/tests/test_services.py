@@ -59,6 +59,9 @@ def test_it_keeps_a_report_outside_every_grid_in_the_nearest_regions_unrouted_qu
     ],
 )
 def test_it_refuses_bad_input_and_writes_nothing(cw, category, change, field):
+    # A category that asks for words, so an empty description is refused too.
+    category.description_required = True
+    category.save()
     with pytest.raises(ApplicationError) as exc:
         report(cw, category, **change)
     assert field in exc.value.extra["fields"]
