@@ -180,9 +180,11 @@ def _acted(request: HttpRequest, case, t: Transition | None, as_json: bool) -> H
         % {"state": case.get_state_display()}
     )
     url = case.get_absolute_url() if access.can_view(request.user, case) else reverse("site:home")
+    # The page the person goes to next says it, unless the outbox sent the step in the background.
+    if "X-Outbox" not in request.headers:
+        messages.success(request, text)
     if as_json:
         return JsonResponse({"message": text, "url": url, "tracking_number": case.tracking_number})
-    messages.success(request, text)
     return redirect(url)
 
 

@@ -95,7 +95,10 @@
     }).then(changed);
   }
 
+  // The cookie's token as it is now (a sign-in in another tab rotates it), else the page's.
   function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
     try {
       return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
     } catch (e) {
@@ -105,17 +108,16 @@
 
   // The form's own token may be older than the session's (a sign-in rotates it): the current page's
   // goes in the header, and the field, which Django would read first, is left out.
-  function send(url, data) {
+  // `later`: sent from the outbox, not while the person waits for it (the server then leaves its
+  // "done" message out of the next page they open).
+  function send(url, data, later) {
     var body = new FormData();
     data.forEach(function (value, name) {
       if (name !== "csrfmiddlewaretoken") body.append(name, value);
     });
-    return fetch(url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-    });
+    var headers = { Accept: "application/json", "X-CSRFToken": csrfToken() };
+    if (later) headers["X-Outbox"] = "1";
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: headers });
   }
 
   function keyOf(data) {
@@ -183,7 +185,7 @@
   }
 
   function sendOne(item) {
-    return send(item.url, unpack(item.fields)).then(function (response) {
+    return send(item.url, unpack(item.fields), true).then(function (response) {
       return response.json().then(
         function (body) {
           return { status: response.status, body: body };

@@ -209,12 +209,16 @@
     if (!box) return;
     box.classList.remove("has-error");
     box.querySelectorAll("[data-client-error]").forEach(function (n) { n.remove(); });
+    box.querySelectorAll("[aria-invalid]").forEach(function (n) { n.removeAttribute("aria-invalid"); });
   }
 
   function clearErrors(form) {
     form.querySelectorAll("[data-client-error]").forEach(function (n) {
       var box = n.closest(".has-error");
-      if (box) box.classList.remove("has-error");
+      if (box) {
+        box.classList.remove("has-error");
+        box.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
+      }
       n.remove();
     });
     var alert = form.querySelector("[data-form-alert]");
@@ -225,6 +229,8 @@
     var box = fieldBox(form, name);
     if (!box) return null;
     box.classList.add("has-error");
+    var control = box.querySelector("input:not([type=hidden]), select, textarea");
+    if (control) control.setAttribute("aria-invalid", "true");
     var list = document.createElement("ul");
     list.className = "errorlist";
     list.setAttribute("data-client-error", "");
@@ -274,7 +280,7 @@
       var answered = Array.prototype.some.call(inputs, function (i) {
         return i.type === "checkbox" ? i.checked : String(i.value || "").trim() !== "";
       });
-      if (!answered) problems.push(["answers." + q.code, d.msgNeedAnswer]);
+      if (!answered) problems.push(["answers." + q.code, format(d.msgNeedAnswer, q.label)]);
     });
     return problems;
   }

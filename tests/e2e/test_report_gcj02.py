@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from civicgrid.cases import seed
 from civicgrid.cases.models import Case, Category
 from civicgrid.lib.geo import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
+from tests.e2e.phone import choose_category
 from tests.e2e.test_case_flow import small_targets
 from tests.e2e.test_work_pages import DESKTOP, PHONE, sign_in
 
@@ -92,7 +93,7 @@ def shoot(page, screenshots: Path, name: str, *, phone: bool = True) -> None:
 
 
 def fill_and_send(page) -> Case:
-    page.select_option("#id_category", "C0601")  # a street light: no photo needed
+    choose_category(page, "C0601")  # a street light: no photo needed
     page.fill("#id_description", "路灯不亮，晚上很黑。")
     with page.expect_navigation():
         page.click("[data-submit]")

@@ -12,6 +12,7 @@ from civicgrid.cases import seed
 from civicgrid.cases.models import Case, CaseFollower, Category
 from civicgrid.cases.tests.conftest import jpeg, report
 from conftest import PASSWORD
+from tests.e2e.phone import choose_category
 from tests.e2e.test_report_questions import shoot
 from tests.e2e.test_work_pages import PHONE, sign_in
 
@@ -49,7 +50,7 @@ def test_a_similar_report_nearby_is_offered_and_add_mine_follows_it(
         page.goto(f"{live_server.url}/cases/report/")
         page.locator("[data-report-map][data-pinned='1']").wait_for()
         page.set_input_files("#id_photos", {"name": "pit.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
-        page.select_option("#id_category", "C0201")
+        choose_category(page, "C0201")
         page.fill("#id_description", "路口有坑")
         page.click("[data-submit]")
         panel = page.locator("[data-similar]")

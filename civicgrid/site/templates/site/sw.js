@@ -24,7 +24,9 @@ self.addEventListener("install", function (event) {
       caches.open(PAGE_CACHE).then(function (cache) {
         return Promise.all(
           PAGES.map(function (url) {
-            return fetch(url, { credentials: "same-origin" }).then(function (response) {
+            // Without cookies: the kept copy is the public page (it names no one), and its answer
+            // cannot replace the person's cookies (a page's CSRF token) while they sign in.
+            return fetch(url, { credentials: "omit" }).then(function (response) {
               if (response.ok) return cache.put(url, response);
             }, function () {});
           })
