@@ -270,6 +270,23 @@ OPEN311_CONTACT = env("OPEN311_CONTACT") or "Command centre administrator (æŒ‡æŒ
 OPEN311_KEY_SERVICE = env("OPEN311_KEY_SERVICE") or ""
 OPEN311_ENDPOINT_TYPE = env("OPEN311_ENDPOINT_TYPE") or "production"
 
+# Email (healthchecks' way): the daily digest (`manage.py notices_digest`) is mailed only when
+# EMAIL_HOST is set. The password may come from EMAIL_HOST_PASSWORD_FILE.
+EMAIL_HOST = env("EMAIL_HOST") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them to False")
+# Seconds before a mail server that does not answer is given up (the digest run goes on).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "civicgrid@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address as people open it, for links in emails (no trailing slash).
+SITE_ROOT = env("SITE_ROOT") or "http://localhost:8000"
+
 # Volunteers (civicgrid/volunteers/conf.py): how a check-in without a check-out is credited when the
 # activity closes ("scheduled": to the activity's end; "none": 0 minutes, the leader corrects), how
 # often the check-in QR code changes, and how long a scanned code may wait for the volunteer's OK.

@@ -280,7 +280,7 @@ def notifications(request: HttpRequest, params: Query[NotificationsQuery]):
                 "kind": n.kind,
                 "kind_label": str(kinds.get(n.kind, n.kind)),
                 "text": notices.text_of(n),
-                "case": n.case.tracking_number,
+                "case": n.case.tracking_number if n.case is not None else None,
                 "created_at": n.created_at,
                 "read_at": n.read_at,
             }

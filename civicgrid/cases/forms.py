@@ -386,3 +386,47 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
             kwargs["solved"] = d.get("solved")
             kwargs["satisfaction"] = d.get("satisfaction") or ""
         return kwargs
+
+
+# ---------------------------------------------------------------------------------------------
+# How a person is told (the notifications page)
+
+
+class NoticePreferenceForm(ServiceErrorsMixin, forms.Form):
+    """Each notice as it comes, or a daily digest at an hour; `services.notice_preference_set` stores it."""
+
+    EACH = "each"
+    DAILY = "daily"
+
+    how = forms.ChoiceField(
+        label=_("How to tell you"),
+        choices=[
+            (EACH, _("Each notice as it comes")),
+            (DAILY, _("A daily digest of what is only for your information (to-dos still come at once)")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how you want to be told: each notice as it comes, or a daily digest."),
+            "invalid_choice": _(
+                "Choose how you want to be told: each notice as it comes, or a daily digest."
+            ),
+        },
+    )
+    digest_hour = forms.TypedChoiceField(
+        label=_("Send the daily digest at"),
+        coerce=int,
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        error_messages={
+            "required": _("Choose an hour of the day, from 00:00 to 23:00."),
+            "invalid_choice": _("Choose an hour of the day, from 00:00 to 23:00."),
+        },
+    )
+
+    @classmethod
+    def initial_for(cls, preference) -> dict[str, Any]:
+        """Return the form's initial values for a stored (or default) `NoticePreference`."""
+        return {"how": cls.DAILY if preference.digest else cls.EACH, "digest_hour": preference.digest_hour}
+
+    def service_kwargs(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {"digest": d["how"] == self.DAILY, "digest_hour": d["digest_hour"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -761,7 +761,8 @@ class Appointment(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice to one person: new work, a returned dispatch, a deadline, a rating."""
+    """An in-app notice to one person: new work, a returned dispatch, a deadline, a rating; or the
+    daily digest of the rest (`NoticePreference`), the one kind about no single case."""
 
     class Kind(models.TextChoices):
         NEW_WORK = "new_work", _("New work in your queue")
@@ -771,12 +772,16 @@ class Notification(models.Model):
         RATED = "rated", _("Your work was rated")
         REQUEST = "request", _("Request to decide")
         UPDATE = "update", _("Your report was updated")
+        DIGEST = "digest", _("Daily digest")
 
     # Indexed by notification_user_idx (user, created_at, id), which serves look-ups by user too.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    # Null for a digest only (`Kind.DIGEST`): it sums up many cases.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # In the site's language, as written; readers see `notices.text_of(notification)`,
     # in their own language.
@@ -789,6 +794,12 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(kind="digest"),
+                name="notification_case_unless_digest",
+            )
+        ]
         # A reader's page reads only its own rows, newest first, from the cursor on (both orders are
         # the index's, read backwards); the unread ones (their list, count and "mark all read") have
         # their own partial index, so neither grows with the reader's years of read notices.
@@ -803,6 +814,64 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.case_id}"
+
+
+# Kinds that ask the reader to act on their case (while it is open and where the notice found it,
+# `notices.is_todo`); the others inform. The notifications page splits on them, and with the daily
+# digest on only these (and the digest) count on the header's bell (`selectors.unread_count`).
+TODO_KINDS = frozenset(
+    {
+        Notification.Kind.NEW_WORK,
+        Notification.Kind.RETURNED,
+        Notification.Kind.DUE_SOON,
+        Notification.Kind.OVERDUE,
+        Notification.Kind.REQUEST,
+    }
+)
+
+
+class NoticePreference(models.Model):
+    """How a person wants to be told: each notice as it comes (no row, or `digest` off), or a daily
+    digest of the notices that only inform, sent at `digest_hour` (local time) by `manage.py
+    notices_digest`; to-do notices still come at once either way.
+
+    Written by `services.digest.notice_preference_set`; `last_digest_on` is the day of the last digest,
+    claimed by a compare-and-set so that a day's digest goes out once however often the command runs.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notice_preference",
+    )
+    digest = models.BooleanField(_("daily digest"), default=False)
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"), default=8, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    # The language the person used when they chose: the digest's email is written in it.
+    language = models.CharField(_("digest email language"), max_length=10, blank=True, default="")
+    last_digest_on = models.DateField(_("last digest on"), null=True, blank=True)
+    # Where the next digest's window starts.
+    last_digest_at = models.DateTimeField(_("last digest at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__lte=23), name="notice_preference_digest_hour_range"
+            )
+        ]
+        # The hourly command reads the people with the digest on whose hour has come.
+        indexes = [
+            models.Index(
+                fields=["digest_hour"], name="notice_pref_digest_idx", condition=models.Q(digest=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} digest={self.digest} at {self.digest_hour}"
 
 
 class CaseFollower(models.Model):

@@ -15,9 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_noop
 
-from civicgrid.cases.models import Case, Notification, Satisfaction
+from civicgrid.cases.models import TODO_KINDS, Case, Notification, Satisfaction
 from civicgrid.cases.selectors_work import due_status
 from civicgrid.cases.workflow import NO_DEADLINE_STATES, action_label, public_label
 
@@ -37,8 +38,15 @@ FOLLOWED_REPLY = gettext_noop(
     "A report you follow, %(number)s (%(what)s, %(place)s), was answered: %(reply)s"
 )
 
+# The daily digest (`services.digest`): how many cases have news for the reader since the last one,
+# and how many of their to-dos are due within a day (or already overdue).
+DIGEST = gettext_noop(
+    "Daily digest: news on %(cases)s case(s); %(due)s to-do(s) overdue or due within a day."
+)
+
 MESSAGES = frozenset(
     {
+        DIGEST,
         STEP,
         RETURNED,
         REQUESTED,
@@ -94,28 +102,29 @@ def display_text(message: str, params: dict[str, Any], stored: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The notifications page: what and where, grouped per case, "to do" apart from "for your information"
 
-# Kinds that ask the reader to act on the case (while it is open); the rest only inform.
-ACT_KINDS = frozenset(
-    {
-        Notification.Kind.NEW_WORK,
-        Notification.Kind.RETURNED,
-        Notification.Kind.DUE_SOON,
-        Notification.Kind.OVERDUE,
-        Notification.Kind.REQUEST,
-    }
-)
 # Kinds sent to the person who reported the case: their group reads the step in residents' words.
 REPORTER_KINDS = frozenset({Notification.Kind.UPDATE})
-# What the page joins to every notification to say what and where without a query per case.
+# What the page joins to every notification to say what and where without a query per case (a
+# digest has no case: the joins are outer ones).
 RELATED = ("case", "case__category", "case__grid", "case__village", "case__town")
+# The short description beside a case's category, and the longest address shown.
+SUMMARY_CHARS = 40
+ADDRESS_CHARS = 40
+# The key of the group that holds a page's digests.
+DIGEST_GROUP = "digest"
 
 
 @dataclass
 class NoticeGroup:
-    """One case's notifications on a page, with what the case is, where, its step and deadline."""
+    """One case's notifications on a page, with what the case is, where, its step and deadline; or the
+    page's digests (`case` None)."""
 
-    case: Case
+    key: str
+    case: Case | None
     title: str
+    # A few words of the description ("" where the reader was told of the case only as its reporter
+    # or a follower, `REPORTER_KINDS`, and it is neither theirs nor public).
+    summary: str
     place: str
     step: str
     due_at: datetime | None
@@ -130,40 +139,110 @@ class NoticeGroup:
 
 
 def place_of(case: Case) -> str:
-    """Return where a case is in words: its village (or town) and grid, else its address."""
+    """Return where a case is in words: its village (or town), grid and address, as far as known."""
     parts = [p.display_name for p in (case.village or case.town, case.grid) if p is not None]
-    return " · ".join(parts) or case.address
+    if case.address:
+        parts.append(Truncator(case.address).chars(ADDRESS_CHARS))
+    return " · ".join(parts)
+
+
+def summary_of(case: Case) -> str:
+    """Return the first words of a case's description, on one line."""
+    return Truncator(" ".join(case.description.split())).chars(SUMMARY_CHARS)
+
+
+def _params(notification: Notification) -> dict[str, Any]:
+    return notification.params if isinstance(notification.params, dict) else {}
 
 
 def is_todo(notification: Notification) -> bool:
-    """Return whether a notification asks its reader to act: a kind that does, on a case still open."""
-    return notification.kind in ACT_KINDS and notification.case.is_open
+    """Return whether a notification still asks its reader to act: a kind that does, on a case still
+    open and still where the notice found it — at the step it announced (when it names one; the work
+    has moved on to others otherwise), and for a request, with that request still pending."""
+    case = notification.case
+    if notification.kind not in TODO_KINDS or case is None or not case.is_open:
+        return False
+    params = _params(notification)
+    state = params.get("state")
+    if state and state != case.state:
+        return False
+    if notification.kind == Notification.Kind.REQUEST and params.get("request"):
+        return case.pending_request == params["request"]
+    return True
 
 
-def groups(notifications: list[Notification], *, now: datetime) -> list[NoticeGroup]:
-    """Return the page's notifications grouped per case, the group of the newest notice first; each
-    notice's `shown_text` set. The case, its category and places must be joined (`RELATED`)."""
-    by_case: dict[int, NoticeGroup] = {}
+def _case_group(case: Case, *, now: datetime) -> NoticeGroup:
+    return NoticeGroup(
+        key=case.tracking_number,
+        case=case,
+        title=case.category.display_name,
+        summary=summary_of(case),
+        place=place_of(case),
+        step=str(Case.State(case.state).label),
+        due_at=case.step_due_at if case.is_open and case.state not in NO_DEADLINE_STATES else None,
+        due=due_status(case, now),
+        todo=False,
+    )
+
+
+def _digest_group() -> NoticeGroup:
+    return NoticeGroup(
+        key=DIGEST_GROUP,
+        case=None,
+        title=str(Notification.Kind.DIGEST.label),
+        summary="",
+        place="",
+        step="",
+        due_at=None,
+        due="",
+        todo=False,
+    )
+
+
+def groups(
+    notifications: list[Notification], *, now: datetime, reader_id: int | None = None
+) -> list[NoticeGroup]:
+    """Return the notifications grouped per case (a page's digests in one group of their own), the
+    group of the newest notice first; each notice's `shown_text` and `is_todo` set.
+
+    The case, its category and places must be joined (`RELATED`). A group told only as the case's
+    reporter or follower (`REPORTER_KINDS`) reads the step in residents' words, without deadline; its
+    description's first words are left out unless the reader reported the case or it is public (a
+    follower of a report that is not public may have lost the right to read it since).
+    """
+    by_key: dict[str, NoticeGroup] = {}
     for n in notifications:
         n.shown_text = text_of(n)
         n.is_todo = is_todo(n)
-        group = by_case.get(n.case_id)
+        case = n.case
+        key = case.tracking_number if case is not None else DIGEST_GROUP
+        group = by_key.get(key)
         if group is None:
-            case = n.case
-            due = due_status(case, now)
-            group = by_case[n.case_id] = NoticeGroup(
-                case=case,
-                title=case.category.display_name,
-                place=place_of(case),
-                step=str(Case.State(case.state).label),
-                due_at=case.step_due_at if case.is_open and case.state not in NO_DEADLINE_STATES else None,
-                due=due,
-                todo=False,
-            )
+            group = by_key[key] = _case_group(case, now=now) if case is not None else _digest_group()
         group.items.append(n)
         group.todo = group.todo or n.is_todo
-    for group in by_case.values():
-        if all(n.kind in REPORTER_KINDS for n in group.items):
-            group.step = public_label(group.case.state)
-            group.due_at, group.due = None, ""
-    return list(by_case.values())
+    for group in by_key.values():
+        case = group.case
+        if case is None or not all(n.kind in REPORTER_KINDS for n in group.items):
+            continue
+        group.step = public_label(case.state)
+        group.due_at, group.due = None, ""
+        if not (case.is_public or (reader_id is not None and case.reporter_id == reader_id)):
+            group.summary = ""
+    return list(by_key.values())
+
+
+@dataclass(frozen=True)
+class NoticeSections:
+    """A page of notifications as the page shows them: the groups with something to do, the rest."""
+
+    todo: list[NoticeGroup]
+    info: list[NoticeGroup]
+
+
+def sections(
+    notifications: list[Notification], *, now: datetime, reader_id: int | None = None
+) -> NoticeSections:
+    """Return a page's notifications grouped per case (`groups`), split into "to do" and the rest."""
+    found = groups(notifications, now=now, reader_id=reader_id)
+    return NoticeSections(todo=[g for g in found if g.todo], info=[g for g in found if not g.todo])

@@ -427,7 +427,9 @@ class NotificationOut(Schema):
     kind: str
     kind_label: str
     text: str
-    case: str = Field(..., description="Tracking number")
+    case: str | None = Field(
+        ..., description="Tracking number; null for a daily digest (`kind` digest), which sums up many cases"
+    )
     created_at: datetime
     read_at: datetime | None
 

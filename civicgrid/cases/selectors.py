@@ -9,14 +9,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import access, categories, counts, search
-from civicgrid.cases.models import Case, Category, Notification
+from civicgrid.cases.models import TODO_KINDS, Case, Category, NoticePreference, Notification
 from civicgrid.cases.workflow import NO_DEADLINE_STATES, OPEN_STATES, STATES, work_kinds
 from civicgrid.core import scopes as core_scopes
 from civicgrid.core.errors import NotFound
@@ -483,10 +483,33 @@ def unread_total(user) -> Total:
     return notifications_total(user=user, unread_only=True)
 
 
+# What the bell counts of a person who chose the daily digest: to-do notices, and the digests that
+# gather the rest.
+BELL_KINDS_WITH_DIGEST = tuple(sorted(TODO_KINDS | {Notification.Kind.DIGEST}))
+
+
 def unread_count(user) -> int:
     """Return the number of unread notifications for the navigation's badge, counted up to
-    UNREAD_BADGE_CAP (at the cap the badge shows "99+")."""
-    return notifications_total(user=user, unread_only=True, cap=UNREAD_BADGE_CAP).n
+    UNREAD_BADGE_CAP (at the cap the badge shows "99+").
+
+    With the daily digest on (`NoticePreference.digest`), only to-do notices and digests count: the
+    notices that only inform wait for the digest. One query either way (the preference is a
+    subquery), so no page pays a query more for it.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    digest_on = NoticePreference.objects.filter(user_id=user.pk, digest=True)
+    counted = Notification.objects.filter(user=user, read_at__isnull=True).filter(
+        Q(kind__in=BELL_KINDS_WITH_DIGEST) | ~Exists(digest_on)
+    )
+    found = counted.order_by().values("pk")[: UNREAD_BADGE_CAP + 1].count()
+    return Total.capped(found, UNREAD_BADGE_CAP).n
+
+
+def notice_preference_for(user) -> NoticePreference:
+    """Return how `user` wants to be told (an unsaved default, each notice as it comes, if never set)."""
+    found = NoticePreference.objects.filter(user_id=user.pk).first()
+    return found if found is not None else NoticePreference(user_id=user.pk)
 
 
 def mobile_member_record(*, user) -> dict[str, int]:

@@ -37,6 +37,7 @@ urlpatterns = [
     path("work/batch-dispatch/", views_work.batch_dispatch, name="batch_dispatch"),
     # One case (views_case)
     path("notifications/", views_case.notifications, name="notifications"),
+    path("notifications/settings/", views_case.notice_preference, name="notice_preference"),
     path("<str:number>/", views_case.detail, name="detail"),
     path("<str:number>/act/<str:action>/", views_case.act, name="act"),
     path("<str:number>/photos/<int:photo_id>/<str:size>/", views_case.photo, name="photo"),

@@ -9,13 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.cases import access, notices, presenters, selectors, services
-from civicgrid.cases.forms import ActionForm
-from civicgrid.cases.models import CasePhoto, Notification
+from civicgrid.cases.forms import ActionForm, NoticePreferenceForm
+from civicgrid.cases.models import CasePhoto, NoticePreference, Notification
 from civicgrid.cases.workflow import Transition, transition
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound
 from civicgrid.lib import keyset
@@ -249,10 +249,22 @@ def notifications(request: HttpRequest) -> HttpResponse:
         if notice is None:
             raise Http404()
         services.notifications_mark_read(user=user, ids=[notice.pk])
+        if notice.case is None:
+            # A digest sums up many cases: they are on this page.
+            return redirect("cases:notifications")
         if not access.can_view(user, notice.case):
             # A follower of someone else's public report: its public status page, which they may read.
             return redirect("cases:public_status_number", number=notice.case.tracking_number)
         return redirect(notice.case.get_absolute_url())
+    preference = selectors.notice_preference_for(user)
+    form = NoticePreferenceForm(initial=NoticePreferenceForm.initial_for(preference))
+    return _notifications_page(request, form=form, preference=preference)
+
+
+def _notifications_page(
+    request: HttpRequest, *, form: NoticePreferenceForm, preference: NoticePreference, status: int = 200
+) -> HttpResponse:
+    user = request.user
     cursor = request.GET.get("cursor", "")
     # The page's rows with their case, category and places joined (`selectors.notifications_page`'s
     # keyset on the same index): what and where each says, without a query per case.
@@ -262,15 +274,38 @@ def notifications(request: HttpRequest) -> HttpResponse:
     except keyset.InvalidCursor:
         cursor = ""
         page = keyset.page_after(rows, selectors.NOTIFICATION_ORDER, "", NOTIFICATIONS_PAGE_SIZE)
-    groups = notices.groups(page.items, now=timezone.now())
+    shown = notices.sections(page.items, now=timezone.now(), reader_id=user.pk)
     return render(
         request,
         "cases/notifications.html",
         {
             "items": page.items,
-            "todo": [g for g in groups if g.todo],
-            "info": [g for g in groups if not g.todo],
+            "todo": shown.todo,
+            "info": shown.info,
             "pager": {"next_cursor": page.next_cursor, "is_first": not cursor},
             "unread": selectors.unread_total(user),
+            "preference": preference,
+            "preference_form": form,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def notice_preference(request: HttpRequest) -> HttpResponse:
+    """Store how the signed-in person wants to be told (their own choice only); a refused choice
+    shows the notifications page again with the error next to the field."""
+    form = NoticePreferenceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_preference_set(
+                user=request.user, language=translation.get_language() or "", **form.service_kwargs()
+            )
+        except ApplicationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("cases:notifications")
+    preference = selectors.notice_preference_for(request.user)
+    return _notifications_page(request, form=form, preference=preference, status=400)

@@ -4,6 +4,7 @@
 - `acting`: apply a workflow action, comment
 - `notifying`: in-app notifications and whose queue a case is in
 - `sweeping`: the deadline sweep
+- `digest`: the daily digest (a person's choice, the hourly run)
 - `photos`: photo validation and storage
 """
 
@@ -14,6 +15,7 @@ from civicgrid.cases.services.acting import (
     case_comment,
     dispatch_input_errors,
 )
+from civicgrid.cases.services.digest import DigestRun, notice_preference_set, notices_digest
 from civicgrid.cases.services.intake import Intake, case_create
 from civicgrid.cases.services.notifying import notifications_mark_read, notify, queue_owners, supervisors
 from civicgrid.cases.services.photos import photos_check_count, photos_clean
@@ -22,6 +24,7 @@ from civicgrid.cases.workflow import allowed_actions
 
 __all__ = [
     "AppointmentIn",
+    "DigestRun",
     "Intake",
     "SweepResult",
     "action_recorded",
@@ -31,6 +34,8 @@ __all__ = [
     "case_create",
     "cases_sweep",
     "dispatch_input_errors",
+    "notice_preference_set",
+    "notices_digest",
     "notifications_mark_read",
     "notify",
     "photos_check_count",

@@ -171,7 +171,9 @@ def notify_after(case: Case, t: Transition, old_state: str, event: CaseEvent) ->
             case=case,
             kind=kind,
             message=message,
-            params={"number": case.tracking_number, **values(case, event)},
+            # The step it left the case at: the notice asks to act only while the case is still there
+            # (`notices.is_todo`).
+            params={"number": case.tracking_number, "state": case.state, **values(case, event)},
         )
     if t.notify_step and case.state != old_state and not STATES[case.state].terminal:
         notify_step(case, case.state, exclude=event.actor_id)

@@ -93,6 +93,10 @@ def _mark(case: Case, *, flag: str, action: str, now: datetime) -> bool:
                 case=case,
                 kind=Notification.Kind.DUE_SOON,
                 message=notices.DUE_SOON,
-                params={"number": case.tracking_number, "time": f"{local_due:%m-%d %H:%M}"},
+                params={
+                    "number": case.tracking_number,
+                    "time": f"{local_due:%m-%d %H:%M}",
+                    "state": case.state,
+                },
             )
     return True

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from civicgrid.cases import notices
+from civicgrid.cases import notices, services
 from civicgrid.cases.models import Case, Notification
 from civicgrid.cases.tests.conftest import PATHS, report, walk
 
@@ -137,3 +137,85 @@ def test_no_query_per_case(cw, page_cases, login, category):
         html = client.get(URL).text
     assert len(blocks(html)) == 7
     assert len(many) == len(few)
+
+
+def test_each_case_reads_its_category_and_first_words_and_its_address(cw, category, login):
+    Notification.objects.all().delete()
+    case = report(
+        cw,
+        category,
+        description="井盖缺失，晚上路过的人很容易掉进去，请尽快处理，谢谢。" * 3,
+        address="幸福路12号",
+    )
+    notice(cw.village_cadre, case, Notification.Kind.NEW_WORK, minutes_ago=1)
+    html = login(cw.village_cadre).get(URL).text
+    group = re.search(rf'<article[^>]*data-case="{case.tracking_number}".*?</article>', html, re.S).group(0)
+    summary = re.search(r'notice-group__summary">([^<]*)<', group).group(1)
+    assert summary.startswith("井盖缺失，晚上路过的人") and summary.endswith("…")
+    assert len(summary) <= notices.SUMMARY_CHARS
+    assert "Village A1 · 甲一村第1网格 · 幸福路12号" in group
+
+
+def test_work_that_moved_on_to_others_is_no_longer_to_do(
+    cw, category, login, django_capture_on_commit_callbacks
+):
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = report(cw, category)
+    client = login(cw.grid_worker)
+    assert case.tracking_number in section(client.get(URL).text, "To do")
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(cw, case, PATHS["village"])
+    html = client.get(URL).text
+    # The grid worker's "new work" of the report stays, as information: the village holds it now.
+    assert case.tracking_number not in section(html, "To do")
+    assert case.tracking_number in section(html, "For your information")
+    assert case.tracking_number in section(login(cw.village_cadre).get(URL).text, "To do")
+
+
+def test_a_request_is_to_do_only_while_it_waits(cw, case_in, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_in("in_progress")
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = walk(cw, case, [("request_suspension", "agency_staff", {"note": "需列入明年计划"})])
+    assert Notification.objects.filter(user=cw.town_operator, kind=Notification.Kind.REQUEST).exists()
+    client = login(cw.town_operator)
+    assert case.tracking_number in section(client.get(URL).text, "To do")
+    with django_capture_on_commit_callbacks(execute=True):
+        walk(cw, case, [("approve_request", "town_operator", {})])
+    assert case.tracking_number not in section(client.get(URL).text, "To do")
+
+
+def test_a_digest_on_the_page_costs_no_query_more(cw, page_cases, login, category):
+    first, _second = page_cases
+    notice(cw.village_cadre, first, Notification.Kind.NEW_WORK, minutes_ago=5)
+    client = login(cw.village_cadre)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    Notification.objects.create(
+        user=cw.village_cadre,
+        case=None,
+        kind=Notification.Kind.DIGEST,
+        text="stored",
+        message=notices.DIGEST,
+        params={"cases": 3, "due": 1},
+    )
+    services.notice_preference_set(user=cw.village_cadre, digest=True, digest_hour=8)
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(URL).text
+    # The new work to do first, the digest for information.
+    assert [number for number, _ids in blocks(html)] == [first.tracking_number, "digest"]
+    assert len(many) == len(few)
+
+
+def test_the_first_words_of_a_report_go_to_its_reporter_but_not_to_a_follower_of_a_private_one(
+    cw, category, login
+):
+    Notification.objects.all().delete()
+    private = report(cw, category, is_public=False, description="我家楼下井盖缺失")
+    for reader in (cw.resident, cw.outsider):
+        notice(reader, private, Notification.Kind.UPDATE, minutes_ago=1)
+    assert "我家楼下井盖缺失" in login(cw.resident).get(URL).text
+    other = login(cw.outsider).get(URL).text
+    assert private.tracking_number in other and "我家楼下井盖缺失" not in other

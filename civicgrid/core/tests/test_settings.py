@@ -111,3 +111,10 @@ def test_it_uses_redis_for_cache_and_tasks_when_redis_url_is_set():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ok", "django_tasks_rq.RQBackend"]
+
+
+def test_it_refuses_both_email_tls_and_ssl():
+    result = load_settings(DEBUG="True", EMAIL_USE_TLS="True", EMAIL_USE_SSL="True")
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive" in result.stderr
+    assert load_settings(DEBUG="True", EMAIL_USE_TLS="False", EMAIL_USE_SSL="True").returncode == 0
