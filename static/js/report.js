@@ -273,7 +273,7 @@
     if (!category) problems.push(["category", d.msgNeedCategory]);
     if (rule && rule.photo && photoCount(form) === 0) problems.push(["photos", d.msgNeedPhoto]);
     if (photoCount(form) > parseInt(d.photoMax || "6", 10)) problems.push(["photos", d.msgTooMany]);
-    if (!get("description") && (!rule || rule.describe)) problems.push(["description", d.msgNeedDescription]);
+    if (!get("description") && rule && rule.describe) problems.push(["description", d.msgNeedDescription]);
     ((cfg.categories || {})[category] || []).forEach(function (q) {
       if (!q.required) return;
       var inputs = form.querySelectorAll('[name="answers.' + q.code + '"]');
