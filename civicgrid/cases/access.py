@@ -36,6 +36,8 @@ ROLE_RELATION: dict[str, str] = {
 }
 # Relations that handle the case in its region, and so may see who reported it.
 REGION_RELATIONS = frozenset({"grid", "village", "town", "region"})
+# Relations that handle the case in its region, and so may call its reporter.
+HANDLING_RELATIONS = frozenset({"grid", "village", "town"})
 # Staff who may record a case for someone else (12345 orders, patrol, liaison groups, deliberation).
 INTAKE_ROLES = STAFF_ROLES - {Role.AGENCY_STAFF}
 
@@ -100,7 +102,7 @@ def can_view(user, case: Case) -> bool:
 
 
 def can_view_reporter(user, case: Case) -> bool:
-    """Return whether `user` may see who reported the case and their phone.
+    """Return whether `user` may see who reported the case (their name; the phone is `can_contact_reporter`'s).
 
     Staff who handle the case in its region, and the reporter; an agency sees what it needs to solve
     the problem, not who complained.
@@ -109,6 +111,20 @@ def can_view_reporter(user, case: Case) -> bool:
         return True
     found = relations(user, case)
     return bool(found & (REGION_RELATIONS | {"reporter"}))
+
+
+def can_contact_reporter(user, case: Case) -> bool:
+    """Return whether `user` may call the reporter: the only rule under which their phone is shown whole.
+
+    The staff handling the open case in its region: its grid's workers and leaders, its village's
+    cadres, its town's command centre (who also make the follow-up call, 回访). Not a region's
+    administrators (they read, they do not handle), not an agency (it solves the problem, not who
+    complained), not a superuser, not the reporter themselves; nobody once the case is finished.
+    Everyone else who may see the case sees the phone masked (`presenters`: the page and the API).
+    """
+    if not case.is_open or not case.reporter_phone:
+        return False
+    return bool(relations(user, case) & HANDLING_RELATIONS)
 
 
 # Who a viewer is to a case, for what they see of it (`civicgrid.cases.presenters` builds the view):

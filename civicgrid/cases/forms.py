@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -29,11 +30,16 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Any number of files under one name (the report page posts a camera and a gallery input)."""
+    """Any number of files under one name (the camera control posts a camera and a gallery input).
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    `max_count` is the most the service takes (CASE_PHOTO_MAX_COUNT unless given): the camera control
+    (includes/photo_picker.html) warns above it before sending; the service refuses it.
+    """
+
+    def __init__(self, *args: Any, max_count: int | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
         super().__init__(*args, **kwargs)
+        self.max_count = settings.CASE_PHOTO_MAX_COUNT if max_count is None else max_count
 
     def clean(self, data: Any, initial: Any = None) -> list:
         single = super().clean

@@ -4,9 +4,11 @@ Who sees what (the audiences of `civicgrid.cases.access.audience`, as in 12345 p
 - staff of the case (any relation but "reporter", and superusers): every step, staff names,
   internal notes and the steps' data. The reporter is named only where `access.can_view_reporter`
   (an agency sees them masked) — in the facts and on the record, where the steps the reporter
-  took then show the role "Reporter" and no name.
-- the reporter (also a staff member of another town who reported it): the public steps, the public
-  replies (`CaseEvent.note_is_reply`) and their own notes; role labels, never staff names; of the
+  took then show the role "Reporter" and no name. Their phone is whole, to call, only for the staff
+  handling the open case (`access.can_contact_reporter`), masked for everyone else. The staff get
+  links that open their phone's map app at the point (`lib.map_links`).
+- the reporter (also a staff member of another town who reported it): their own phone masked; the
+  public steps, the public replies (`CaseEvent.note_is_reply`) and their own notes; role labels, never staff names; of the
   steps' data only public facts (the case it was merged into, the rating they gave); report and
   result photos.
 - the public (the public status page of a public case): the public steps and replies; no names,
@@ -35,6 +37,7 @@ from civicgrid.cases.answers import AnswerView, answer_items
 from civicgrid.cases.models import Case, CaseEvent, CaseFollower, CasePhoto, Satisfaction
 from civicgrid.cases.workflow import Transition, action_label, allowed_actions, public_label, transition
 from civicgrid.core.errors import NotFound
+from civicgrid.lib.map_links import MapLink, map_links
 from civicgrid.lib.privacy import mask_name, mask_phone
 
 # Who acted, as the record names them (CaseEvent.actor_role: an actor kind of workflow.py, or the
@@ -95,6 +98,14 @@ class ReporterView:
     phone: str
     # Masked: the page shows the phone as text, not as a number to call.
     masked: bool
+
+    @property
+    def tel(self) -> str:
+        """Return the `tel:` link that calls the reporter ("" when the phone is masked or missing)."""
+        if self.masked:
+            return ""
+        digits = "".join(c for c in self.phone if c.isdigit() or c == "+")
+        return f"tel:{digits}" if digits else ""
 
 
 @dataclass
@@ -181,6 +192,8 @@ class CaseView:
     # Their count, and their names masked for the staff who may see who reported (the verifier's).
     follower_count: int = 0
     followers: list[str] = field(default_factory=list)
+    # Links opening the phone's map app at the point, each in the app's coordinates: the staff only.
+    map_links: list[MapLink] = field(default_factory=list)
 
     @property
     def is_staff(self) -> bool:
@@ -318,9 +331,25 @@ def _reporter(case: Case, user, seen_as: str) -> ReporterView | None:
     if seen_as == PUBLIC:
         return None
     name = case.reporter_name or (str(case.reporter) if case.reporter_id else "")
-    if access.can_view_reporter(user, case):
-        return ReporterView(name or _("Anonymous"), case.reporter_phone, masked=False)
-    return ReporterView(mask_name(name) or _("Anonymous"), mask_phone(case.reporter_phone), masked=True)
+    shown = (
+        (name or _("Anonymous"))
+        if access.can_view_reporter(user, case)
+        else (mask_name(name) or _("Anonymous"))
+    )
+    if access.can_contact_reporter(user, case):
+        return ReporterView(shown, case.reporter_phone, masked=False)
+    return ReporterView(shown, mask_phone(case.reporter_phone), masked=True)
+
+
+def _map_links(case: Case) -> list[MapLink]:
+    """Return the links that open a map app at the case's stored (WGS-84) point, pinned with what
+    and where it is."""
+    return map_links(
+        case.lon,
+        case.lat,
+        label=f"{case.category.display_name} {case.tracking_number}",
+        detail=case.address,
+    )
 
 
 def _merged_url(user, case: Case, seen_as: str) -> str:
@@ -487,6 +516,7 @@ def _build(case: Case, user, seen_as: str) -> CaseView:
         appointments=appointments,
         actions=[] if public else allowed_actions(case=case, user=user),
         **(_followers(case, named=reporter_named) if staff else {}),
+        map_links=_map_links(case) if staff else [],
     )
 
 

@@ -191,7 +191,10 @@ class CaseListOut(Schema):
 
 class ReporterOut(Schema):
     name: str = Field(..., description="Masked unless you may see who reported it")
-    phone: str = Field(..., description="Masked unless you may see who reported it")
+    phone: str = Field(
+        ...,
+        description="Masked unless you handle the open case in its grid, village or town (and may call them)",
+    )
 
 
 class DetailOut(Schema):

@@ -401,6 +401,11 @@ class TaskView:
     can_verify: bool
     can_reopen: bool
 
+    @property
+    def files_input_id(self) -> str:
+        """Return the id of the task's evidence input: unique among the tasks of a page."""
+        return f"files-{self.id}"
+
 
 @dataclass(frozen=True)
 class ChecklistView:
@@ -414,6 +419,11 @@ class ChecklistView:
     can_manage: bool
     can_verify: bool
     rate: int | None = field(default=None)
+
+    @property
+    def evidence_max(self) -> int:
+        """Return how many files one "done" takes (`evidence.MAX_FILES`): the camera control warns above it."""
+        return evidence.MAX_FILES
 
 
 def is_overdue(task: Task, today: date | None = None) -> bool:

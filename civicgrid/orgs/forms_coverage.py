@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.forms import MultipleFileField, MultipleFileInput
 from civicgrid.core.errors import ApplicationError
+from civicgrid.orgs.evidence import MAX_FILES as EVIDENCE_MAX_FILES
 from civicgrid.orgs.models import CoverageKind, CoverageMode, Organisation, TargetCategory
 from civicgrid.places.models import Place
 
@@ -69,6 +70,7 @@ class LinkForm(forms.Form):
         label=_("Photos or PDFs"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
+        max_count=EVIDENCE_MAX_FILES,
     )
 
     def __init__(self, *args, organisations=None, **kwargs):

@@ -1,5 +1,6 @@
-// The case page: one action panel open at a time, a confirmation before a danger action, and one
-// submission per tap. The panels and forms work without it.
+// The case page: one action panel open at a time, a confirmation before a danger action, one
+// submission per tap, and the "navigate here" list closing when the page is tapped elsewhere.
+// The panels and forms work without it.
 (function () {
   "use strict";
 
@@ -53,6 +54,26 @@
     if (open) open.scrollIntoView({ block: "start" });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
-  else setup();
+  // "Navigate here": its list of map apps drops over the page; a tap elsewhere or Escape closes it.
+  function setupNavigate() {
+    var nav = document.querySelector("[data-navigate]");
+    if (!nav) return;
+    document.addEventListener("click", function (event) {
+      if (nav.open && !nav.contains(event.target)) nav.open = false;
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.open) {
+        nav.open = false;
+        nav.querySelector("summary").focus();
+      }
+    });
+  }
+
+  function init() {
+    setup();
+    setupNavigate();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();

@@ -1,5 +1,6 @@
-// The snap-and-report form: photo previews, the browser's position, a draggable pin on a Leaflet map
-// with the grids drawn under it, the map-centre fallback, and one submission per tap.
+// The snap-and-report form: the browser's position, a draggable pin on a Leaflet map with the grids
+// drawn under it, the map-centre fallback, and one submission per tap (the photos are the camera
+// control's, static/js/photo-picker.js).
 // Without JavaScript the form still works: native file inputs and typed coordinates.
 // Everything on the map is in the tiles' system (data-tile-crs): the server sends the outlines shifted
 // on GCJ-02 tiles, the GPS fix (WGS-84) is shifted here (crs.js), and the form sends the pin as drawn,
@@ -15,91 +16,6 @@
 
   function format(template, value) {
     return (template || "").replace("%s", value);
-  }
-
-  // --- Photos ---------------------------------------------------------------------------------
-
-  function setupPhotos(form) {
-    var store = form.querySelector("[data-photo-store]");
-    var camera = form.querySelector("[data-photo-camera]");
-    var list = form.querySelector("[data-photo-previews]");
-    var count = form.querySelector("[data-photo-count]");
-    var max = parseInt(form.dataset.photoMax || "6", 10);
-    if (!store || !list) return;
-    // Every choice adds to the photos kept so far (a camera input holds one shot at a time), so
-    // the files live in one input; browsers without DataTransfer keep their native behaviour.
-    var canMerge = typeof DataTransfer !== "undefined";
-    var kept = [];
-
-    function sync() {
-      if (!canMerge) return;
-      var transfer = new DataTransfer();
-      kept.forEach(function (file) {
-        transfer.items.add(file);
-      });
-      store.files = transfer.files;
-      if (camera) camera.value = "";
-    }
-
-    function render() {
-      list.innerHTML = "";
-      var files = canMerge ? kept : [].concat(
-        Array.prototype.slice.call(store.files || []),
-        Array.prototype.slice.call((camera && camera.files) || [])
-      );
-      files.forEach(function (file, index) {
-        var item = document.createElement("li");
-        item.className = "photo-preview";
-        var img = document.createElement("img");
-        var url = URL.createObjectURL(file);
-        img.src = url;
-        img.alt = file.name;
-        img.addEventListener("load", function () {
-          URL.revokeObjectURL(url);
-        });
-        item.appendChild(img);
-        if (canMerge) {
-          var remove = document.createElement("button");
-          remove.type = "button";
-          remove.className = "photo-preview__remove";
-          remove.setAttribute("aria-label", (form.dataset.msgRemove || "Remove") + " " + (index + 1));
-          remove.innerHTML = '<svg viewBox="0 0 20 20" aria-hidden="true"><path d="M5 5l10 10M15 5L5 15" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/></svg>';
-          remove.addEventListener("click", function () {
-            kept.splice(index, 1);
-            sync();
-            render();
-          });
-          item.appendChild(remove);
-        }
-        list.appendChild(item);
-      });
-      var hint = form.querySelector("[data-photo-hint]");
-      if (hint) hint.classList.toggle("is-met", files.length > 0);
-      if (count) {
-        count.hidden = files.length === 0;
-        count.textContent = files.length > max ? form.dataset.msgTooMany : format(form.dataset.msgCount, files.length);
-        count.classList.toggle("is-error", files.length > max);
-      }
-    }
-
-    function take(input) {
-      if (canMerge) {
-        Array.prototype.forEach.call(input.files || [], function (file) {
-          kept.push(file);
-        });
-        sync();
-      }
-      render();
-    }
-
-    store.addEventListener("change", function () {
-      take(store);
-    });
-    if (camera) {
-      camera.addEventListener("change", function () {
-        take(camera);
-      });
-    }
   }
 
   // --- Category: the common problems as icons, "more", suggested phrases -------------------------
@@ -709,7 +625,6 @@
     // A fresh key for each page shown: the page may come from the phone's cache, the same copy
     // each time, and each report made from it is a report of its own.
     if (form.dataset.bound !== "1") renewKey(form);
-    setupPhotos(form);
     setupCategory(form, cfg.rules || {});
     setupQuestions(form);
     setupMap(form);

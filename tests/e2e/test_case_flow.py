@@ -228,7 +228,7 @@ def test_a_report_goes_round_the_loop_and_closes(flow_world, persona, screenshot
             page,
             "resolve",
             fill={"textarea": "已回填沥青并压实。"},
-            files={"input[type=file]": photo_bytes((40, 40, 40))},
+            files={"input[data-photo-camera]": photo_bytes((40, 40, 40))},
         )
         shot(page, "agency-resolve-open")
         confirm(page, panel)

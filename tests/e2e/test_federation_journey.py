@@ -131,7 +131,7 @@ def test_a_cadre_walks_the_network_ticks_off_the_checklist_and_reads_coverage(
         first = page.locator("#checklist li.link-row").first
         first.locator("summary:has-text('标记完成')").click()
         first.locator("textarea[name=note]").fill("3月8日召开成立大会")
-        first.locator("input[type=file]").set_input_files(str(net.photo))
+        first.locator("input[data-photo-store]").set_input_files(str(net.photo))
         first.locator("button[type=submit]:has-text('保存')").click()
         page.wait_for_selector("#checklist li.link-row[data-status=done]")
         _shot(page, screenshots, "checklist-done-phone", phone=True)

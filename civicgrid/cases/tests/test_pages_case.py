@@ -276,6 +276,20 @@ def test_the_agency_resolves_with_a_photo_and_needs_one(login, cw, case_in):
     assert CasePhoto.objects.filter(case=case, kind="result").count() == 1
 
 
+def test_an_actions_photos_take_the_report_pages_camera_control(login, cw, case_in, settings):
+    settings.CASE_PHOTO_MAX_COUNT = 4
+    case = case_in("in_progress")
+    text = login(cw.agency_staff).get(detail_url(case)).text
+    picker = text[text.index('data-action="resolve"') :]
+    picker = picker[picker.index("data-photo-picker") : picker.index("</form>")]
+    # A camera button and a gallery button, both posting the action's photos; the limit the service keeps.
+    assert 'id="id_resolve-photos_camera" name="resolve-photos" accept="image/*" capture="environment"' in picker
+    assert 'id="id_resolve-photos" name="resolve-photos"' in picker and "data-photo-store" in picker
+    assert 'data-photo-max="4"' in picker
+    assert "Take a photo" in picker and "Choose photos" in picker
+    assert "(required)" in picker  # a resolution needs its photo
+
+
 def test_the_agency_asks_for_an_extension_until_a_date(login, cw, case_in):
     case = case_in("in_progress")
     until = (timezone.localdate() + timedelta(days=10)).isoformat()
