@@ -6,6 +6,8 @@ Saves var/screenshots/phone-report-*.png to be looked at.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from civicgrid.cases.models import Case, CasePhoto
@@ -16,6 +18,16 @@ from tests.e2e.test_work_pages import PHONE, sign_in
 pytestmark = pytest.mark.e2e
 
 GRID_A1A_CENTRE = (120.705, 31.605)
+
+
+def wait_until(check, seconds: float = 20.0) -> bool:
+    """Poll from Python: `page.wait_for_function` evaluates a string, which the pages' CSP refuses."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.25)
+    return False
 
 
 def phone(browser):
@@ -130,7 +142,7 @@ def test_a_report_made_without_a_signal_waits_on_the_phone_and_is_sent_once(
         sign_in(page, base, world.resident)
         page.goto(f"{base}/cases/report/")
         # The service worker takes the page over and keeps what reporting needs.
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        assert wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
         page.locator("[data-report-map][data-pinned='1']").wait_for()

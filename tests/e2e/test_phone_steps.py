@@ -41,7 +41,7 @@ def test_a_step_made_without_a_signal_is_recorded_once_when_it_returns(
     try:
         sign_in(page, live_server.url, world.grid_worker)
         page.goto(url)
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        assert wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
         page.reload()  # through the service worker: the page is kept as seen
 
         context.set_offline(True)
