@@ -3,12 +3,13 @@ names) and of Open311 client applications."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 
 from civicgrid.accounts import access
-from civicgrid.accounts.models import ClientApp, RoleAssignment, User
+from civicgrid.accounts.models import Agency, ClientApp, RoleAssignment, User
 from civicgrid.core.roles import Role
 from civicgrid.core.scopes import Scope
 from civicgrid.lib.privacy import mask_phone
@@ -32,6 +33,14 @@ def load_scopes(user) -> list[Scope]:
             place = ra.agency.region
         result.append(Scope(role=Role(ra.role), place=place, agency_id=ra.agency_id))
     return result
+
+
+def agency_names(ids: Iterable[int]) -> dict[int, str]:
+    """Return the names of the agencies with these ids (none asked: no query)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(Agency.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 @dataclass

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("me/", views.me, name="me"),
     path("tokens/", views.tokens, name="tokens"),
     path("clients/", views.clients, name="clients"),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, the API-token page and the client apps page (Open311 keys)."""
+"""Sign-in, sign-out, the "me" page, the API-token page and the client apps page (Open311 keys)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicgrid.accounts import access, selectors, services
+from civicgrid.accounts import access, presenters, selectors, services
 from civicgrid.accounts.forms import ClientIssueForm, SignInForm, TokenCreateForm
 from civicgrid.accounts.models import ApiToken, ClientApp
 from civicgrid.core.errors import ApplicationError, PermissionDenied
@@ -81,6 +81,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if was_signed_in:
         messages.success(request, _("You have signed out."))
     return redirect("site:home")
+
+
+@login_required
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """Show who the signed-in person is (name, masked phone, roles and places in plain words) and the
+    links a phone user looks for under "me": their reports, notifications, language, sign-out; staff tools
+    for staff only (the links come from the navigation, which asks the permission rules)."""
+    return render(request, "accounts/me.html", {"me": presenters.me_view(user=request.user)})
 
 
 @login_required

@@ -149,6 +149,12 @@ class CaseFilterForm(forms.Form):
             self.add_error("closed_to", _("The end date is before the start date."))
         return data
 
+    def chosen_count(self) -> int:
+        """Return how many filters are set (the map's folded filters say so on their button)."""
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.fields if self.data.get(name) not in (None, ""))
+
     def filters(self) -> tuple[CaseFilters, ListOptions]:
         """Return the filters to apply; an invalid form matches nothing rather than everything."""
         if not self.is_valid():

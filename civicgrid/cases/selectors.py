@@ -418,6 +418,19 @@ def queues_for(user) -> list[tuple[Queue, Total]]:
     return list(zip(queues, totals, strict=True))
 
 
+def queues_once(user) -> list[tuple[Queue, Total]]:
+    """Return `queues_for(user)`, read once per request and kept on the user object (as its scopes are).
+
+    The queue page's tabs, the command centre's queue links, the home page's to-do tiles and the phone
+    tab bar's "to do" badge show this one figure, for one statement per request.
+    """
+    cached = getattr(user, "_civicgrid_queues", None)
+    if cached is None:
+        cached = queues_for(user)
+        user._civicgrid_queues = cached
+    return cached
+
+
 def case_get_for_user(*, user, tracking_number: str) -> Case:
     """Return the case if `user` may see it; a case out of scope is "not found"."""
     case = _with_related(access.scope_cases(user)).filter(tracking_number=tracking_number).first()

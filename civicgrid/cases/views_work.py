@@ -169,7 +169,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     access = selectors_work.work_access(user)
-    queues = selectors.queues_for(user)
+    queues = selectors.queues_once(user)
     if not queues:
         if access.centre:
             return redirect("cases:centre")
@@ -248,7 +248,7 @@ def centre(request: HttpRequest) -> HttpResponse:
     if not access.centre:
         _deny()
     now = timezone.now()
-    queues = selectors.queues_for(user)
+    queues = selectors.queues_once(user)
     form, filters = _centre_filters(request, user, queues, now)
     page, pager = _case_page(request, user, filters, CENTRE_PAGE_SIZE)
     rows = _decorate(page.items, now)

@@ -21,12 +21,13 @@ RATE_SHOWN = 3
 
 
 def _todo(user, staff: bool) -> tuple[list[dict], list]:
-    """What the person has to do now: a staff member's queues with cases in them (one statement); for
-    anyone else, their own reports solved and waiting for their rating (one query)."""
+    """What the person has to do now: a staff member's queues with cases in them (one statement, read
+    once per request with the tab bar's to-do badge); for anyone else, their own reports solved and
+    waiting for their rating (one query)."""
     if staff:
         todo = [
             {"key": q.key, "label": q.label, "total": total, "url": f"{reverse('cases:queue')}?queue={q.key}"}
-            for q, total in case_selectors.queues_for(user)
+            for q, total in case_selectors.queues_once(user)
             if total
         ]
         return todo, []

@@ -380,7 +380,16 @@
     }, 150);
   }
 
+  // The filters fold behind a button on a phone (the map first); a wider screen shows them open.
+  function unfoldFilters() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 721px)").matches) return;
+    document.querySelectorAll("[data-map-filters]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
   function init() {
+    unfoldFilters();
     document.querySelectorAll("[data-work-map]").forEach(draw);
   }
 

@@ -136,10 +136,10 @@ def test_it_pins_the_query_count_of_browse(login, world, django_assert_max_num_q
     client = login(world.town_operator)
     client.get(BROWSE)  # warm up caches that are not per request (content types, translations)
     # Session, user, roles, unread notifications (the bell), whether the person volunteers (the
-    # navigation), the parent, its chain, the count and the page.
-    with django_assert_max_num_queries(9):
+    # navigation), the to-do count (the tab bar), the parent, its chain, the count and the page.
+    with django_assert_max_num_queries(10):
         client.get(BROWSE, {"parent": world.district.code})
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         client.get(BROWSE, {"q": "网格"})
 
 
@@ -242,8 +242,9 @@ def test_it_pins_the_query_count_of_a_place(login, world, django_assert_max_num_
         boundary_set(place=grid, geometry=square(120.70 + n * 0.01, 31.62))
     client = login(world.town_operator)
     client.get(world.village_a1.get_absolute_url())
-    # The same number of queries whatever the number of grids: no query per child.
-    with django_assert_max_num_queries(12):
+    # The same number of queries whatever the number of grids: no query per child (one of them is
+    # the tab bar's to-do count).
+    with django_assert_max_num_queries(13):
         response = client.get(world.village_a1.get_absolute_url())
     assert len(geo_data(response)["children"]) == 12
 

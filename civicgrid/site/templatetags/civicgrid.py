@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from civicgrid.core.roles import Role
+from civicgrid.site import navigation
 from civicgrid.site.navigation import NavItem
 
 register = template.Library()
@@ -69,3 +70,9 @@ def query_with(request: HttpRequest, **changes: object) -> str:
 def nav_group(items: Sequence[NavItem] | None, group: str) -> list[NavItem]:
     """Return the navigation entries of one group ("main", "more", "tools")."""
     return [item for item in items or () if item.group == group]
+
+
+@register.filter
+def me_links(items: Sequence[NavItem] | None, section: str) -> list[NavItem]:
+    """Return the navigation entries the "me" page lists in `section` ("own" or "tools")."""
+    return navigation.me_links(items, section)
