@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "civicgrid.volunteers",
     "civicgrid.points",
     "civicgrid.orgs",
+    "civicgrid.governance",
     "treebeard",
     "civicgrid.site",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("volunteers/", include("civicgrid.volunteers.urls")),
     path("points/", include("civicgrid.points.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),
+    path("governance/", include("civicgrid.governance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
+from civicgrid.governance.navigation import nav_entries as governance_entries
 from civicgrid.orgs.navigation import nav_entries as orgs_entries
 from civicgrid.places import access as place_access
 from civicgrid.places.access import Perm
@@ -78,7 +79,12 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Case map"), reverse("cases:map"), "map"))
     if work.agency_ids:
         items.append(NavItem(_("Agency inbox"), reverse("cases:agency_inbox"), "agency"))
-    for label, url, key, group in (*volunteer_entries(user), *points_entries(user), *orgs_entries(user)):
+    for label, url, key, group in (
+        *volunteer_entries(user),
+        *points_entries(user),
+        *orgs_entries(user),
+        *governance_entries(user),
+    ):
         items.append(NavItem(label, url, key, group=group))
     if homes:
         place = homes[0]

@@ -1,0 +1,211 @@
+"""Who may see and do what in co-governance: the one place these rules live (issue 14).
+
+- **Meetings** of a village or grid are managed (scheduled, agenda, attendance, minutes, decisions) by
+  the cadres of that village and the town command centre above it; a grid's leader and workers manage
+  their grid's meetings too. Staff with the place in their region read them. Residents and anyone whose
+  home is in the village read what is published there (agenda and decisions, never attendees' phones).
+- **The grid forum**: people whose home place is the grid or its village (residents, mobile grid
+  members, volunteers with a place) raise and support topics and reply; the grid's workers and leader
+  and the village's cadres moderate. Staff of the region read everything, hidden topics included.
+- **The task board**: a town's operators publish matters for their town, a village's cadres for their
+  village; agency staff claim for their agency; the town's operators record a claim for an enterprise
+  or organisation that has no account; the claimant reports progress and completion; the village (or,
+  for a town-wide matter, the town) verifies. Everyone, the public included, reads published matters.
+- **Pairings and people sent down**: the town's operators (and district or city administrators above)
+  record them; a paired agency's staff record its own support; village cadres and grid staff read those
+  of their place; a person sent down records their own activity.
+- A superuser passes every rule. Pages, the API and commands ask here, through the services and
+  selectors; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.roles import ADMIN_ROLES, GRID_ROLES, STAFF_ROLES, Role
+from civicgrid.core.scopes import is_root, is_signed_in, scopes
+
+# Roles whose place lets them manage the meetings of the places inside it.
+MEETING_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR, *GRID_ROLES})
+# Roles that moderate a grid's forum (within their place).
+MODERATOR_ROLES = frozenset({Role.VILLAGE_CADRE, *GRID_ROLES})
+# Roles that publish matters on the task board (within their place).
+PUBLISHER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR})
+# Roles that record pairings and people sent down (within their place).
+PAIRING_ROLES = frozenset({Role.TOWN_OPERATOR, *ADMIN_ROLES})
+# Roles that read everything of co-governance in their region.
+REGION_READERS = STAFF_ROLES - {Role.AGENCY_STAFF}
+
+
+def _covering(user, place, wanted: Iterable[Role]) -> bool:
+    """True when one of `user`'s scopes with a role in `wanted` covers `place`."""
+    wanted = frozenset(wanted)
+    return any(s.role in wanted and s.covers(place) for s in scopes(user))
+
+
+def _grid_level_only(user, place) -> bool:
+    """Grid staff manage a grid's own meetings, never the village's."""
+    return place.level == "grid"
+
+
+def is_region_reader(user, place) -> bool:
+    """Staff whose region holds `place` read everything of co-governance there."""
+    return is_root(user) or _covering(user, place, REGION_READERS)
+
+
+def lives_in(user, place) -> bool:
+    """True when one of `user`'s home places is `place` or inside it, or holds it (a resident of the
+    village reads the village's meetings; a resident of the grid its forum)."""
+    if not is_signed_in(user):
+        return False
+    for s in scopes(user):
+        if s.place is None:
+            continue
+        if s.place.is_within(place) or place.is_within(s.place):
+            return True
+    return False
+
+
+# --- Meetings ------------------------------------------------------------------------------------
+
+
+def can_manage_meetings(user, place) -> bool:
+    """Schedule, record and decide for the meetings of `place` (a village or a grid)."""
+    if is_root(user):
+        return True
+    for s in scopes(user):
+        if not s.covers(place):
+            continue
+        if s.role in (Role.VILLAGE_CADRE, Role.TOWN_OPERATOR):
+            return True
+        if s.role in GRID_ROLES and _grid_level_only(user, place):
+            return True
+    return False
+
+
+def can_view_meeting(user, meeting) -> bool:
+    """Read a meeting: its managers and the region's staff all of it; the people of its village only
+    a published one (`presenters` leave out what is private)."""
+    if can_manage_meetings(user, meeting.place) or is_region_reader(user, meeting.place):
+        return True
+    return bool(meeting.is_published and lives_in(user, meeting.village))
+
+
+def check_manage_meetings(user, place) -> None:
+    if not can_manage_meetings(user, place):
+        raise PermissionDenied(_("You may not manage the meetings of this place."))
+
+
+# --- The grid forum ------------------------------------------------------------------------------
+
+
+def can_post_in_forum(user, grid) -> bool:
+    """Raise a topic, support one or reply in `grid`'s forum: people who live there, and its staff."""
+    if not is_signed_in(user):
+        return False
+    return is_root(user) or lives_in(user, grid) or can_moderate_forum(user, grid)
+
+
+def can_moderate_forum(user, grid) -> bool:
+    """Hide or close topics and replies, and put topics on an agenda, in `grid`'s forum."""
+    return is_root(user) or _covering(user, grid, MODERATOR_ROLES)
+
+
+def can_view_forum(user, grid) -> bool:
+    """Read `grid`'s forum (hidden topics stay with its moderators and the region's staff)."""
+    return can_post_in_forum(user, grid) or is_region_reader(user, grid)
+
+
+# --- The task board ------------------------------------------------------------------------------
+
+
+def can_publish_matter(user, place) -> bool:
+    """Publish (and withdraw) a matter serving `place`: its town's operators or its village's cadres."""
+    return is_root(user) or _covering(user, place, PUBLISHER_ROLES)
+
+
+def claimable_agency_ids(user) -> set[int]:
+    """The agencies `user` may claim a matter for (agency staff: their own)."""
+    return {s.agency_id for s in scopes(user) if s.role == Role.AGENCY_STAFF and s.agency_id is not None}
+
+
+def can_claim_for_agency(user, agency_id: int) -> bool:
+    return is_root(user) or agency_id in claimable_agency_ids(user)
+
+
+def can_record_claim_for_others(user, matter) -> bool:
+    """Record a claim for an enterprise or organisation without an account: the town's operators."""
+    return is_root(user) or _covering(user, matter.town, {Role.TOWN_OPERATOR})
+
+
+def is_claimant(user, matter) -> bool:
+    """The person who claimed, or staff of the agency that claimed."""
+    if not is_signed_in(user):
+        return False
+    if matter.claimed_by_id == user.pk:
+        return True
+    return matter.claimant_agency_id is not None and matter.claimant_agency_id in claimable_agency_ids(user)
+
+
+def can_report_progress(user, matter) -> bool:
+    """Report progress and completion: the claimant (or the town recording for a claimant without an account)."""
+    return is_root(user) or is_claimant(user, matter) or can_record_claim_for_others(user, matter)
+
+
+def can_verify_matter(user, matter) -> bool:
+    """Verify completion (or return it for more work): the village's cadres for a matter in a village,
+    the town's operators for any matter of the town; never the claimant."""
+    if is_claimant(user, matter) and not is_root(user):
+        return False
+    if is_root(user) or _covering(user, matter.town, {Role.TOWN_OPERATOR}):
+        return True
+    return matter.village is not None and _covering(user, matter.village, {Role.VILLAGE_CADRE})
+
+
+# --- Pairings and people sent down ---------------------------------------------------------------
+
+
+def can_manage_pairings(user, place) -> bool:
+    """Record pairings and people sent down for `place` (a village, grid or town)."""
+    return is_root(user) or _covering(user, place, PAIRING_ROLES)
+
+
+def can_record_support(user, pairing) -> bool:
+    """Record support under a pairing: its town's managers, and the paired agency's staff."""
+    if can_manage_pairings(user, pairing.village):
+        return True
+    return pairing.agency_id is not None and pairing.agency_id in claimable_agency_ids(user)
+
+
+def can_view_pairing(user, pairing) -> bool:
+    return can_record_support(user, pairing) or is_region_reader(user, pairing.village)
+
+
+def can_record_envoy_activity(user, envoy) -> bool:
+    """Record what a person sent down did: themselves, the grid's staff, the town's managers."""
+    if is_signed_in(user) and envoy.user_id == user.pk:
+        return True
+    return can_manage_pairings(user, envoy.grid) or _covering(user, envoy.grid, MODERATOR_ROLES)
+
+
+def can_see_envoy_phone(user, envoy) -> bool:
+    """An envoy's phone, whole: the grid's staff and the town's managers (masked for everyone else)."""
+    return can_record_envoy_activity(user, envoy)
+
+
+# --- Figures -------------------------------------------------------------------------------------
+
+
+def can_view_figures(user, town) -> bool:
+    """The town's co-governance figures: staff whose region holds the town (or is inside it)."""
+    if is_root(user):
+        return True
+    return any(
+        s.role in REGION_READERS
+        and s.place is not None
+        and (town.is_within(s.place) or s.place.is_within(town))
+        for s in scopes(user)
+    )

@@ -1,0 +1,5 @@
+"""The board pages of co-governance (included by governance/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
