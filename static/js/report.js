@@ -83,6 +83,7 @@
       if (select.value) clearError(form, "category");
     }
 
+    breakAtWords(form.querySelectorAll(".quick-tile__label"));
     tiles.forEach(function (tile) {
       tile.addEventListener("click", function () {
         select.value = tile.dataset.quickCode;
@@ -101,6 +102,24 @@
     if (more) form.classList.add("has-quick-grid");
     showMore(Boolean(select.value && quickCodes.indexOf(select.value) < 0) || !tiles.length);
     update();
+  }
+
+  // A category's name wraps between its words, never inside one (垃圾箱破损 / 满溢, not 非法小广 / 告):
+  // Chinese has no spaces, so the browser's word segmenter marks where a line may break; the CSS
+  // (word-break: keep-all) breaks only there. Without a segmenter the names wrap as before.
+  function breakAtWords(labels) {
+    if (typeof Intl === "undefined" || !Intl.Segmenter) return;
+    var segmenter = new Intl.Segmenter(document.documentElement.lang || "zh", { granularity: "word" });
+    labels.forEach(function (label) {
+      var text = label.textContent;
+      var parts = Array.from(segmenter.segment(text), function (s) { return s.segment; });
+      if (parts.length < 2) return;
+      label.textContent = "";
+      parts.forEach(function (part, index) {
+        if (index) label.appendChild(document.createElement("wbr"));
+        label.appendChild(document.createTextNode(part));
+      });
+    });
   }
 
   // --- Checks before sending ------------------------------------------------------------------

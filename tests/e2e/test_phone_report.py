@@ -12,6 +12,7 @@ import pytest
 
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.cases.tests.conftest import jpeg
+from tests.e2e.test_case_page_phone import BROKEN_LABELS
 from tests.e2e.test_report_questions import shoot
 from tests.e2e.test_work_pages import PHONE, sign_in
 
@@ -68,6 +69,8 @@ def test_a_common_problem_is_reported_in_three_taps_after_the_photo(
         grid = page.locator("[data-quick]")
         assert grid.is_visible() and page.locator("#id_category").is_hidden()
         shoot(page, screenshots, "phone-report-tiles-360")
+        # Each common problem's name on one line; no button label broken mid-word.
+        assert page.evaluate(BROKEN_LABELS, ".quick-tile__label, main .btn, .phrase") == []
         # 1. The icon of the problem.
         page.locator("[data-quick-code='E0101']").tap()
         taps += 1
@@ -81,6 +84,7 @@ def test_a_common_problem_is_reported_in_three_taps_after_the_photo(
         taps += 1
         assert page.input_value("#id_description") == "垃圾堆放多日未清运"
         shoot(page, screenshots, "phone-report-chosen-360")
+        assert page.evaluate(BROKEN_LABELS, ".quick-tile__label, main .btn, .phrase") == []
         # 3. Send.
         with page.expect_navigation():
             page.locator("[data-submit]").tap()
@@ -142,9 +146,11 @@ def test_a_report_made_without_a_signal_waits_on_the_phone_and_is_sent_once(
         sign_in(page, base, world.resident)
         page.goto(f"{base}/cases/report/")
         # The service worker takes the page over and keeps what reporting needs.
-        assert wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
+        # Once it is active, the next load of the page is the service worker's.
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
+        assert wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.locator("[data-report-map][data-pinned='1']").wait_for()
 
         context.set_offline(True)

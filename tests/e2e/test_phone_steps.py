@@ -41,8 +41,10 @@ def test_a_step_made_without_a_signal_is_recorded_once_when_it_returns(
     try:
         sign_in(page, live_server.url, world.grid_worker)
         page.goto(url)
+        # Once it is active, the next load of the page is the service worker's.
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
         assert wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
-        page.reload()  # through the service worker: the page is kept as seen
 
         context.set_offline(True)
         page.reload()  # from the phone

@@ -18,8 +18,14 @@ var NETWORK_WAIT_MS = 6000;
 self.addEventListener("install", function (event) {
   event.waitUntil(
     Promise.all([
+      // One by one: a file that fails now (a weak signal) is fetched on first use instead of
+      // failing the whole install.
       caches.open(STATIC_CACHE).then(function (cache) {
-        return cache.addAll(ASSETS);
+        return Promise.all(
+          ASSETS.map(function (url) {
+            return cache.add(url).then(null, function () {});
+          })
+        );
       }),
       caches.open(PAGE_CACHE).then(function (cache) {
         return Promise.all(
