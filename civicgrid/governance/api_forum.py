@@ -87,7 +87,7 @@ def topic_list(request: HttpRequest, code: Text, filters: Query[TopicListQuery])
 
 @router.post(
     "/grids/{code}/topics",
-    response={201: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 429)},
+    response={201: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 413, 429)},
     auth=signed_in,
     summary="Raise a topic in a grid's forum",
 )
@@ -99,7 +99,7 @@ def topic_create(request: HttpRequest, code: Text, payload: GovForumTopicIn):
 
 @router.get(
     "/topics/{pk}",
-    response={200: GovForumTopicDetailOut, **errors(401, 404)},
+    response={200: GovForumTopicDetailOut, **errors(400, 401, 404)},
     auth=signed_in,
     summary="A topic, with the meeting whose agenda it is on",
 )
@@ -109,7 +109,7 @@ def topic_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/topics/{pk}/support",
-    response={200: GovForumTopicDetailOut, **errors(401, 403, 404, 409)},
+    response={200: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Support a topic (once; again changes nothing)",
 )
@@ -120,7 +120,7 @@ def topic_support(request: HttpRequest, pk: int):
 
 @router.delete(
     "/topics/{pk}/support",
-    response={200: GovForumTopicDetailOut, **errors(401, 403, 404, 409)},
+    response={200: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 409)},
     auth=signed_in,
     summary="Take your support back",
 )
@@ -150,7 +150,7 @@ def reply_list(request: HttpRequest, pk: int, after: Text = ""):
 
 @router.post(
     "/topics/{pk}/replies",
-    response={201: GovForumReplyOut, **errors(400, 401, 403, 404, 409, 429)},
+    response={201: GovForumReplyOut, **errors(400, 401, 403, 404, 409, 413, 429)},
     auth=signed_in,
     summary="Reply under a topic",
 )
@@ -164,7 +164,7 @@ def reply_create(request: HttpRequest, pk: int, payload: GovForumReplyIn):
 
 @router.post(
     "/topics/{pk}/moderate",
-    response={200: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovForumTopicDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Moderate a topic: hide (with a note), unhide, close, or put it on the next agenda",
 )
@@ -179,7 +179,7 @@ def topic_moderate(request: HttpRequest, pk: int, payload: GovForumModerateIn):
 
 @router.post(
     "/replies/{pk}/moderate",
-    response={200: GovForumReplyOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovForumReplyOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Hide a reply (with a note) or show it again",
 )

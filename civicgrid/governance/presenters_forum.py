@@ -24,6 +24,17 @@ from civicgrid.places.models import Place
 EXCERPT_CHARS = 60
 
 
+def state_label(state: str) -> str:
+    """A topic's state in the forum's words (the model's "Closed" reads as a case's "已结案")."""
+    labels = {
+        ForumTopic.State.OPEN: _("Open for support"),
+        ForumTopic.State.ON_AGENDA: _("On a meeting's agenda"),
+        ForumTopic.State.CLOSED: _("Topic closed"),
+        ForumTopic.State.HIDDEN: _("Hidden by the moderator"),
+    }
+    return str(labels.get(state, state))
+
+
 @dataclass(frozen=True)
 class ForumViewer:
     """What a person may do in one grid's forum, worked out once for a page or a list."""
@@ -91,7 +102,8 @@ class TopicView:
     # Enough support, but no meeting of the grid or village is planned yet.
     waiting: bool
     agenda: AgendaView | None
-    # The moderator's note and time: shown to those who see hidden things only.
+    # The moderator's note and time: everyone reads why a topic was closed; why one was hidden, only
+    # those who see hidden things.
     moderation_note: str
     moderated_at: datetime | None
     can_support: bool
@@ -113,6 +125,7 @@ def topic_view(
     body = topic.body or ""
     meeting: Meeting | None = agenda.meeting if agenda is not None else None
     moderate = viewer.can_moderate
+    note_shown = viewer.sees_hidden or topic.state == State.CLOSED
     return TopicView(
         id=topic.pk,
         url=reverse("governance:forum_topic", args=[topic.pk]),
@@ -120,7 +133,7 @@ def topic_view(
         body=body,
         excerpt=body if len(body) <= EXCERPT_CHARS else body[: EXCERPT_CHARS - 1] + "…",
         state=topic.state,
-        state_label=str(State(topic.state).label),
+        state_label=state_label(topic.state),
         grid_code=viewer.grid.code,
         grid_name=viewer.grid.display_name,
         author=author_name(viewer, topic.author),
@@ -143,8 +156,8 @@ def topic_view(
             if meeting is not None
             else None
         ),
-        moderation_note=topic.moderation_note if viewer.sees_hidden else "",
-        moderated_at=topic.moderated_at if viewer.sees_hidden else None,
+        moderation_note=topic.moderation_note if note_shown else "",
+        moderated_at=topic.moderated_at if note_shown else None,
         can_support=viewer.can_post and live and not supported,
         can_unsupport=viewer.can_post and live and supported,
         can_reply=viewer.can_post and live,

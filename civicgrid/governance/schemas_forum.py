@@ -45,7 +45,9 @@ class GovForumTopicOut(Schema):
 class GovForumTopicDetailOut(GovForumTopicOut):
     body: str
     agenda: GovForumAgendaOut | None = None
-    moderation_note: str = Field(description="For moderators and region staff only; else empty")
+    moderation_note: str = Field(
+        description="Why it was closed (for everyone) or hidden (for moderators and region staff only)"
+    )
     moderated_at: datetime | None = None
     can_hide: bool
     can_unhide: bool

@@ -42,7 +42,10 @@ LIVE_STATES = (ForumTopic.State.OPEN, ForumTopic.State.ON_AGENDA)
 
 # The audit log's codes for the forum's moderation, and the label of a key of their changes that is
 # no field of a reply (declared by `governance.apps`).
-AUDIT_TERMS = {"moderation_note": gettext_lazy("moderator's note"), "meeting": gettext_lazy("meeting")}
+AUDIT_TERMS = {
+    "moderation_note": gettext_lazy("moderator's note"),
+    "agenda_meeting": gettext_lazy("meeting whose agenda it went on"),
+}
 AUDIT_ACTIONS = {
     "governance.forum_topic_hide": gettext_lazy("Forum topic hidden"),
     "governance.forum_topic_unhide": gettext_lazy("Forum topic shown again"),
@@ -277,7 +280,7 @@ def topic_to_agenda(*, actor, topic: ForumTopic, note: str = "") -> AgendaItem:
         changes={
             "state": {"from": ForumTopic.State.OPEN, "to": ForumTopic.State.ON_AGENDA},
             "moderation_note": note,
-            "meeting": str(item.meeting),
+            "agenda_meeting": str(item.meeting),
         },
     )
     return item

@@ -76,7 +76,7 @@ def _grid_forum(request: HttpRequest, grid: Place) -> HttpResponse:
         "sort": sort,
         "state": state,
         "sorts": _sorts(),
-        "states": [(s, ForumTopic.State(s).label) for s in states],
+        "states": [(s, presenters.state_label(s)) for s in states],
         "threshold": services.agenda_threshold(),
     }
     if is_htmx_partial(request):

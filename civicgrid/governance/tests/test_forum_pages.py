@@ -266,3 +266,14 @@ def test_the_pages_answer_in_chinese_by_default(gw):
     client.force_login(gw.resident)
     assert client.get(topic_url(t)).status_code == 200
     assert client.get(forum_url(gw.grid_a1a)).status_code == 200
+
+
+def test_everyone_reads_why_a_topic_was_closed_but_not_why_one_was_hidden(gw, login):
+    closed = topic(gw, title="已关闭的议题")
+    services.topic_moderate(actor=gw.grid_worker, topic=closed, action="close", note="已在说事会上落实")
+    page = login(gw.resident).get(topic_url(closed)).content.decode()
+    assert "已在说事会上落实" in page and "Topic closed" in page
+    hidden = topic(gw, title="先隐藏再恢复")
+    services.topic_moderate(actor=gw.grid_worker, topic=hidden, action="hide", note="核实中")
+    services.topic_moderate(actor=gw.grid_worker, topic=hidden, action="unhide")
+    assert "核实中" not in login(gw.resident).get(topic_url(hidden)).content.decode()
