@@ -283,9 +283,7 @@ def test_an_actions_photos_take_the_report_pages_camera_control(login, cw, case_
     picker = text[text.index('data-action="resolve"') :]
     picker = picker[picker.index("data-photo-picker") : picker.index("</form>")]
     # A camera button and a gallery button, both posting the action's photos; the limit the service keeps.
-    assert (
-        'id="id_resolve-photos_camera" name="resolve-photos" accept="image/*" capture="environment"' in picker
-    )
+    assert 'id="id_resolve-photos_camera" name="resolve-photos" accept="image/*" capture="environment"' in picker
     assert 'id="id_resolve-photos" name="resolve-photos"' in picker and "data-photo-store" in picker
     assert 'data-photo-max="4"' in picker
     assert "Take a photo" in picker and "Choose photos" in picker
