@@ -295,6 +295,15 @@ VOLUNTEER_MISSING_CHECKOUT = env("VOLUNTEER_MISSING_CHECKOUT") or "scheduled"
 VOLUNTEER_QR_STEP_SECONDS = env_int("VOLUNTEER_QR_STEP_SECONDS", 30)
 VOLUNTEER_SCAN_CONFIRM_SECONDS = env_int("VOLUNTEER_SCAN_CONFIRM_SECONDS", 120)
 
+# The grid forum (大家讲, governance): a topic with this many supporters goes onto the next planned
+# meeting of its grid or village; topics one person may raise a day and replies an hour (0: no limit;
+# the forum's moderators are not limited).
+GOVERNANCE_FORUM_AGENDA_SUPPORT = env_int("GOVERNANCE_FORUM_AGENDA_SUPPORT", 10)
+if GOVERNANCE_FORUM_AGENDA_SUPPORT < 1:
+    raise ImproperlyConfigured("GOVERNANCE_FORUM_AGENDA_SUPPORT must be 1 or more")
+GOVERNANCE_FORUM_TOPICS_PER_DAY = env_int("GOVERNANCE_FORUM_TOPICS_PER_DAY", 5)
+GOVERNANCE_FORUM_REPLIES_PER_HOUR = env_int("GOVERNANCE_FORUM_REPLIES_PER_HOUR", 30)
+
 # Excel exports of case lists: the most rows one export writes (a larger list is refused: narrow it).
 CASE_EXPORT_MAX_ROWS = env_int("CASE_EXPORT_MAX_ROWS", 100_000)
 # The largest 12345 workbook the upload page accepts.

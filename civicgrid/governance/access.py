@@ -32,6 +32,8 @@ from civicgrid.core.scopes import is_root, is_signed_in, scopes
 MEETING_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR, *GRID_ROLES})
 # Roles that moderate a grid's forum (within their place).
 MODERATOR_ROLES = frozenset({Role.VILLAGE_CADRE, *GRID_ROLES})
+# Roles whose place is a person's home for the grid forum: they raise and support topics there.
+FORUM_HOME_ROLES = frozenset({Role.RESIDENT, Role.MOBILE_GRID_MEMBER, Role.VOLUNTEER})
 # Roles that publish matters on the task board (within their place).
 PUBLISHER_ROLES = frozenset({Role.VILLAGE_CADRE, Role.TOWN_OPERATOR})
 # Roles that record pairings and people sent down (within their place).
@@ -102,11 +104,23 @@ def check_manage_meetings(user, place) -> None:
 # --- The grid forum ------------------------------------------------------------------------------
 
 
+def is_forum_home(user, grid) -> bool:
+    """True when one of `user`'s home roles (resident, mobile grid member, volunteer) has a place that
+    is `grid`, its village, or a region holding it. Staff roles are no home: a town operator or an
+    agency serving the whole district reads the forum as staff, it does not raise topics in it."""
+    return any(
+        s.role in FORUM_HOME_ROLES
+        and s.place is not None
+        and (s.place.is_within(grid) or grid.is_within(s.place))
+        for s in scopes(user)
+    )
+
+
 def can_post_in_forum(user, grid) -> bool:
-    """Raise a topic, support one or reply in `grid`'s forum: people who live there, and its staff."""
+    """Raise a topic, support one or reply in `grid`'s forum: people who live there, and its moderators."""
     if not is_signed_in(user):
         return False
-    return is_root(user) or lives_in(user, grid) or can_moderate_forum(user, grid)
+    return is_root(user) or is_forum_home(user, grid) or can_moderate_forum(user, grid)
 
 
 def can_moderate_forum(user, grid) -> bool:
@@ -117,6 +131,43 @@ def can_moderate_forum(user, grid) -> bool:
 def can_view_forum(user, grid) -> bool:
     """Read `grid`'s forum (hidden topics stay with its moderators and the region's staff)."""
     return can_post_in_forum(user, grid) or is_region_reader(user, grid)
+
+
+def can_see_hidden_forum(user, grid) -> bool:
+    """See hidden topics and the words of hidden replies in `grid`'s forum: its moderators and the
+    region's staff."""
+    return can_moderate_forum(user, grid) or is_region_reader(user, grid)
+
+
+def can_see_forum_names(user, grid) -> bool:
+    """See the whole names of the people who write in `grid`'s forum (everyone else reads 王**):
+    those who see its hidden topics. Nobody reads a phone number there."""
+    return can_see_hidden_forum(user, grid)
+
+
+def can_browse_forums(user, place) -> bool:
+    """Open the list of the forums in `place` (a village or wider): people who live there and the
+    region's staff; each grid in it is then offered only when `can_view_forum` allows it."""
+    if place.level == "grid":
+        return can_view_forum(user, place)
+    return is_forum_home(user, place) or is_region_reader(user, place) or _covering_below(user, place)
+
+
+def _covering_below(user, place) -> bool:
+    """A moderator's grid or village lies in `place` (a grid worker finds their grid from its village)."""
+    return any(
+        s.role in MODERATOR_ROLES and s.place is not None and s.place.is_within(place) for s in scopes(user)
+    )
+
+
+def check_post_in_forum(user, grid) -> None:
+    if not can_post_in_forum(user, grid):
+        raise PermissionDenied(_("Only the people of this grid may write in its forum."))
+
+
+def check_moderate_forum(user, grid) -> None:
+    if not can_moderate_forum(user, grid):
+        raise PermissionDenied(_("Only the grid's workers and the village's cadres moderate this forum."))
 
 
 # --- The task board ------------------------------------------------------------------------------

@@ -6,3 +6,10 @@ class GovernanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "civicgrid.governance"
     verbose_name = _("Co-governance")
+
+    def ready(self) -> None:
+        from civicgrid.core import audit
+        from civicgrid.governance import services_forum
+
+        # The audit log's codes for this app's administrative writes (core knows none of them).
+        audit.declare(services_forum.AUDIT_ACTIONS, services_forum.AUDIT_TERMS)
