@@ -266,7 +266,7 @@ class ForumTopic(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Open for support")
         ON_AGENDA = "on_agenda", _("On a meeting's agenda")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Topic closed")
         HIDDEN = "hidden", _("Hidden by the moderator")
 
     grid = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", db_index=False)
