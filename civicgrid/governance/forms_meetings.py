@@ -112,7 +112,7 @@ class SeriesForm(ServiceErrorsMixin, forms.Form):
 
 class MeetingForm(ServiceErrorsMixin, forms.Form):
     title = forms.CharField(label=_("Title of the meeting"), max_length=120)
-    day = forms.DateField(label=_("Day"), widget=DATE)
+    day = forms.DateField(label=_("Day of the meeting"), widget=DATE)
     time = forms.TimeField(label=_("Starts at"), widget=TIME, initial="09:00")
     venue = forms.CharField(label=_("Venue"), max_length=120, required=False)
     service_fields = {"starts_at": "day"}
@@ -168,7 +168,7 @@ class AttendanceForm(ServiceErrorsMixin, forms.Form):
     agency = forms.TypedChoiceField(label=_("Agency"), coerce=int, required=False, empty_value=None)
     name = forms.CharField(label=_("Or type a name"), max_length=60, required=False)
     organisation = forms.CharField(label=_("Organisation or unit"), max_length=100, required=False)
-    present = forms.BooleanField(label=_("Present"), required=False, initial=True)
+    present = forms.BooleanField(label=_("Was present"), required=False, initial=True)
 
     def __init__(self, *args, users=(), agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +178,7 @@ class AttendanceForm(ServiceErrorsMixin, forms.Form):
 
 class RecordForm(ServiceErrorsMixin, forms.Form):
     minutes = forms.CharField(
-        label=_("Minutes"),
+        label=_("Minutes of the meeting"),
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What was discussed and agreed; residents do not see the minutes."),

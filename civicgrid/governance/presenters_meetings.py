@@ -88,6 +88,7 @@ class DecisionRow:
     meeting_id: int
     meeting_title: str
     meeting_starts_at: datetime
+    place_name: str
     can_mark: bool
 
 
@@ -208,6 +209,7 @@ def decision_row(
         meeting_id=meeting.pk,
         meeting_title=meeting.title,
         meeting_starts_at=meeting.starts_at,
+        place_name=meeting.place.display_name,
         can_mark=decision.state == Decision.State.OPEN and access.can_update_decision(user, decision),
     )
 

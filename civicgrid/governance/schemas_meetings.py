@@ -86,6 +86,7 @@ class GovMeetingDecisionOut(Schema):
     meeting_id: int
     meeting_title: str
     meeting_starts_at: datetime
+    place_name: str = Field(description="The village or grid whose meeting decided it.")
 
 
 class GovMeetingDecisionPageOut(Schema):

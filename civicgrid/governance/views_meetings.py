@@ -129,6 +129,7 @@ def meetings_calendar(request: HttpRequest, code: str) -> HttpResponse:
             page=page,
             pager={"next_cursor": page.next_cursor, "is_first": not request.GET.get("cursor")},
             this_month=timezone.localdate().strftime("%Y-%m"),
+            now_moment=timezone.now(),
         )
     return render(request, "governance/meetings/calendar.html", context)
 

@@ -1,5 +1,6 @@
-// The meeting forms: show only the fields that count for the choice made (the decision's effect on
-// a case, the series' rule). Without JavaScript every field shows and the server ignores the others.
+// The meeting pages: show only the fields that count for the choice made (the decision's effect on
+// a case, the series' rule; without JavaScript every field shows and the server ignores the others),
+// and ask before what cannot be undone (a form or button with data-confirm).
 (function () {
   "use strict";
 
@@ -27,5 +28,14 @@
   });
   document.querySelectorAll("[data-gm-series]").forEach(function (form) {
     follow(form, "rule", "data-gm-rule");
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var question = (button && button.dataset.confirm) || form.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
   });
 })();
