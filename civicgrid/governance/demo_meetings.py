@@ -248,7 +248,9 @@ def load(stdout: TextIO | None = None, *, district_code: str = DISTRICT_CODE) ->
         coming = Meeting.objects.filter(series=series).order_by("starts_at").first()
         if coming is not None:
             title, _decided = rng.choice(matters)
-            services.agenda_add_item(actor=cadre, meeting=coming, title=title, note="上次会议提出，本次继续议")
+            services.agenda_add_item(
+                actor=cadre, meeting=coming, title=title, note="上次会议提出，本次继续议"
+            )
         grid_staff = _grid_staff(village)
         past = _past_meetings(series, village, village.parent, today)
         for age, meeting in zip(range(len(past) - 1, -1, -1), past, strict=True):

@@ -32,7 +32,10 @@ _DAY_SEPARATORS = re.compile(r"[\s,，、;；]+")
 class SeriesForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Name of the meeting"), max_length=80, initial="逢五说事")
     rule = forms.ChoiceField(
-        label=_("Repeats"), choices=MeetingSeries.Rule.choices, widget=forms.RadioSelect, initial="days"
+        label=_("How it repeats"),
+        choices=MeetingSeries.Rule.choices,
+        widget=forms.RadioSelect,
+        initial="days",
     )
     days = forms.CharField(
         label=_("Days of the month"),
@@ -217,7 +220,7 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=EFFECT_NONE,
         choices=[
-            (EFFECT_NONE, _("Nothing")),
+            (EFFECT_NONE, _("Nothing for a case")),
             (EFFECT_OPEN, _("Open a case for it")),
             (EFFECT_MOVE, _("Move a case on the agenda to its next step")),
         ],
@@ -269,8 +272,8 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
 
 class DecisionMarkForm(ServiceErrorsMixin, forms.Form):
     state = forms.ChoiceField(
-        label=_("Mark it"),
-        choices=[(Decision.State.DONE, _("Done")), (Decision.State.DROPPED, _("Dropped"))],
+        label=_("Mark the decision as"),
+        choices=[(s, s.label) for s in (Decision.State.DONE, Decision.State.DROPPED)],
         widget=forms.RadioSelect,
         initial=Decision.State.DONE,
     )

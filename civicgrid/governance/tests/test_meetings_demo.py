@@ -26,11 +26,15 @@ def test_every_village_gets_its_series_held_meetings_and_decisions(gw):
     assert "2 series, 6 meetings held" in out.getvalue()
     today = timezone.localdate()
     for village in (gw.village_a1, gw.village_b1):
-        assert MeetingSeries.objects.filter(place=village, name="逢五说事", params={"days": [5, 15, 25]}).exists()
+        assert MeetingSeries.objects.filter(
+            place=village, name="逢五说事", params={"days": [5, 15, 25]}
+        ).exists()
         held = Meeting.objects.filter(village=village, state=Meeting.State.HELD)
         assert held.count() == 3 and all(m.is_published and m.minutes for m in held)
         assert all(m.starts_at < timezone.now() for m in held)
-        assert Meeting.objects.filter(village=village, state=Meeting.State.PLANNED, starts_at__gte=timezone.now()).exists()
+        assert Meeting.objects.filter(
+            village=village, state=Meeting.State.PLANNED, starts_at__gte=timezone.now()
+        ).exists()
     decisions = Decision.objects.all()
     overdue = [d for d in decisions if d.state == "open" and d.due_on < today]
     done = [d for d in decisions if d.state == "done"]
@@ -42,4 +46,6 @@ def test_every_village_gets_its_series_held_meetings_and_decisions(gw):
     assert CaseEvent.objects.filter(case=case, action="handle_in_village").exists()
     meetings = Meeting.objects.count()
     assert demo_meetings.delete(district_code=gw.district.code) == meetings
-    assert not Meeting.objects.exists() and not MeetingSeries.objects.exists() and not Decision.objects.exists()
+    assert (
+        not Meeting.objects.exists() and not MeetingSeries.objects.exists() and not Decision.objects.exists()
+    )
