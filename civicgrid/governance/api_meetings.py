@@ -254,8 +254,8 @@ def series_create(request: HttpRequest, payload: GovMeetingSeriesIn):
     summary="Change a recurring meeting (and plan its meetings again)",
 )
 def series_update(request: HttpRequest, pk: int, payload: GovMeetingSeriesPatch):
-    series = MeetingSeries.objects.select_related("place__parent").filter(pk=pk).first()
-    if series is None or not access.sees_all_meetings(request.user, series.place):
+    series = selectors.series_get(request.user, pk)
+    if series is None:
         raise NotFound(_("No such meeting series."))
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return _series_out(services.series_update(actor=request.user, series=series, **changes))

@@ -356,6 +356,14 @@ def empty_planned(series: MeetingSeries, *, since: datetime) -> list[Meeting]:
     return list(qs)
 
 
+def series_get(user, pk: int) -> MeetingSeries | None:
+    """A series whose place's meetings `user` sees in full; None otherwise."""
+    series = MeetingSeries.objects.select_related("place__parent").filter(pk=pk).first()
+    if series is None or not access.sees_all_meetings(user, series.place):
+        return None
+    return series
+
+
 def series_of(place: Place) -> list[MeetingSeries]:
     """The series of a grid, or of a village (its own and its grids')."""
     if place.level == Place.Level.GRID:

@@ -38,7 +38,7 @@ from civicgrid.governance.forms_meetings import (
     RecordForm,
     SeriesForm,
 )
-from civicgrid.governance.models import AgendaItem, Attendance, Meeting, MeetingSeries
+from civicgrid.governance.models import AgendaItem, Attendance, Meeting
 from civicgrid.lib import keyset
 from civicgrid.places.models import Place
 
@@ -176,8 +176,8 @@ def meetings_series_new(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meetings_series_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    series = MeetingSeries.objects.select_related("place__parent").filter(pk=pk).first()
-    if series is None or not access.sees_all_meetings(request.user, series.place):
+    series = selectors.series_get(request.user, pk)
+    if series is None:
         raise Http404(_("No such meeting series."))
     access.check_manage_meetings(request.user, series.place)
     form = SeriesForm(request.POST or None, initial=SeriesForm.initial_of(series))

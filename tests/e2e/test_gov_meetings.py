@@ -157,7 +157,9 @@ def test_the_cadre_records_a_meeting_and_its_decisions(meeting_world, persona, l
     moved = Decision.objects.get(text="路灯由村里出资维修，两周内完成")
     assert moved.case_action == "handle_in_village"
     assert Case.objects.get(pk=world.case.pk).state == Case.State.VILLAGE_HANDLING
-    assert CaseEvent.objects.filter(case=world.case, action="handle_in_village", actor=world.village_cadre).exists()
+    assert CaseEvent.objects.filter(
+        case=world.case, action="handle_in_village", actor=world.village_cadre
+    ).exists()
     meeting = Meeting.objects.get(pk=m.pk)
     assert (meeting.state, meeting.is_published) == (Meeting.State.HELD, True)
 
