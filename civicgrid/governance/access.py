@@ -101,6 +101,37 @@ def check_manage_meetings(user, place) -> None:
         raise PermissionDenied(_("You may not manage the meetings of this place."))
 
 
+def sees_all_meetings(user, place) -> bool:
+    """Read every meeting of `place` (planned, unpublished, minutes, internal notes): its managers
+    and the staff of the region."""
+    return can_manage_meetings(user, place) or is_region_reader(user, place)
+
+
+def _village_of(place):
+    return place.parent if place.level == "grid" else place
+
+
+def can_view_calendar(user, place) -> bool:
+    """Open the meeting calendar of `place` (a village or grid): those who see all its meetings, and
+    the people of its village (who see the published ones only, as `can_view_meeting` says)."""
+    return sees_all_meetings(user, place) or lives_in(user, _village_of(place))
+
+
+def can_view_decisions(user, place) -> bool:
+    """Read the list of decisions of `place` (a town, village or grid): those who see all its
+    meetings, and the people living in a village or grid (the published meetings' decisions)."""
+    if sees_all_meetings(user, place):
+        return True
+    return place.level in ("village", "grid") and lives_in(user, _village_of(place))
+
+
+def can_update_decision(user, decision) -> bool:
+    """Mark a decision done or dropped: the managers of its meeting's place, and its owner."""
+    if can_manage_meetings(user, decision.meeting.place):
+        return True
+    return is_signed_in(user) and decision.owner_user_id is not None and decision.owner_user_id == user.pk
+
+
 # --- The grid forum ------------------------------------------------------------------------------
 
 

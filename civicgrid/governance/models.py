@@ -242,15 +242,19 @@ class Decision(models.Model):
     done_note = models.TextField(_("how it was done"), blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     case_action = models.CharField(max_length=30, blank=True)
-    # Kept for the town's lists and figures.
+    # Kept for the town's and the village's lists and figures.
     town = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", db_index=False)
+    village = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["town", "state", "due_on"], name="gov_decision_town_idx")]
+        indexes = [
+            models.Index(fields=["town", "state", "due_on"], name="gov_decision_town_idx"),
+            models.Index(fields=["village", "state", "due_on"], name="gov_decision_village_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
