@@ -9,7 +9,8 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from civicgrid.core import audit
-        from civicgrid.governance import services_forum
+        from civicgrid.governance import services_forum, services_meetings
 
         # The audit log's codes for this app's administrative writes (core knows none of them).
         audit.declare(services_forum.AUDIT_ACTIONS, services_forum.AUDIT_TERMS)
+        audit.declare(services_meetings.AUDIT_ACTIONS)

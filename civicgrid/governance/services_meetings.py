@@ -27,7 +27,7 @@ from civicgrid.cases import services as case_services
 from civicgrid.cases.models import Case, Category
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, invalid
-from civicgrid.governance import access, recurrence, selectors_meetings
+from civicgrid.governance import access, recurrence, selectors_meetings, services_forum
 from civicgrid.governance.models import (
     AgendaItem,
     Attendance,
@@ -42,19 +42,18 @@ from civicgrid.places.models import Place
 # How far ahead the daily scheduler (and a series' creation) plans meetings.
 SCHEDULE_DAYS = 60
 
-audit.declare(
-    {
-        "governance.series_create": gettext_lazy("Meeting series created"),
-        "governance.series_update": gettext_lazy("Meeting series changed"),
-        "governance.meeting_create": gettext_lazy("Meeting added"),
-        "governance.meeting_record": gettext_lazy("Meeting recorded as held"),
-        "governance.meeting_cancel": gettext_lazy("Meeting cancelled"),
-        "governance.meeting_publish": gettext_lazy("Meeting published to residents"),
-        "governance.meeting_unpublish": gettext_lazy("Meeting withdrawn from residents"),
-        "governance.decision_create": gettext_lazy("Meeting decision recorded"),
-        "governance.decision_mark": gettext_lazy("Meeting decision marked"),
-    }
-)
+# The audit log's codes of the meetings' writes (declared by the app's `ready`).
+AUDIT_ACTIONS = {
+    "governance.series_create": gettext_lazy("Meeting series created"),
+    "governance.series_update": gettext_lazy("Meeting series changed"),
+    "governance.meeting_create": gettext_lazy("Meeting added"),
+    "governance.meeting_record": gettext_lazy("Meeting recorded as held"),
+    "governance.meeting_cancel": gettext_lazy("Meeting cancelled"),
+    "governance.meeting_publish": gettext_lazy("Meeting published to residents"),
+    "governance.meeting_unpublish": gettext_lazy("Meeting withdrawn from residents"),
+    "governance.decision_create": gettext_lazy("Meeting decision recorded"),
+    "governance.decision_mark": gettext_lazy("Meeting decision marked"),
+}
 
 
 def _text(
@@ -233,6 +232,18 @@ def _schedule(series: MeetingSeries, until: date, since: date | None = None) -> 
         if start not in existing
     ]
     Meeting.objects.bulk_create(missing, ignore_conflicts=True)
+    if missing:
+        # Forum topics that gathered enough support while no meeting was planned go onto the first.
+        first = (
+            Meeting.objects.filter(
+                series=series, state=Meeting.State.PLANNED, starts_at__in=[m.starts_at for m in missing]
+            )
+            .select_related("place__parent", "village", "town")
+            .order_by("starts_at")
+            .first()
+        )
+        if first is not None:
+            services_forum.topics_to_agenda(first)
     return len(missing)
 
 
@@ -283,6 +294,7 @@ def meeting_create(
     meeting = Meeting.objects.create(
         place=place, village=village, town=town, title=title, starts_at=starts_at, venue=venue
     )
+    services_forum.topics_to_agenda(meeting)
     audit.record(
         actor=actor,
         action="governance.meeting_create",
