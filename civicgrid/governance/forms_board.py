@@ -99,7 +99,10 @@ class StepForm(ServiceErrorsMixin, forms.Form):
         kwargs.setdefault("initial", {"version": matter.version})
         super().__init__(*args, **kwargs)
         self.step = step
+        # The panel's title: the step's, or for a town recording a claim, what it does.
+        self.title = step.label
         self.agency_name = ""
+        self.recording = False
         text = self.fields["text"]
         text.label = step.text_label
         text.required = step.text_required
@@ -120,6 +123,9 @@ class StepForm(ServiceErrorsMixin, forms.Form):
                 choices=[*blank, *((str(a.pk), a.name) for a in agencies)],
                 required=not others,
             )
+        if others and not agencies:
+            self.recording = True
+            self.title = _("Record a claim for an enterprise or organisation")
         if others:
             kinds = [(k, label) for k, label in Matter.ClaimantKind.choices if k in OTHER_CLAIMANTS]
             self.fields["claimant_kind"] = forms.ChoiceField(

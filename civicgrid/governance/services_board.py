@@ -144,7 +144,7 @@ def _clean_budget(value: Decimal | str | int | None, errors: dict[str, str]) -> 
     return amount
 
 
-def _region_columns(region: Place) -> tuple[Place | None, Place | None]:
+def region_columns(region: Place) -> tuple[Place | None, Place | None]:
     """The town and village (None for a town-wide matter) of a region, walking up its parents."""
     town = village = None
     node: Place | None = region
@@ -183,7 +183,7 @@ def _checked_draft(
     level = access.publishing_level(actor, region)
     if level is None:
         raise PermissionDenied(_("You may not publish matters for this place."))
-    town, village = _region_columns(region)
+    town, village = region_columns(region)
     if town is None:
         raise invalid({"region": _("Choose a town, a village or a grid, not a wider region.")})
     values.update(

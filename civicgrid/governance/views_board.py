@@ -98,7 +98,9 @@ def _render_detail(
             form = StepForm(step=step, user=request.user, matter=matter)
         wanted = bound is None and request.GET.get("do") == step.action
         panels.append({"step": step, "form": form, "open": form is bound or wanted})
-    if panels and not panels[0]["step"].danger:
+    # The step that moves the matter on is the main button; a town recording someone else's claim
+    # and a withdrawal are not.
+    if panels and not panels[0]["step"].danger and not panels[0]["form"].recording:
         panels[0]["primary"] = True
     context = {"view": view, "matter": matter, "panels": panels, "notice": notice}
     return render(request, "governance/board/detail.html", context, status=status)

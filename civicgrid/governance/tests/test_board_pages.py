@@ -413,3 +413,19 @@ def test_a_step_is_recorded_once_per_state_even_when_the_page_is_sent_twice(bw, 
     assert client.post(url, form).status_code == 409
     assert MatterUpdate.objects.filter(matter=matter, kind="completed").count() == 1
     assert services_board.step_of("completed", "complete") is None
+
+
+@pytest.mark.parametrize("persona", ["outsider", "agency_staff", "town_b_operator", "grid_worker"])
+def test_only_the_publisher_opens_a_drafts_edit_form(bw, client, persona):
+    matter = draft(bw)
+    client.force_login(getattr(bw, persona))
+    assert client.get(reverse("governance:board_edit", args=[matter.pk])).status_code in (403, 404)
+    client.force_login(bw.town_operator)
+    assert client.get(reverse("governance:board_edit", args=[matter.pk])).status_code == 200
+
+
+def test_the_htmx_pager_gets_the_list_alone(bw, client):
+    matter_in(bw, "open", title="翻页的事")
+    response = client.get(BOARD, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "翻页的事" in html and "<html" not in html
