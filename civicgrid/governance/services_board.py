@@ -87,7 +87,7 @@ STEPS: dict[tuple[str, str], Step] = {
     (s.source, s.action): s
     for s in [
         Step("publish", S.DRAFT, S.OPEN, K.PUBLISHED, gettext_lazy("Publish on the board"),
-             access.can_edit_matter, gettext_lazy("Note (optional)"), False),
+             access.can_edit_matter, gettext_lazy("Note on publishing"), False),
         Step("withdraw", S.OPEN, S.WITHDRAWN, K.WITHDRAWN, gettext_lazy("Withdraw the matter"),
              access.can_edit_matter, gettext_lazy("Why it is withdrawn"), True, danger=True),
         Step("claim", S.OPEN, S.CLAIMED, K.CLAIMED, gettext_lazy("Claim this matter"),
@@ -99,7 +99,7 @@ STEPS: dict[tuple[str, str], Step] = {
         Step("withdraw", S.CLAIMED, S.WITHDRAWN, K.WITHDRAWN, gettext_lazy("Withdraw the matter"),
              access.can_edit_matter, gettext_lazy("Why it is withdrawn"), True, danger=True),
         Step("verify", S.COMPLETED, S.VERIFIED, K.VERIFIED, gettext_lazy("Verify completion"),
-             access.can_verify_matter, gettext_lazy("What was checked (optional)"), False),
+             access.can_verify_matter, gettext_lazy("What was checked on site"), False),
         Step("return", S.COMPLETED, S.CLAIMED, K.RETURNED, gettext_lazy("Return for more work"),
              access.can_verify_matter, gettext_lazy("What is still missing"), True),
     ]
