@@ -11,12 +11,13 @@ from civicgrid.governance import access
 
 
 def board_entries(user) -> list[tuple[str, str, str, str]]:
-    """The task board: in the main bar for those who publish or claim matters (their "my matters"
-    first), under More for everyone else, the public included."""
+    """The task board under More, the public included; "my matters" beside it for those who claim or
+    publish matters. Both under More: the main bar of agency staff, cadres and operators is full at
+    1024 px already (a further entry made it scroll sideways)."""
     board = reverse("governance:board_list")
     if is_signed_in(user) and access.can_use_my_matters(user):
         return [
-            (_("My matters"), reverse("governance:board_mine"), "gov_board_mine", "main"),
+            (_("My matters"), reverse("governance:board_mine"), "gov_board_mine", "more"),
             (_("Task board"), board, "gov_board", "more"),
         ]
     return [(_("Task board"), board, "gov_board", "more")]
