@@ -223,6 +223,12 @@ def can_record_claim_for_others(user, matter) -> bool:
     return is_root(user) or _covering(user, matter.town, {Role.TOWN_OPERATOR})
 
 
+def can_claim_matter(user, matter) -> bool:
+    """Claim an open matter: agency staff (for their agency), or the town's operators recording a
+    claim for an enterprise or organisation without an account."""
+    return is_root(user) or bool(claimable_agency_ids(user)) or can_record_claim_for_others(user, matter)
+
+
 def is_claimant(user, matter) -> bool:
     """The person who claimed, or staff of the agency that claimed."""
     if not is_signed_in(user):
@@ -245,6 +251,82 @@ def can_verify_matter(user, matter) -> bool:
     if is_root(user) or _covering(user, matter.town, {Role.TOWN_OPERATOR}):
         return True
     return matter.village is not None and _covering(user, matter.village, {Role.VILLAGE_CADRE})
+
+
+def can_view_matter(user, matter) -> bool:
+    """Read a matter: everyone once it is published (its state stays public, withdrawn included); a
+    draft only those who may publish it and the staff of its region."""
+    if matter.state != "draft":
+        return True
+    return can_publish_matter(user, matter.region) or is_region_reader(user, matter.region)
+
+
+def can_edit_matter(user, matter) -> bool:
+    """Change a draft, publish it, withdraw a published matter: who may publish for its region."""
+    return can_publish_matter(user, matter.region)
+
+
+def publishing_level(user, region) -> str | None:
+    """In whose name `user` publishes a matter serving `region`: "town" for the town's operators (and
+    a superuser), "village" for the village's cadres; None when they may not publish there."""
+    if is_root(user) or _covering(user, region, {Role.TOWN_OPERATOR}):
+        return "town"
+    if _covering(user, region, {Role.VILLAGE_CADRE}):
+        return "village"
+    return None
+
+
+def draft_prefixes(user) -> tuple[bool, tuple[str, ...]]:
+    """The drafts `user` reads in lists, as (everything, code prefixes of their regions): the same
+    people `can_view_matter` lets read a draft (publishers are region readers of their place)."""
+    if is_root(user):
+        return True, ()
+    prefixes = {
+        s.place.scope_prefix for s in scopes(user) if s.role in REGION_READERS and s.place is not None
+    }
+    return False, tuple(sorted(prefixes))
+
+
+def is_matter_insider(user, matter) -> bool:
+    """Those who publish, claim, report on or verify a matter, and the staff of its region: they open
+    its progress photos at full size and read who took each step. Everyone else gets the thumbnails
+    of a published matter and the names of the sides (the claimant, the town or village)."""
+    if not is_signed_in(user):
+        return False
+    return (
+        can_edit_matter(user, matter)
+        or is_region_reader(user, matter.region)
+        or can_report_progress(user, matter)
+        or can_verify_matter(user, matter)
+    )
+
+
+def publisher_places(user) -> list:
+    """The towns and villages `user` publishes matters for (their "published by us" list)."""
+    return [s.place for s in scopes(user) if s.role in PUBLISHER_ROLES and s.place is not None]
+
+
+def can_publish_anywhere(user) -> bool:
+    """Whether `user` publishes matters somewhere (the board offers them "new matter")."""
+    return is_root(user) or bool(publisher_places(user))
+
+
+def can_export_board(user, town) -> bool:
+    """Export a town's board to Excel: the town's operators and the administrators above it."""
+    return is_root(user) or _covering(user, town, {Role.TOWN_OPERATOR, *ADMIN_ROLES})
+
+
+def board_towns(user) -> list:
+    """The towns whose board `user` may export (their own town; administrators choose one)."""
+    return [s.place for s in scopes(user) if s.role == Role.TOWN_OPERATOR and s.place is not None]
+
+
+def can_use_my_matters(user) -> bool:
+    """The "my matters" page: agency staff (what their agency claimed) and publishers (what their
+    town or village published, drafts included)."""
+    if is_root(user):
+        return True
+    return any(s.role in PUBLISHER_ROLES or s.role == Role.AGENCY_STAFF for s in scopes(user))
 
 
 # --- Pairings and people sent down ---------------------------------------------------------------

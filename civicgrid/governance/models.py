@@ -425,6 +425,10 @@ class Matter(models.Model):
             models.Index(fields=["town", "state", "deadline"], name="gov_matter_town_idx"),
             models.Index(fields=["state", "-published_at", "-id"], name="gov_matter_board_idx"),
             models.Index(fields=["claimant_agency", "state"], name="gov_matter_agency_idx"),
+            # The public board, whole or narrowed to a town or a village (board part, 0002).
+            models.Index(fields=["-published_at", "-id"], name="gov_matter_published_idx"),
+            models.Index(fields=["town", "-published_at", "-id"], name="gov_matter_town_board_idx"),
+            models.Index(fields=["village", "-published_at", "-id"], name="gov_matter_village_board_idx"),
         ]
 
     def __str__(self) -> str:

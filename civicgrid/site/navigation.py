@@ -49,7 +49,11 @@ def nav_items(user) -> list[NavItem]:
     ]
     if not user.is_authenticated:
         items.append(NavItem(_("Case status"), reverse("cases:public_status"), "status"))
-        for label, url, key, group in (*volunteer_entries(user), *points_entries(user)):
+        for label, url, key, group in (
+            *volunteer_entries(user),
+            *points_entries(user),
+            *governance_entries(user),
+        ):
             items.append(NavItem(label, url, key, group=group))
         return items
     homes = place_access.home_places(user)
