@@ -19,6 +19,7 @@ def test_it_shows_anonymous_visitors_reporting_and_status(db):
         "volunteers",
         "points_rewards",
         "points_leaderboards",
+        "gov_board",
     ]
 
 
