@@ -269,8 +269,8 @@ def town_figures(user, town: Place, period: Period) -> TownFigures:
     pairing_rows = [PairingRow(p, given.get(p.pk, Totals())) for p in pairings]
     support = Totals(
         visits=sum(t.visits for t in given.values()),
-        funds=sum((t.funds for t in given.values()), Decimal(0)),
-        loans=sum((t.loans for t in given.values()), Decimal(0)),
+        funds=sum((t.funds for t in given.values()), Decimal("0.00")),
+        loans=sum((t.loans for t in given.values()), Decimal("0.00")),
         matters=sum(t.matters for t in given.values()),
         records=sum(t.records for t in given.values()),
     )

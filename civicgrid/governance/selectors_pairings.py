@@ -94,7 +94,9 @@ def trail(user, place: Place) -> list[Place]:
 def home_place(user) -> Place | None:
     """The widest place whose pairings `user` reads (their town for a town operator, their village for
     a cadre, their district for an administrator, their grid's people sent down for grid staff), or None."""
-    found = [s.place for s in scopes(user) if s.place is not None and access.can_view_pairings_in(user, s.place)]
+    found = [
+        s.place for s in scopes(user) if s.place is not None and access.can_view_pairings_in(user, s.place)
+    ]
     return min(found, key=lambda p: (p.depth, p.code)) if found else None
 
 
@@ -130,7 +132,9 @@ def children_summary(user, place: Place) -> list[ChildSummary]:
     column = "town_id" if place.level == Place.Level.DISTRICT else "village_id"
     where = Q(town__in=children) if place.level == Place.Level.DISTRICT else Q(town=place)
     pairs: dict[tuple[int, str], int] = {}
-    for row in _current(Pairing.objects.filter(where)).order_by().values(column, "kind").annotate(n=Count("id")):
+    for row in (
+        _current(Pairing.objects.filter(where)).order_by().values(column, "kind").annotate(n=Count("id"))
+    ):
         pairs[(row[column], row["kind"])] = row["n"]
     envoys = {
         row[column]: row["n"]
@@ -155,8 +159,8 @@ class Totals:
     """What was given under a pairing (all its records, or those of a period)."""
 
     visits: int = 0
-    funds: Decimal = Decimal(0)
-    loans: Decimal = Decimal(0)
+    funds: Decimal = Decimal("0.00")
+    loans: Decimal = Decimal("0.00")
     matters: int = 0
     records: int = 0
 
@@ -170,11 +174,15 @@ SUPPORT_SUMS = {
 }
 
 
+CENT = Decimal("0.01")
+
+
 def totals_of(row: dict) -> Totals:
+    """Totals from a GROUP BY row; sums to the cent (SQLite's sums come back without their scale)."""
     return Totals(
         visits=row["visits"],
-        funds=row["funds"] or Decimal(0),
-        loans=row["loans"] or Decimal(0),
+        funds=(row["funds"] or Decimal(0)).quantize(CENT),
+        loans=(row["loans"] or Decimal(0)).quantize(CENT),
         matters=row["matters"],
         records=row["records"],
     )
@@ -191,7 +199,10 @@ def support_totals(pairing_ids, *, since: date | None = None, until: date | None
         qs = qs.filter(on__gte=since)
     if until is not None:
         qs = qs.filter(on__lte=until)
-    return {row["pairing_id"]: totals_of(row) for row in qs.order_by().values("pairing_id").annotate(**SUPPORT_SUMS)}
+    return {
+        row["pairing_id"]: totals_of(row)
+        for row in qs.order_by().values("pairing_id").annotate(**SUPPORT_SUMS)
+    }
 
 
 def _with_totals(pairings: list[Pairing]) -> list[Pairing]:
