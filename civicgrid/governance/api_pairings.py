@@ -136,7 +136,7 @@ def pairing_list(request: HttpRequest, filters: Query[PairingQuery]):
 
 @router.post(
     "/",
-    response={201: GovPairingOut, **errors(400, 401, 403, 404)},
+    response={201: GovPairingOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Pair an agency or a financial institution with a village",
 )
@@ -207,7 +207,7 @@ def envoy_list(request: HttpRequest, filters: Query[EnvoyQuery]):
 
 @router.post(
     "/envoys",
-    response={201: GovEnvoyOut, **errors(400, 401, 403, 404)},
+    response={201: GovEnvoyOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Send a person down to a grid",
 )
@@ -259,7 +259,7 @@ def envoy_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/envoys/{pk}/end",
-    response={200: GovEnvoyOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovEnvoyOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="End a person's term in the grid",
 )
@@ -287,7 +287,7 @@ def activity_list(request: HttpRequest, pk: int, after: str = ""):
 
 @router.post(
     "/envoys/{pk}/activities",
-    response={201: GovEnvoyActivityOut, **errors(400, 401, 403, 404)},
+    response={201: GovEnvoyActivityOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Record what a person sent down did",
 )
@@ -402,7 +402,7 @@ def pairing_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/{pk}/end",
-    response={200: GovPairingOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovPairingOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="End a pairing (it stays on record)",
 )
@@ -430,7 +430,7 @@ def support_list(request: HttpRequest, pk: int, after: str = ""):
 
 @router.post(
     "/{pk}/support",
-    response={201: GovPairingSupportOut, **errors(400, 401, 403, 404)},
+    response={201: GovPairingSupportOut, **errors(400, 401, 403, 404, 413)},
     auth=signed_in,
     summary="Record support given under a pairing",
 )

@@ -260,6 +260,7 @@ def load(stdout=None) -> None:
     by_village = {v.pk: v for v in villages}
     bank_of = {b.village_id: b for b in banks}
     used: set[str] = set()
+    committee = {Place.Kind.COMMUNITY: "居委会", Place.Kind.VILLAGE: "村委会"}
     envoys = activities = 0
     starts = _months_back(today, 11)
     for n, grid in enumerate(grids):
@@ -273,7 +274,7 @@ def load(stdout=None) -> None:
                 grid=grid,
                 kind="party_member",
                 name=users["village"].display_name if n == 0 and "village" in users else _person(rng, used),
-                organisation=agency_pairing.partner_name if n else f"{village.name}村（居）委会",
+                organisation=agency_pairing.partner_name if n else village.name + committee[village.kind],
                 role="包格村干部" if n == 0 else "机关党员 · 网格党建指导员",
                 phone=_phone(rng),
                 user=users.get("village") if n == 0 else None,

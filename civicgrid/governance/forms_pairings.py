@@ -82,7 +82,10 @@ class SupportForm(ServiceErrorsMixin, forms.Form):
         help_text=_("A claimed matter of the task board in this village."),
     )
     note = forms.CharField(
-        label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("What the support was"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
     )
 
     def __init__(self, *args, matters: list[Matter], **kwargs):

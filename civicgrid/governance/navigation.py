@@ -1,7 +1,7 @@
 """Where co-governance shows in the navigation, and the hub page's links to each of its parts.
 
 `nav_entries(user)` gives the (label, url, key, group) tuples `site.navigation` adds to its own: one
-entry, "Co-governance", to the hub at /governance/ — in the main bar for those who work in it every
+entry, "Govern together" (共治), to the hub at /governance/ — in the main bar for those who work in it every
 day and for the people of a place, under More for district and city administrators and agency staff
 (`access.co_governance_desk`). The public task board needs no account: the hub (open to everyone)
 links it, and an anonymous visitor's entry is the board itself (`site.navigation` asks for it only
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core.scopes import is_root, is_signed_in, scopes
-from civicgrid.governance import access
+from civicgrid.governance import access, selectors_pairings
 from civicgrid.places.models import Place
 
 
@@ -65,6 +65,11 @@ def _reads_figures(user) -> bool:
 
 def _no_args(user) -> tuple:
     return ()
+
+
+def _own_envoy(user) -> tuple | None:
+    envoy = selectors_pairings.own_envoy(user)
+    return (envoy.pk,) if envoy is not None else None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,14 @@ HUB: list[HubEntry] = [
         _reads_pairings,
     ),
     HubEntry(
+        "envoy",
+        gettext_lazy("My service in the grid"),
+        gettext_lazy("You are sent down to a grid: record your visits and see the cases you handled."),
+        "governance:pairings_envoy",
+        _signed_in,
+        _own_envoy,
+    ),
+    HubEntry(
         "figures",
         gettext_lazy("Co-governance figures"),
         gettext_lazy(
@@ -176,4 +189,5 @@ def nav_entries(user) -> list[tuple[str, str, str, str]]:
     group = access.co_governance_desk(user)
     if not group:
         return []
-    return [(_("Co-governance"), reverse("governance:hub"), "governance", group)]
+    # A short label for the bar ("共治"); the hub's own title is the app's name ("Co-governance").
+    return [(_("Govern together"), reverse("governance:hub"), "governance", group)]

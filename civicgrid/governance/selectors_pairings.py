@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.models import Agency, User
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.errors import NotFound
-from civicgrid.core.scopes import scopes
+from civicgrid.core.scopes import is_signed_in, scopes
 from civicgrid.governance import access
 from civicgrid.governance.models import Envoy, EnvoyActivity, Matter, Pairing, SupportRecord
 from civicgrid.governance.services_pairings import TAKEN_UP
@@ -311,6 +311,14 @@ def envoys_in_village(user, village: Place, *, cursor: str = "", size: int = 50)
         return keyset.Page([], "")
     qs = Envoy.objects.filter(village=village).select_related("grid")
     return keyset.page_after(qs.order_by(*VILLAGE_ENVOYS.order_by()), VILLAGE_ENVOYS, cursor, size)
+
+
+def own_envoy(user) -> Envoy | None:
+    """The person sent down whose account `user` is, in a current term (the latest), or None: one
+    query (the hub's link to their own record)."""
+    if not is_signed_in(user):
+        return None
+    return _current(Envoy.objects.filter(user_id=user.pk)).order_by("-starts_on", "-id").first()
 
 
 def envoy_get(user, pk: int) -> Envoy | None:

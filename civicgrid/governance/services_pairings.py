@@ -327,7 +327,7 @@ def envoy_create(
     elif user is not None and not errors:
         again = Envoy.objects.filter(user=user, grid=grid, starts_on__lte=ends_on or date.max)
         if again.exclude(ends_on__lt=starts_on).exists():
-            errors["user"] = _("This person is already sent down to this grid.")
+            errors["user"] = _("This person is already sent down to this grid for that time.")
     if errors:
         raise invalid(errors)
     envoy = Envoy.objects.create(

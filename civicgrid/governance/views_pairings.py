@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -467,8 +468,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     form, town, period, problems = _figures_input(request)
     data = figures.town_figures(request.user, town, period)
     steps = {}
+    today = timezone.localdate()
     for name, other in (("previous", period.previous()), ("next", period.next())):
-        if other is not None:
+        if other is not None and other.start <= today:
             steps[name] = (other.label, "?" + _figures_query(town, other))
     return render(
         request,

@@ -22,7 +22,8 @@
   }
 
   function bars(names, series, horizontal) {
-    var category = { type: "category", data: names, axisLabel: { interval: 0, rotate: !horizontal && names.length > 4 ? 30 : 0, width: 90, overflow: "truncate" } };
+    // Horizontal bars read top down, in the table's order.
+    var category = { type: "category", data: names, inverse: !!horizontal, axisLabel: { interval: 0, rotate: !horizontal && names.length > 4 ? 30 : 0, width: 90, overflow: "truncate" } };
     var value = { type: "value", minInterval: 1 };
     return {
       tooltip: { trigger: "axis" },

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from civicgrid.accounts.services import role_assign, user_create
-from civicgrid.governance import navigation
+from civicgrid.governance import navigation, services_pairings
 from civicgrid.governance.tests.helpers_pairings import pw_fixture  # noqa: F401
 from civicgrid.site.navigation import nav_items
 from conftest import PASSWORD
@@ -29,7 +31,7 @@ from conftest import PASSWORD
 )
 def test_co_governance_sits_in_the_main_bar_or_under_more_by_role(pw, who, group):
     assert navigation.nav_entries(getattr(pw, who)) == [
-        ("Co-governance", "/governance/", "governance", group)
+        ("Govern together", "/governance/", "governance", group)
     ]
     items = {item.key: item for item in nav_items(getattr(pw, who))}
     assert items["governance"].group == group
@@ -77,3 +79,17 @@ def test_the_hub_takes_the_other_parts_as_they_register(pw, monkeypatch):
     assert keys(pw.resident) == ["meetings"]
     (link,) = [link for link in navigation.hub_links(pw.grid_leader) if link.key == "forum"]
     assert link.url == f"/governance/pairings/place/{pw.grid_a1a.code}/"
+
+
+def test_a_person_sent_down_finds_their_own_record_on_the_hub(pw):
+    assert "envoy" not in keys(pw.party_member)
+    envoy = services_pairings.envoy_create(
+        actor=pw.town_operator,
+        grid=pw.grid_a1a,
+        kind="party_member",
+        name="党员老韩",
+        user=pw.party_member,
+        starts_on=date(2026, 1, 1),
+    )
+    (link,) = navigation.hub_links(pw.party_member)
+    assert link.key == "envoy" and link.url == f"/governance/pairings/envoys/{envoy.pk}/"
