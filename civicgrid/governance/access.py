@@ -360,6 +360,42 @@ def can_see_envoy_phone(user, envoy) -> bool:
     return can_record_envoy_activity(user, envoy)
 
 
+def can_view_pairings_in(user, place) -> bool:
+    """Open the pairings and people sent down of `place` (a town, village or grid, or a district
+    above): the region's staff and the managers above it. Agency staff read their own agency's
+    pairings one by one (`can_view_pairing`), never a place's list."""
+    return can_manage_pairings(user, place) or is_region_reader(user, place)
+
+
+def can_view_envoys(user, grid) -> bool:
+    """See who is sent down to `grid` (name, kind, role, term; the phone masked unless
+    `can_see_envoy_phone`): the region's staff, the managers above, and the people who live there."""
+    return can_view_pairings_in(user, grid) or lives_in(user, grid)
+
+
+def can_view_envoy_work(user, envoy) -> bool:
+    """Read what a person sent down did (their activity and the cases they handled): themselves,
+    those who record it, and the region's staff."""
+    return can_record_envoy_activity(user, envoy) or is_region_reader(user, envoy.grid)
+
+
+def co_governance_desk(user) -> str:
+    """Where co-governance sits in `user`'s navigation: "main" for those who work in it every day
+    (village cadres, town operators, grid staff) and for the people of a place (their village's
+    meetings, their grid's forum); "more" for district and city administrators and agency staff, who
+    read or claim from time to time; "" for nobody else (the public board is on the hub page)."""
+    if not is_signed_in(user):
+        return ""
+    if is_root(user):
+        return "more"
+    wanted = {s.role for s in scopes(user)}
+    if wanted & (MEETING_ROLES | {Role.RESIDENT}):
+        return "main"
+    if wanted & (ADMIN_ROLES | {Role.AGENCY_STAFF}):
+        return "more"
+    return "main" if any(s.place is not None for s in scopes(user)) else ""
+
+
 # --- Figures -------------------------------------------------------------------------------------
 
 

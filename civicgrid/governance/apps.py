@@ -9,11 +9,20 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from civicgrid.core import audit
-        from civicgrid.governance import services_forum, services_meetings
+        from civicgrid.governance import (
+            presenters_pairings,
+            services_forum,
+            services_meetings,
+            services_pairings,
+        )
+        from civicgrid.places import panels
 
         # The audit log's codes for this app's administrative writes (core knows none of them).
         audit.declare(services_forum.AUDIT_ACTIONS, services_forum.AUDIT_TERMS)
         audit.declare(services_meetings.AUDIT_ACTIONS)
+        audit.declare(services_pairings.AUDIT_ACTIONS)
+        # A grid's page shows who is sent down to it (places cannot import this app: it asks its panels).
+        panels.register(presenters_pairings.grid_envoys_panel)
         audit.declare(
             {
                 "governance.matter_create": _("Task board matter drafted"),

@@ -602,6 +602,8 @@ class Envoy(models.Model):
         indexes = [
             models.Index(fields=["grid", "ends_on"], name="gov_envoy_grid_idx"),
             models.Index(fields=["town", "kind"], name="gov_envoy_town_idx"),
+            # A village's list of people sent down, grid by grid (`selectors_pairings.envoys_in_village`).
+            models.Index(fields=["village", "grid", "id"], name="gov_envoy_village_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.core.errors import NotFound
 from civicgrid.core.htmx import is_htmx_partial
-from civicgrid.places import access, display, selectors
+from civicgrid.places import access, display, panels, selectors
 from civicgrid.places.access import Perm
 from civicgrid.places.models import Boundary, Place
 
@@ -116,6 +116,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "export_url": reverse("api:export", kwargs={"code": place.code})
         if access.can(request.user, Perm.PLACE_EXPORT, place)
         else "",
+        # What other apps show on the page (co-governance: the people sent down to a grid).
+        "panels": panels.panels_for(request.user, place),
         **display.tiles(),
     }
     return render(request, "places/detail.html", context)

@@ -36,6 +36,7 @@ from civicgrid.core.errors import ApplicationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
 from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
+from civicgrid.governance import demo_board, demo_forum, demo_meetings, demo_pairings
 from civicgrid.orgs import demo as orgs_demo
 from civicgrid.places.models import Place
 from civicgrid.places.services import boundary_set, bump_routing_revision, place_create
@@ -799,6 +800,12 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
     )
     _load_volunteers_and_points(persona_town, by_name)
     orgs_demo.seed(city=places[CITY_CODE], pilot_district=district, people=by_name)
+    # Co-governance: meetings first (the forum's supported topics go onto their agendas), the task
+    # board before the pairings (support records name matters taken up).
+    demo_meetings.load()
+    demo_forum.load()
+    demo_board.load()
+    demo_pairings.load()
     return result
 
 
@@ -845,6 +852,11 @@ def demo_delete() -> int:
     agencies = Agency.objects.filter(code__in=[a.code for a in _AGENCIES], region__in=demo_places)
     try:
         orgs_demo.delete()
+        # Co-governance rows hold the demo's places, cases and accounts: they go first.
+        demo_pairings.delete()
+        demo_board.delete()
+        demo_forum.delete(demo_places)
+        demo_meetings.delete()
         demo_users = User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
         demo_cases.delete(reporters=demo_users)
         generated = User.objects.filter(email__endswith="@" + volunteers_demo.EMAIL_DOMAIN)
