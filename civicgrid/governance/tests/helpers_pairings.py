@@ -75,6 +75,7 @@ def decision(world, held: Meeting, due_on: date, *, done_on: date | None = None,
         due_on=due_on,
         state=state or (Decision.State.DONE if done_on else Decision.State.OPEN),
         done_at=at(done_on, 23) if done_on else None,
+        village=held.village,
         town=held.town,
     )
 

@@ -395,13 +395,17 @@ def test_my_matters_is_refused_to_those_who_neither_claim_nor_publish(bw, client
     assert client.get(reverse("governance:board_mine")).status_code == 403
 
 
-def test_the_navigation_offers_the_board(bw, client):
+def test_the_co_governance_hub_offers_the_board(bw, client):
+    """The hub (the navigation's 共治 entry) links the board for everyone, "my matters" for a claimant."""
     client.force_login(bw.agency_staff)
-    html = client.get("/").content.decode()
+    assert reverse("governance:hub") in client.get("/").content.decode()
+    html = client.get(reverse("governance:hub")).content.decode()
     assert reverse("governance:board_mine") in html and BOARD in html
     client.force_login(bw.resident)
-    html = client.get("/").content.decode()
+    html = client.get(reverse("governance:hub")).content.decode()
     assert BOARD in html and reverse("governance:board_mine") not in html
+    client.logout()
+    assert BOARD in client.get("/").content.decode()
 
 
 def test_a_step_is_recorded_once_per_state_even_when_the_page_is_sent_twice(bw, client):

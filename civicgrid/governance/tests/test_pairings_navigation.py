@@ -43,13 +43,8 @@ def test_a_volunteer_without_a_place_gets_no_entry(pw):
     assert navigation.nav_entries(volunteer) == []
 
 
-def test_an_anonymous_visitor_gets_the_public_board_once_it_exists(monkeypatch):
-    assert navigation.nav_entries(AnonymousUser()) == []
-    board = navigation.HubEntry("board", "Task board", "", "governance:hub", lambda user: True)
-    monkeypatch.setattr(navigation, "HUB", [board])
-    assert navigation.nav_entries(AnonymousUser()) == [
-        ("Public task board", "/governance/", "governance_board", "main")
-    ]
+def test_an_anonymous_visitor_gets_the_public_board():
+    assert navigation.nav_entries(AnonymousUser()) == [("Task board", "/governance/board/", "gov_board", "main")]
 
 
 def keys(user) -> list[str]:
@@ -57,28 +52,20 @@ def keys(user) -> list[str]:
 
 
 def test_the_hub_offers_each_role_its_parts(pw):
-    # Meetings, the forum and the board are other parts' pages: not merged here, so left out.
-    assert keys(pw.town_operator) == ["pairings", "figures"]
-    assert keys(pw.village_cadre) == ["pairings", "figures"]
-    assert keys(pw.city_admin) == ["pairings", "figures"]
-    assert keys(pw.agency_staff) == ["pairings"]
-    assert keys(pw.grid_worker) == ["pairings", "figures"]
-    assert keys(pw.resident) == []
-    assert keys(AnonymousUser()) == []
+    assert keys(pw.town_operator) == ["meetings", "forum", "board", "board_mine", "pairings", "figures"]
+    assert keys(pw.village_cadre) == ["meetings", "forum", "board", "board_mine", "pairings", "figures"]
+    assert keys(pw.city_admin) == ["meetings", "forum", "board", "pairings", "figures"]
+    assert keys(pw.agency_staff) == ["meetings", "forum", "board", "board_mine", "pairings"]
+    assert keys(pw.grid_worker) == ["meetings", "forum", "board", "pairings", "figures"]
+    assert keys(pw.resident) == ["meetings", "forum", "board"]
+    assert keys(AnonymousUser()) == ["board"]
 
 
-def test_the_hub_takes_the_other_parts_as_they_register(pw, monkeypatch):
+def test_the_hub_takes_a_part_registered_later(pw, monkeypatch):
     monkeypatch.setattr(navigation, "HUB", list(navigation.HUB))
-    calendar = navigation.HubEntry("meetings", "Meetings", "", "governance:pairings_index", lambda u: True)
-    forum = navigation.HubEntry(
-        "forum", "Forum", "", "governance:pairings_place", navigation._has_grid, navigation._home_grid_code
-    )
-    navigation.register(calendar)
-    navigation.register(forum, before="pairings")
-    assert keys(pw.grid_worker) == ["meetings", "forum", "pairings", "figures"]
-    assert keys(pw.resident) == ["meetings"]
-    (link,) = [link for link in navigation.hub_links(pw.grid_leader) if link.key == "forum"]
-    assert link.url == f"/governance/pairings/place/{pw.grid_a1a.code}/"
+    extra = navigation.HubEntry("extra", "Extra", "", "governance:pairings_index", lambda u: True)
+    navigation.register(extra, before="pairings")
+    assert keys(pw.grid_worker) == ["meetings", "forum", "board", "extra", "pairings", "figures"]
 
 
 def test_a_person_sent_down_finds_their_own_record_on_the_hub(pw):
@@ -91,5 +78,5 @@ def test_a_person_sent_down_finds_their_own_record_on_the_hub(pw):
         user=pw.party_member,
         starts_on=date(2026, 1, 1),
     )
-    (link,) = navigation.hub_links(pw.party_member)
+    (link,) = [link for link in navigation.hub_links(pw.party_member) if link.key == "envoy"]
     assert link.key == "envoy" and link.url == f"/governance/pairings/envoys/{envoy.pk}/"
