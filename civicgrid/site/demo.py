@@ -35,8 +35,8 @@ from civicgrid.accounts.services import agency_create, role_assign, user_create
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
-from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
 from civicgrid.governance import demo_board, demo_forum, demo_meetings, demo_pairings
+from civicgrid.lib.geo import M_PER_DEG_LAT, M_PER_DEG_LON
 from civicgrid.orgs import demo as orgs_demo
 from civicgrid.places.models import Place
 from civicgrid.places.services import boundary_set, bump_routing_revision, place_create

@@ -44,7 +44,9 @@ def test_a_volunteer_without_a_place_gets_no_entry(pw):
 
 
 def test_an_anonymous_visitor_gets_the_public_board():
-    assert navigation.nav_entries(AnonymousUser()) == [("Task board", "/governance/board/", "gov_board", "main")]
+    assert navigation.nav_entries(AnonymousUser()) == [
+        ("Task board", "/governance/board/", "gov_board", "main")
+    ]
 
 
 def keys(user) -> list[str]:
