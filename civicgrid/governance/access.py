@@ -381,17 +381,18 @@ def can_view_envoy_work(user, envoy) -> bool:
 
 def co_governance_desk(user) -> str:
     """Where co-governance sits in `user`'s navigation: "main" for those who work in it every day
-    (village cadres, town operators, grid staff) and for the people of a place (their village's
-    meetings, their grid's forum); "more" for district and city administrators and agency staff, who
-    read or claim from time to time; "" for nobody else (the public board is on the hub page)."""
+    (village cadres, grid staff) and for the people of a place (their village's meetings, their grid's
+    forum); "more" for town operators (whose bar is full), district and city administrators and agency
+    staff; "" for nobody else (the public board is on the hub page)."""
     if not is_signed_in(user):
         return ""
     if is_root(user):
         return "more"
     wanted = {s.role for s in scopes(user)}
-    if wanted & (MEETING_ROLES | {Role.RESIDENT}):
+    # A town operator's bar is full (work, overview, command centre, map...): under More.
+    if wanted & ({Role.VILLAGE_CADRE, Role.RESIDENT} | GRID_ROLES):
         return "main"
-    if wanted & (ADMIN_ROLES | {Role.AGENCY_STAFF}):
+    if wanted & (ADMIN_ROLES | {Role.AGENCY_STAFF, Role.TOWN_OPERATOR}):
         return "more"
     return "main" if any(s.place is not None for s in scopes(user)) else ""
 

@@ -39,8 +39,10 @@ def test_a_town_operator_records_a_pairing_and_a_visit_and_reads_the_figures(
     page = context.new_page()
     try:
         sign_in(page, base, world.town_operator)
-        # Co-governance from the menu: the hub, then the pairings of the operator's town.
+        # Co-governance from the menu (under More: an operator's bar is full): the hub, then the
+        # pairings of the operator's town.
         page.click("[data-menu-toggle]")
+        page.click("#site-nav .nav-more summary")
         page.click("#site-nav a[data-nav=governance]")
         page.wait_for_selector("[data-hub]")
         _shot(page, screenshots, "hub")
@@ -61,7 +63,9 @@ def test_a_town_operator_records_a_pairing_and_a_visit_and_reads_the_figures(
 
         # A visit under it, then the funds it brought.
         page.click("[data-record-support]")
+        page.wait_for_load_state("load")  # the form's script shows the fields each kind needs
         page.select_option("select[name=kind]", "visit")
+        page.locator("#id_amount").wait_for(state="hidden")
         assert page.locator("#id_amount").is_hidden() and page.locator("#id_matter").is_hidden()
         page.fill("textarea[name=note]", "走访村里的困难家庭，对接路灯改造")
         _shot(page, screenshots, "support-form")

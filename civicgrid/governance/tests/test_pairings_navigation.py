@@ -18,7 +18,7 @@ from conftest import PASSWORD
     ("who", "group"),
     [
         ("village_cadre", "main"),
-        ("town_operator", "main"),
+        ("town_operator", "more"),
         ("grid_worker", "main"),
         ("grid_leader", "main"),
         ("outsider", "main"),
