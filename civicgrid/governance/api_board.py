@@ -120,7 +120,7 @@ def matter_list(request: HttpRequest, filters: Query[GovMatterListQuery]):
 
 @router.get(
     "/matters/{pk}",
-    response={200: GovMatterDetailOut, **errors(404)},
+    response={200: GovMatterDetailOut, **errors(400, 404)},
     auth=anyone,
     summary="A matter with its record, photos and the steps open to you",
 )
@@ -130,7 +130,7 @@ def matter_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/matters",
-    response={201: GovMatterDetailOut, **errors(400, 401, 403)},
+    response={201: GovMatterDetailOut, **errors(400, 401, 403, 413)},
     auth=signed_in,
     summary="Draft a matter (and publish it at once with `publish`)",
 )
@@ -162,7 +162,7 @@ def _step(request: HttpRequest, pk: int, action: str, payload: GovMatterStepIn, 
     return _fresh(request, matter)
 
 
-STEP_ERRORS = errors(400, 401, 403, 404, 409)
+STEP_ERRORS = errors(400, 401, 403, 404, 409, 413)
 
 
 @router.post("/matters/{pk}/publish", response={200: GovMatterDetailOut, **STEP_ERRORS}, auth=signed_in,

@@ -168,7 +168,7 @@ def meeting_list(request: HttpRequest, place: str, when: str = "upcoming", after
 
 @router.post(
     "/",
-    response={201: GovMeetingDetailOut, **errors(400, 401, 403)},
+    response={201: GovMeetingDetailOut, **errors(400, 401, 403, 413)},
     auth=signed_in,
     summary="Add a one-off meeting",
 )
@@ -206,7 +206,7 @@ def decision_list(request: HttpRequest, place: str, show: str = "open", after: s
 
 @router.post(
     "/decisions/{pk}/mark",
-    response={200: GovMeetingDecisionOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovMeetingDecisionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Mark a decision done or dropped",
 )
@@ -237,7 +237,7 @@ def series_list(request: HttpRequest, place: str):
 
 @router.post(
     "/series",
-    response={201: GovMeetingSeriesOut, **errors(400, 401, 403)},
+    response={201: GovMeetingSeriesOut, **errors(400, 401, 403, 413)},
     auth=signed_in,
     summary="Add a recurring meeting (its meetings of the next 60 days are planned)",
 )
@@ -275,7 +275,7 @@ def meeting_detail(request: HttpRequest, pk: int):
 
 @router.post(
     "/{pk}/record",
-    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Record the meeting as held (or correct its minutes)",
 )
@@ -292,7 +292,7 @@ def meeting_record(request: HttpRequest, pk: int, payload: GovMeetingRecordIn):
 
 @router.post(
     "/{pk}/cancel",
-    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Cancel a planned meeting",
 )
@@ -305,7 +305,7 @@ def meeting_cancel(request: HttpRequest, pk: int, payload: GovMeetingCancelIn):
 
 @router.post(
     "/{pk}/publish",
-    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409)},
+    response={200: GovMeetingDetailOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Publish the agenda and decisions to the village's residents (or withdraw them)",
 )
@@ -336,7 +336,7 @@ def _item_out(request: HttpRequest, meeting: Meeting, item: AgendaItem) -> dict:
 
 @router.post(
     "/{pk}/agenda",
-    response={201: GovMeetingAgendaItemOut, **errors(400, 401, 403, 404, 409)},
+    response={201: GovMeetingAgendaItemOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Put a case waiting at the village, a forum topic or a cadre's item on the agenda",
 )
@@ -413,7 +413,7 @@ def attendance_list(request: HttpRequest, pk: int):
 
 @router.post(
     "/{pk}/attendance",
-    response={201: GovMeetingAttendanceOut, **errors(400, 401, 403, 404, 409)},
+    response={201: GovMeetingAttendanceOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Add who came: a person on record, an agency, or a typed name",
 )
@@ -479,7 +479,7 @@ def decisions_of_meeting(request: HttpRequest, pk: int):
 
 @router.post(
     "/{pk}/decisions",
-    response={201: GovMeetingDecisionOut, **errors(400, 401, 403, 404, 409)},
+    response={201: GovMeetingDecisionOut, **errors(400, 401, 403, 404, 409, 413)},
     auth=signed_in,
     summary="Record a decision; it may open a case or move one on the agenda through the workflow",
 )
