@@ -351,6 +351,7 @@
     flush: flush,
     remove: remove,
     send: send,
+    freshKey: freshKey,
     onChange: function (fn) {
       listeners.push(fn);
     },

@@ -629,12 +629,11 @@
     window.addEventListener("pageshow", idle);
   }
 
+  // A new key from the outbox (outbox.js, loaded on every page), the one that makes keys for steps too.
   function renewKey(form) {
     var key = form.querySelector("[name=idempotency_key]");
-    if (!key) return;
-    var bytes = new Uint8Array(16);
-    (window.crypto || window.msCrypto).getRandomValues(bytes);
-    key.value = Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+    var outbox = window.CivicGrid && window.CivicGrid.outbox;
+    if (key && outbox) key.value = outbox.freshKey();
   }
 
   function init() {

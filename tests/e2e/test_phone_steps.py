@@ -4,25 +4,15 @@ saves var/screenshots/phone-step-*.png to be looked at."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.tests.conftest import report
+from tests.e2e.test_phone_report import wait_until
 from tests.e2e.test_report_questions import shoot
 from tests.e2e.test_work_pages import PHONE, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_until(check, seconds: float = 20.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_a_step_made_without_a_signal_is_recorded_once_when_it_returns(
