@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.places",
+    "civicgrid.addresses",
     "civicgrid.cases",
     "civicgrid.open311",
     "civicgrid.volunteers",
@@ -388,3 +389,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "WARNING"},
 }
+
+# Standard addresses: a 12345 order's address routes to its grid by itself from this confidence
+# (0..1) of the register's match up; below it the order waits in the region's unrouted queue.
+ADDRESS_ROUTE_CONFIDENCE = float(os.environ.get("ADDRESS_ROUTE_CONFIDENCE", "0.85"))

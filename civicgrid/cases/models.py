@@ -910,3 +910,82 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.case_id}"
+
+
+class HotlineCategoryMap(models.Model):
+    """The hotline's category path (问题分类, e.g. "城乡建设>市容环卫>垃圾清运") → a CivicGrid category.
+
+    Kept by administrators on a page; a path met in an import and not yet mapped is recorded with no
+    category, and asked once (`civicgrid.cases.hotline_categories`).
+    """
+
+    # The path as first met, and normalised (NFKC, one separator ">", no spaces): unique.
+    path = models.CharField(_("hotline category"), max_length=200)
+    path_key = models.CharField(max_length=200, unique=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hotline_paths",
+    )
+    orders_seen = models.PositiveIntegerField(_("orders seen"), default=0)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("mapped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hotline category mapping")
+        verbose_name_plural = _("hotline category mappings")
+        ordering = ["path_key"]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class HotlineOrder(models.Model):
+    """What a 12345 work order says beyond its case: kept as the hotline wrote it, for the reply."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        HELP = "help", _("Request for help")
+        COMPLAINT = "complaint", _("Complaint")
+        REPORT = "report", _("Report of wrongdoing")
+        SUGGESTION = "suggestion", _("Suggestion")
+        OTHER = "other", _("Other request")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="hotline_order")
+    order_number = models.CharField(_("work-order number"), max_length=64, unique=True)
+    kind = models.CharField(_("request type"), max_length=14, choices=Kind.choices, default=Kind.OTHER)
+    category_path = models.CharField(_("hotline category"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # The order's own time limit (办理时限): the case's resolution deadline, and "on time" in the reply.
+    due_at = models.DateTimeField(_("time limit"), null=True, blank=True)
+    handling_unit = models.CharField(_("handling unit"), max_length=100, blank=True)
+    address_text = models.CharField(_("address as written"), max_length=200, blank=True)
+    # How the order found its grid: "point", "exact", "alias", "parts", "similar", "placed", or "" (unrouted).
+    routed_by = models.CharField(_("routed by"), max_length=10, blank=True)
+    confidence = models.FloatField(_("match confidence"), null=True, blank=True)
+    address = models.ForeignKey(
+        "addresses.Address",
+        verbose_name=_("standard address"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hotline_orders",
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("12345 work order")
+        verbose_name_plural = _("12345 work orders")
+        indexes = [
+            # The reply export and API: a region's orders in the order they were received (keyset).
+            models.Index(fields=["received_at", "id"], name="hotline_order_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
