@@ -27,3 +27,9 @@ class Match:
 def match(text: str, *, within: Place | None = None) -> Match | None:
     """Return the best match of `text` in the register (within a region), or None."""
     return None
+
+
+def candidates(text: str, *, within: Place | None = None, limit: int = 8) -> list[Match]:
+    """Return the register's best addresses for `text` (best first, at most `limit`), for an operator
+    to pick from; empty text gives none. (SKELETON)"""
+    return []

@@ -32,3 +32,34 @@ def clean(text: str) -> str:
 
 def parse(text: str) -> Parts:
     return Parts(rest=clean(text))
+
+
+def address_fields(
+    *, road: str = "", number: str = "", compound: str = "", building: str = "", unit: str = ""
+) -> dict[str, str]:
+    """Return the register's `text` and keys (`key`, `road_key`, `number_key`, `compound_key`,
+    `building_key`) of an address given in its parts: what `Address` stores. (SKELETON)"""
+    text = "".join(
+        p
+        for p in (
+            road,
+            f"{number}号" if number else "",
+            compound,
+            f"{building}幢" if building else "",
+            f"{unit}单元" if unit else "",
+        )
+    )
+    parts = parse(text)
+    return {
+        "text": text,
+        "key": parts.key,
+        "road_key": parts.road,
+        "number_key": parts.number,
+        "compound_key": parts.compound,
+        "building_key": parts.building,
+    }
+
+
+def text_key(text: str) -> str:
+    """The key of an address written as one text (an alias, an order's address)."""
+    return parse(text).key
