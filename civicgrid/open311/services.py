@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts import services as accounts
 from civicgrid.accounts.models import ClientApp
+from civicgrid.addresses import locating
 from civicgrid.cases import categories
 from civicgrid.cases import services as cases
 from civicgrid.cases.models import Case
 from civicgrid.core.errors import ApplicationError, NotFound, PermissionDenied
 from civicgrid.open311 import params as p
 from civicgrid.open311.models import Open311Request
-from civicgrid.places import addresses, routing
+from civicgrid.places import routing
 
 # attribute[CODE] and attribute[CODE][] (a multivaluelist's values).
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]{1,60})\](\[\])?$")
@@ -99,7 +100,8 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
        (lat and long, or an address_string; address ids are not known here), the reporter fields'
        lengths: all checked before anything is written.
     2. The key's rate, then the point must lie in the key's region; an address alone is placed by
-       the village or town it names there (`places.addresses`), unrouted.
+       the standard address register, else the village or town it names there, unrouted
+       (`addresses.locating.locate_text`).
     3. The case and the private Open311 record in one transaction: a POST that fails files nothing.
     """
     client = client_for(p.one(params, "api_key"))
@@ -150,11 +152,13 @@ def request_create(*, params: QueryDict, files: MultiValueDict, idempotency_key:
     accounts.client_app_check_rate(client)
     event_data = {"open311_client": client.pk, "open311_client_name": client.name}
     if lat is None:
-        # An address alone: placed by the village or town it names in the key's region, unrouted,
-        # for the operator to put in its grid.
-        location = addresses.locate_address(address, client.region)
+        # An address alone: placed by the standard address register when it knows the address,
+        # else by the village or town it names in the key's region, unrouted, for the operator.
+        location, found = locating.locate_text(address, client.region)
         lon, lat = location.lon, location.lat
         event_data["located_by"] = "address"
+        if found is not None and location.routed:
+            event_data.update(address_match=found.method, address_confidence=round(found.confidence, 2))
     else:
         location = routing.locate(lon, lat)
     if not _within(location, client):
