@@ -82,18 +82,17 @@ def header_key(value: Any) -> str:
     return re.sub(r"\s+", "_", text(value).lstrip("\ufeff").replace("\u3000", " ").strip().lower())
 
 
-def rows(
-    raw: bytes,
-    filename: str,
-    *,
-    headers: Mapping[str, str],
-    required: Mapping[str, str] | None = None,
-) -> Iterator[Row]:
-    """Yield the data rows of a file, keyed by field name; blank rows are skipped.
+@dataclass
+class Sheet:
+    fields: set[str]  # the fields its header row names
+    rows: Iterator[Row]  # its data rows, blank ones skipped
+
+
+def sheet(raw: bytes, filename: str, *, headers: Mapping[str, str]) -> Sheet:
+    """Read a file's header row, then lazily its data rows, keyed by field name.
 
     `headers` maps each header a real file uses (as `header_key` writes it) to a field name; columns
-    with other headers are ignored (exports carry many). `required` maps each field that must have a
-    column to how messages name it; a missing one is a FileProblem before any row is read.
+    with other headers are ignored (exports carry many); of two columns for one field the first counts.
     """
     found = cells(raw, filename)
     header = next(found, None)
@@ -104,14 +103,32 @@ def rows(
         name = headers.get(key)
         if name is not None and name not in columns.values():
             columns[index] = name
-    missing = [label for name, label in (required or {}).items() if name not in columns.values()]
+
+    def data() -> Iterator[Row]:
+        for number, row in enumerate(found, start=2):
+            if all(text(cell) == "" for cell in row):
+                continue
+            yield Row(
+                number=number,
+                values={name: row[index] for index, name in columns.items() if index < len(row)},
+            )
+
+    return Sheet(fields=set(columns.values()), rows=data())
+
+
+def rows(
+    raw: bytes,
+    filename: str,
+    *,
+    headers: Mapping[str, str],
+    required: Mapping[str, str] | None = None,
+) -> Iterator[Row]:
+    """Yield the data rows of a file (`sheet`); `required` maps each field that must have a column to
+    how messages name it: a missing one is a FileProblem before any row is read."""
+    read = sheet(raw, filename, headers=headers)
+    missing = [label for name, label in (required or {}).items() if name not in read.fields]
     if missing:
         raise FileProblem(
             _("Columns missing from the header row: %(columns)s") % {"columns": ", ".join(missing)}
         )
-    for number, row in enumerate(found, start=2):
-        if all(text(cell) == "" for cell in row):
-            continue
-        yield Row(
-            number=number, values={name: row[index] for index, name in columns.items() if index < len(row)}
-        )
+    return read.rows

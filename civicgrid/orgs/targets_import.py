@@ -13,8 +13,6 @@ so the dry run reports exactly what the import would do and a workbook is never 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError
+from civicgrid.lib import tables
 from civicgrid.orgs import coverage
 from civicgrid.orgs.models import Target, TargetCategory
 from civicgrid.places.models import Place
@@ -74,8 +73,9 @@ CATEGORY_NAMES = {
 MAX_ROWS = 5000
 
 
-class FileProblem(Exception):
-    """A workbook that cannot be read as a whole."""
+FileProblem = tables.FileProblem
+# The headers as `tables.header_key` writes them ("region code" → "region_code").
+_COLUMNS = {tables.header_key(name): field for name, field in HEADERS.items()}
 
 
 def _text(value: Any) -> str:
@@ -98,29 +98,8 @@ class RowResult:
 
 def read_rows(raw: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
     """Return (row number, values) of each non-blank row; FileProblem for a file that cannot be read."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises zipfile, XML and its own errors on broken files
-            raise FileProblem(_("This is not a readable .xlsx file: %(error)s") % {"error": exc}) from None
-        rows = (list(r) for r in book.worksheets[0].iter_rows(values_only=True))
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                raise FileProblem(_("The file is neither UTF-8 nor GB18030 text.")) from None
-        rows = iter(csv.reader(io.StringIO(text)))
-    header = next(rows, None)
-    if header is None:
-        raise FileProblem(_("The file is empty."))
-    columns = {i: HEADERS[_text(h).lower()] for i, h in enumerate(header) if _text(h).lower() in HEADERS}
-    missing = [c for c in REQUIRED if c not in columns.values()]
-    if missing:
+    read = tables.sheet(raw, filename, headers=_COLUMNS)
+    if any(c not in read.fields for c in REQUIRED):
         raise FileProblem(
             _(
                 "The header row must name the columns 名称 (name), 类别 (category), 区划代码 (region code) "
@@ -128,10 +107,8 @@ def read_rows(raw: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
             )
         )
     result = []
-    for number, cells in enumerate(rows, start=2):
-        if all(_text(c) == "" for c in cells):
-            continue
-        result.append((number, {name: cells[i] if i < len(cells) else None for i, name in columns.items()}))
+    for row in read.rows:
+        result.append((row.number, {name: row.values.get(name) for name in read.fields}))
         if len(result) > MAX_ROWS:
             raise FileProblem(_("The workbook has more than %(cap)d rows; split it.") % {"cap": MAX_ROWS})
     if not result:

@@ -8,9 +8,6 @@ the very code of the commit in a transaction it rolls back, so it reports what t
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +18,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.services import PHONE_RE, user_create
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError
+from civicgrid.lib import tables
 from civicgrid.volunteers import access, services
 from civicgrid.volunteers.models import Team, TeamMembership, Volunteer
 
@@ -38,8 +36,8 @@ HEADERS = {
 MAX_ROWS = 500
 
 
-class FileProblem(Exception):
-    """A workbook that cannot be read as a whole."""
+FileProblem = tables.FileProblem
+_COLUMNS = {tables.header_key(name): field for name, field in HEADERS.items()}
 
 
 @dataclass
@@ -61,36 +59,12 @@ def _text(value: Any) -> str:
 
 def read_rows(raw: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     """Return (row number, values) of each non-blank data row; FileProblem for an unreadable file."""
-    if filename.lower().endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises zipfile, XML and its own errors on broken files
-            raise FileProblem(_("This is not a readable .xlsx file: %(error)s") % {"error": exc}) from None
-        rows: Iterator[list[Any]] = (list(r) for r in book.worksheets[0].iter_rows(values_only=True))
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                raise FileProblem(_("The file is neither UTF-8 nor GB18030 text.")) from None
-        rows = iter(csv.reader(io.StringIO(text)))
-    header = next(rows, None)
-    if header is None:
-        raise FileProblem(_("The file is empty."))
-    columns = {i: HEADERS[_text(h).lower()] for i, h in enumerate(header) if _text(h).lower() in HEADERS}
-    if "name" not in columns.values() or "phone" not in columns.values():
+    read = tables.sheet(raw, filename, headers=_COLUMNS)
+    if "name" not in read.fields or "phone" not in read.fields:
         raise FileProblem(_("The header row must name the columns 姓名 (name) and 手机号 (phone)."))
     result = []
-    for number, cells in enumerate(rows, start=2):
-        if all(_text(c) == "" for c in cells):
-            continue
-        result.append(
-            (number, {name: _text(cells[i]) if i < len(cells) else "" for i, name in columns.items()})
-        )
+    for row in read.rows:
+        result.append((row.number, {name: _text(row.values.get(name)) for name in read.fields}))
         if len(result) > MAX_ROWS:
             raise FileProblem(_("The workbook has more than %(cap)d rows; split it.") % {"cap": MAX_ROWS})
     if not result:
