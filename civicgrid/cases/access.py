@@ -357,3 +357,57 @@ def scope_place_ids(user) -> dict[str, list[int]]:
 def user_relations(user) -> frozenset[str]:
     """Return the relations the user's roles give to the cases of their scopes (any case)."""
     return frozenset(ROLE_RELATION[s.role] for s in scopes(user) if s.role in ROLE_RELATION)
+
+
+# Who may place an unrouted case in its grid (`cases.placing`: from the register or on the map): the
+# actors of the workflow's assign_grid, a village cadre or town operator of the region it landed in.
+PLACING_RELATIONS = frozenset({"village", "town"})
+
+
+def can_place(user, case: Case) -> bool:
+    """Return whether `user` may put the unrouted, open `case` in a grid (the workflow still checks
+    the step: assign_grid is a step of a case being verified)."""
+    if case.routed or not case.is_open:
+        return False
+    return bool(relations(user, case) & PLACING_RELATIONS)
+
+
+def check_place(user, case: Case) -> None:
+    if not can_place(user, case):
+        raise PermissionDenied(_("You may not place this case."))
+
+
+def can_place_any(user) -> bool:
+    """Return whether `user`'s roles let them place some unrouted case (the work map offers it)."""
+    return bool(user_relations(user) & PLACING_RELATIONS)
+
+
+def hotline_reply_scope(user, *, through: str = "") -> Q | None:
+    """Return the condition on a case of the 12345 replies `user` may read: the orders of the regions
+    where they import them (`HOTLINE_IMPORT_ROLES`: a town command centre, a district or city's
+    administrators), by the case's indexed town or district column (prefixed with `through`, e.g.
+    "case__" from the orders); None for every order (root). Raises PermissionDenied for anyone else."""
+    if is_root(user):
+        return None
+    towns: set[int] = set()
+    districts: set[int] = set()
+    for s in scopes(user):
+        if s.role not in HOTLINE_IMPORT_ROLES or s.place is None:
+            continue
+        if s.place.level == "city":
+            districts.update(city_district_ids(s.place))
+        elif s.place.level == "district":
+            districts.add(s.place.pk)
+        elif s.place.level == "town":
+            towns.add(s.place.pk)
+    parts = [
+        _in(f"{through}{name}", ids) for name, ids in (("town_id", towns), ("district_id", districts)) if ids
+    ]
+    if not parts:
+        raise PermissionDenied(
+            _("Only a town command centre or a region's administrators read 12345 replies.")
+        )
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition

@@ -18,6 +18,7 @@ from ninja import Header, Query, Router, Status
 
 from civicgrid.accounts.models import Agency
 from civicgrid.cases import (
+    api_hotline,
     api_input,
     api_output,
     duplicates,
@@ -67,6 +68,8 @@ from civicgrid.lib import keyset
 from civicgrid.lib.geo import GeometryError, to_wgs84
 
 router = Router(tags=["cases"])
+# GET /cases/hotline/replies: the 12345 replies for platforms that pull.
+router.add_router("/hotline", api_hotline.router)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@ from django.urls import path
 from civicgrid.cases import (
     views_case,
     views_hotline,
+    views_hotline_replies,
     views_leader,
     views_monthly,
     views_overview,
+    views_placing,
     views_report,
     views_work,
 )
@@ -30,6 +32,10 @@ urlpatterns = [
     path("work/centre/", views_work.centre, name="centre"),
     path("work/export.xlsx", views_work.export, name="export"),
     path("work/hotline-import/", views_hotline.hotline_import, name="hotline_import"),
+    path("work/hotline-replies/", views_hotline_replies.replies, name="hotline_replies"),
+    path(
+        "work/hotline-replies.xlsx", views_hotline_replies.replies_workbook, name="hotline_replies_workbook"
+    ),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),
@@ -40,5 +46,6 @@ urlpatterns = [
     path("notifications/settings/", views_case.notice_preference, name="notice_preference"),
     path("<str:number>/", views_case.detail, name="detail"),
     path("<str:number>/act/<str:action>/", views_case.act, name="act"),
+    path("<str:number>/place/", views_placing.place, name="place"),
     path("<str:number>/photos/<int:photo_id>/<str:size>/", views_case.photo, name="photo"),
 ]

@@ -85,10 +85,13 @@ def _render_detail(
         panels.append({"t": t, "form": form, "open": form is bound or wanted})
     if panels and panels[0]["t"].action in FORWARD_ACTIONS:
         panels[0]["primary"] = True
+    placeable = any(t.action == "assign_grid" for t in view.actions) and access.can_place(request.user, case)
     context = {
         "view": view,
         "case": case,
         "panels": panels,
+        # An unrouted case its viewer may place: the placing page (register or map, `cases.placing`).
+        "place_url": reverse("cases:place", args=[case.tracking_number]) if placeable else "",
         "geo": _geo(view),
         "notice": notice,
         **display.tiles(),

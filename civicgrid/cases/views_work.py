@@ -444,6 +444,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "unrouted": _decorate(unrouted, now),
         "unrouted_count": unrouted_count,
         "show_unrouted": access.centre,
+        "can_place": case_access.can_place_any(user),
         "legend": [
             {"label": label, "colour": colour} for _key, label, colour, _states in selectors_map.MAP_STEPS
         ],

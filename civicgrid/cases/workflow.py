@@ -157,6 +157,10 @@ class ActionInput:
     until: datetime | None = None
     merge_into: Case | None = None
     grid: Any = None  # places.Place
+    # assign_grid: where the case is (WGS-84 lon, lat) when the grid was found from a point or an
+    # address (`cases.placing`), and how it was placed ("map", "address"); None keeps the point.
+    point: tuple[float, float] | None = None
+    placed_by: str = ""
     solved: bool | None = None
     satisfaction: str = ""
     reply: bool = False
@@ -196,6 +200,12 @@ def _merge(case: Case, given: ActionInput, now: datetime, out: Outcome) -> None:
 def _assign_grid(case: Case, given: ActionInput, now: datetime, out: Outcome) -> None:
     out.changes.update(grid_id=given.grid.pk, village_id=given.grid.parent_id, routed=True)
     out.data["grid"] = given.grid.code
+    if given.point is not None:
+        lon, lat = given.point
+        out.changes.update(lon=lon, lat=lat)
+        out.data["point"] = [round(lon, 6), round(lat, 6)]
+    if given.placed_by:
+        out.data["placed_by"] = given.placed_by
 
 
 def _request(kind: str) -> Callable[[Case, ActionInput, datetime, Outcome], None]:

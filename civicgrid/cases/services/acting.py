@@ -68,6 +68,8 @@ def case_act(
     until: datetime | date | None = None,
     merge_into: Case | str | None = None,
     grid: Place | None = None,
+    point: tuple[float, float] | None = None,
+    placed_by: str = "",
     solved: bool | None = None,
     satisfaction: str = "",
     reply: bool = False,
@@ -84,7 +86,9 @@ def case_act(
        appointment), photos, and the in-app notifications the row declares.
 
     `until` may be a date (the extension runs to the end of that working day) or a time; `merge_into`
-    a case or its tracking number, looked up within the actor's scope. `idempotency_key` (a step the
+    a case or its tracking number, looked up within the actor's scope. `point` and `placed_by` go with
+    `grid` (assign_grid): the case moves to that WGS-84 point, and the step records how it was placed
+    (`cases.placing`). `idempotency_key` (a step the
     phone queued offline and may send more than once): when this actor already recorded a step on
     this case with it, return the case as it is, applying nothing again.
     """
@@ -120,6 +124,8 @@ def case_act(
         appointment=appointment,
         until=until,
         grid=grid,
+        point=point,
+        placed_by=placed_by,
         solved=solved,
         satisfaction=satisfaction or "",
         reply=reply,
@@ -231,6 +237,8 @@ def _check(
         and not selectors.assignable_grids(case=case, user=actor).filter(pk=given.grid.pk).exists()
     ):
         errors["grid"] = str(_("Choose a grid of this case's town."))
+    if given.point is not None and "grid" not in names:
+        errors["point"] = str(_("Only assigning a grid moves the case's point."))
     if "rating" in t.requires and given.satisfaction and given.satisfaction not in Satisfaction.values:
         errors["rating"] = str(_("Unknown satisfaction."))
     return errors
