@@ -40,7 +40,7 @@ class AddressForm(ServiceErrors, forms.Form):
 
     grid = forms.ChoiceField(label=_("Grid"), required=True)
     road = _text(_("Road or street"), 60, _("e.g. 解放路"))
-    number = _text(_("Number"), 20, _("e.g. 88"), inputmode="text")
+    number = _text(_("House number"), 20, _("e.g. 88"), inputmode="text")
     compound = _text(_("Residential compound"), 60, _("e.g. 幸福家园"))
     building = _text(_("Building"), 20, _("e.g. 3"))
     unit = _text(_("Unit"), 20, _("e.g. 2"))

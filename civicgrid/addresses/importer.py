@@ -112,8 +112,10 @@ def read(raw: bytes, filename: str) -> list[AddressRow]:
         named = set().union(*(r.values for r in rows))
         if not named & {"road", "compound", "address"}:
             raise FileProblem(
-                _("Columns missing from the header row: %(columns)s")
-                % {"columns": "道路/road, 小区/compound " + _("or") + " 标准地址/address"}
+                _(
+                    "The header row names no address column: give 道路/road or 小区/compound, "
+                    "or 标准地址/address."
+                )
             )
     return rows
 
@@ -266,7 +268,7 @@ def template_workbook() -> bytes:
     for column, width in zip("ABCDEFGHIJ", (18, 14, 10, 14, 8, 8, 24, 12, 12, 30), strict=True):
         sheet.column_dimensions[column].width = width
     notes = book.create_sheet("说明 Notes")
-    notes.append((_("Column"), _("What to write")))
+    notes.append((_("Workbook column"), _("What to write")))
     for name, text in (
         ("网格编码 grid", _("The 15-digit code of the grid; may be left out when the point is given.")),
         ("道路 road", _("Road, street or lane (路名, 街路巷).")),

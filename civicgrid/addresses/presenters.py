@@ -62,7 +62,7 @@ def part_list(address: Address) -> list[Part]:
     """Return the address's parts that are filled in, labelled in the reader's language."""
     labels = {
         "road": _("Road or street"),
-        "number": _("Number"),
+        "number": _("House number"),
         "compound": _("Residential compound"),
         "building": _("Building"),
         "unit": _("Unit"),
@@ -106,19 +106,20 @@ def address_view(user, address: Address) -> AddressView:
     )
 
 
-def breadcrumb(place: Place) -> list[Place]:
-    """Return the chain from the district down to `place`, for the register's breadcrumb."""
+def breadcrumb(user, place: Place) -> list[Place]:
+    """Return the chain from the district down to `place`, for the register's breadcrumb: the places
+    whose register `user` keeps (a grid worker's breadcrumb is their grid alone)."""
     chain = [place]
     node = place.parent
     while node is not None and node.level not in (Place.Level.CITY,):
         chain.append(node)
         node = node.parent
-    return list(reversed(chain))
+    return [p for p in reversed(chain) if access.can_keep(user, p)]
 
 
 def sub_links(user, current: str) -> list[dict[str, Any]]:
     """Return the register's sub-navigation: the register, and the import for those who may import."""
-    links = [{"key": "register", "label": _("Register"), "url": reverse("addresses:home")}]
+    links = [{"key": "register", "label": _("Address register"), "url": reverse("addresses:home")}]
     if access.can_import(user):
         links.append({"key": "import", "label": _("Import a workbook"), "url": reverse("addresses:import")})
     for link in links:

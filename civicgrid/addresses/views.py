@@ -36,14 +36,17 @@ def home(request: HttpRequest) -> HttpResponse:
     place = selectors.default_place(request.user)
     if place is None:
         raise NotFound(_("No place has a register yet."))
-    return redirect("addresses:place", code=place.code)
+    return _place(request, place)
 
 
 @login_required
 def place_page(request: HttpRequest, code: str) -> HttpResponse:
+    return _place(request, access.place_for(request.user, code))
+
+
+def _place(request: HttpRequest, place: Place) -> HttpResponse:
     """A place's register: counts, a search box, its addresses (grid, village) or its places (above)."""
     user = request.user
-    place = access.place_for(user, code)
     query = " ".join(request.GET.get("q", "").split())[:100]
     status = request.GET.get("status", Address.Status.ACTIVE)
     if status not in STATUS_TABS:
@@ -52,7 +55,7 @@ def place_page(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         **_base(request),
         "place": place,
-        "chain": [p for p in presenters.breadcrumb(place) if access.can_keep(user, p)],
+        "chain": presenters.breadcrumb(user, place),
         "query": query,
         "status": status,
         "status_tabs": [(s, Address.Status(s).label) for s in STATUS_TABS],
@@ -87,7 +90,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "view": view,
             "address": address,
             "alias_form": AliasForm(),
-            "chain": presenters.breadcrumb(address.grid),
+            "chain": presenters.breadcrumb(request.user, address.grid),
         },
     )
 
@@ -320,7 +323,7 @@ def alias_add(request: HttpRequest, pk: int) -> HttpResponse:
             "view": view,
             "address": address,
             "alias_form": form,
-            "chain": presenters.breadcrumb(address.grid),
+            "chain": presenters.breadcrumb(user, address.grid),
         },
         status=400,
     )
