@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("civicgrid.accounts.urls")),
     path("places/", include("civicgrid.places.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("addresses/", include("civicgrid.addresses.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("volunteers/", include("civicgrid.volunteers.urls")),

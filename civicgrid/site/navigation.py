@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.access import can_create_token, can_manage_clients
 from civicgrid.accounts.presenters import words_for
+from civicgrid.addresses import access as address_access
 from civicgrid.cases.selectors import queues_once, unread_count
 from civicgrid.cases.selectors_leader import is_grid_leader
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
-from civicgrid.core.roles import STAFF_ROLES, Role
+from civicgrid.core.roles import GRID_ROLES, STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
 from civicgrid.governance.navigation import nav_entries as governance_entries
 from civicgrid.orgs.navigation import nav_entries as orgs_entries
@@ -95,6 +96,10 @@ def nav_items(user) -> list[NavItem]:
         labels = {"grid": _("My grid"), "village": _("My village / community")}
         label = labels.get(place.level, words_for(user).my_area)
         items.append(NavItem(label, place.get_absolute_url(), "my_place"))
+    if address_access.can_use(user):
+        # Kept every day in the grid, the village and the town; under More for the administrators.
+        group = "main" if role_set & {*GRID_ROLES, Role.VILLAGE_CADRE, Role.TOWN_OPERATOR} else "more"
+        items.append(NavItem(_("Standard addresses"), reverse("addresses:home"), "addresses", group=group))
     if place_access.can(user, Perm.PLACE_VIEW):
         items.append(NavItem(_("Places and grids"), reverse("places:browse"), "places"))
     if place_access.can(user, Perm.PLACE_MANAGE):
@@ -186,7 +191,7 @@ def tab_items(user, nav: Sequence[NavItem] | None = None) -> list[NavItem]:
 # The "me" page lists these entries of the person's navigation: their own pages, then the staff's tools
 # (each present only when the permission rules offer it).
 ME_OWN = ("rider", "mine", "volunteers_mine", "points", "my_place", "notifications")
-ME_TOOLS = ("tokens", "clients", "import", "audit", "admin")
+ME_TOOLS = ("addresses", "tokens", "clients", "import", "audit", "admin")
 
 
 def me_links(items: Sequence[NavItem] | None, section: str) -> list[NavItem]:
