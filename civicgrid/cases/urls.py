@@ -30,6 +30,7 @@ urlpatterns = [
     path("work/centre/", views_work.centre, name="centre"),
     path("work/export.xlsx", views_work.export, name="export"),
     path("work/hotline-import/", views_hotline.hotline_import, name="hotline_import"),
+    path("work/hotline-categories/", views_hotline.hotline_categories_page, name="hotline_categories"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),

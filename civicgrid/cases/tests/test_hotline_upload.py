@@ -43,7 +43,7 @@ def test_a_dry_run_reports_each_row_and_writes_nothing(login, cw):
     response = check(login(cw.town_operator), xlsx(rows()))
     assert response.status_code == 200
     assert report(response) == {2: ("created", "Would be created"), 3: ("created", "Would be created")}
-    assert response.context["counts"] == {"created": 2, "exists": 0, "failed": 0}
+    assert response.context["counts"] == {"routed": 2, "unrouted": 0, "repeated": 0, "unmapped": 0, "failed": 0}
     assert "Confirm import" in response.content.decode()
     assert not Case.objects.exists()
     assert not CaseEvent.objects.exists()
@@ -89,7 +89,7 @@ def test_it_reports_a_bad_row_with_its_reason(login, cw):
     kind, _label = report(response)[4]
     assert kind == "error"
     assert response.context["rows"][2]["order_number"] == "GD009"
-    assert "诉求分类/category" in response.content.decode()
+    assert "问题分类/category" in response.content.decode()
     assert response.context["counts"]["failed"] == 1
 
 
@@ -97,8 +97,8 @@ def test_it_reports_a_bad_row_with_its_reason(login, cw):
     ("upload", "message"),
     [
         (
-            SimpleUploadedFile("orders.csv", "工单编号\nGD001\n".encode(), "text/csv"),
-            "Choose an Excel workbook",
+            SimpleUploadedFile("orders.txt", "工单编号\nGD001\n".encode(), "text/plain"),
+            "Choose an Excel workbook (.xlsx) or a .csv file",
         ),
         (
             SimpleUploadedFile("orders.xlsx", b"not a workbook at all", "application/vnd.ms-excel"),
