@@ -59,7 +59,7 @@ class CategoryMapFilterForm(forms.Form):
     SHOW = [
         ("", _("All, unmapped first")),
         ("unmapped", _("Not mapped yet")),
-        ("mapped", _("Mapped")),
+        ("mapped", _("Mapped already")),
     ]
     q = forms.CharField(label=_("Find a path or category"), required=False, max_length=100)
     show = forms.ChoiceField(label=_("Show"), choices=SHOW, required=False)

@@ -96,7 +96,14 @@ def test_it_reads_excel_numbers_flags_and_phone_prefixes():
 def test_it_reports_every_bad_field_of_an_order_at_once():
     with pytest.raises(ApplicationError) as caught:
         hotline.order_from_values({"lon": "east", "urgent": "maybe", "crs": "utm"})
-    assert set(caught.value.extra["fields"]) == {"order_number", "category", "description", "lon", "urgent", "crs"}
+    assert set(caught.value.extra["fields"]) == {
+        "order_number",
+        "category",
+        "description",
+        "lon",
+        "urgent",
+        "crs",
+    }
 
 
 def test_it_names_the_columns_in_errors():
