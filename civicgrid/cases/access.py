@@ -189,6 +189,37 @@ def can_import_hotline(user) -> bool:
     return is_root(user) or any(s.role in HOTLINE_IMPORT_ROLES for s in scopes(user))
 
 
+def hotline_region(user):
+    """Return the region whose address register and unrouted queue a 12345 order recorded by `user`
+    goes to: the widest place of their staff roles (None for a superuser, or a user with no place).
+
+    Used by `hotline` to match an order's address within it and to place an unsure one in its queue.
+    """
+    places = [s.place for s in scopes(user) if s.role in INTAKE_ROLES and s.place is not None]
+    if not places:
+        return None
+    return min(places, key=lambda place: (place.depth, place.code))
+
+
+# Who keeps the table of the hotline's category paths (`hotline_categories`): the region's administrators.
+HOTLINE_CATEGORY_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CITY_ADMIN})
+
+
+def can_manage_hotline_categories(user) -> bool:
+    """Return whether `user` may open the hotline category table and change any path's category."""
+    return is_root(user) or any(s.role in HOTLINE_CATEGORY_ROLES for s in scopes(user))
+
+
+def can_answer_hotline_path(user, *, mapped: bool) -> bool:
+    """Return whether `user` may set the category of a hotline category path.
+
+    The one rule of both doors: administrators any path, on the table page; whoever may import a
+    12345 workbook (a town operator) a path not mapped yet, asked in the import they run (the upload
+    page offers only the paths of its own workbook). A path once mapped is changed by administrators only.
+    """
+    return can_manage_hotline_categories(user) or (not mapped and can_import_hotline(user))
+
+
 def is_mobile_grid_member(user) -> bool:
     return is_signed_in(user) and any(s.role == Role.MOBILE_GRID_MEMBER for s in scopes(user))
 

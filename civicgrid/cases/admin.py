@@ -11,8 +11,17 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases import access
-from civicgrid.cases.models import Case, CaseEvent, Category, CategoryQuestion, Holiday, ScoreWeights
+from civicgrid.cases import access, hotline_categories
+from civicgrid.cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    CategoryQuestion,
+    Holiday,
+    HotlineCategoryMap,
+    HotlineOrder,
+    ScoreWeights,
+)
 from civicgrid.core import audit
 from civicgrid.core.admin import AuditedAdminMixin
 
@@ -180,6 +189,65 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return access.scope_cases(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HotlineCategoryMap)
+class HotlineCategoryMapAdmin(admin.ModelAdmin):
+    """The hotline's category paths; a category is set through `hotline_categories.mapping_answer`
+    (checked and audited, as on the table page). Paths come from imports: none added or deleted here."""
+
+    list_display = ["path", "category", "orders_seen", "first_seen_at", "answered_by", "answered_at"]
+    list_filter = [("category", admin.EmptyFieldListFilter)]
+    search_fields = ["path", "path_key", "category__code", "category__name"]
+    list_select_related = ["category", "answered_by"]
+    fields = ["path", "path_key", "category", "orders_seen", "first_seen_at", "answered_by", "answered_at"]
+    readonly_fields = ["path", "path_key", "orders_seen", "first_seen_at", "answered_by", "answered_at"]
+    ordering = ["category", "-orders_seen"]
+
+    def has_module_permission(self, request):
+        return access.can_manage_hotline_categories(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.can_manage_hotline_categories(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.can_manage_hotline_categories(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.category is not None:
+            saved = hotline_categories.mapping_answer(
+                actor=request.user, key=obj.path_key, category=obj.category
+            )
+            obj.__dict__.update(saved.__dict__)
+
+
+@admin.register(HotlineOrder)
+class HotlineOrderAdmin(admin.ModelAdmin):
+    """12345 orders as the hotline wrote them, read-only, scoped like their cases."""
+
+    list_display = ["order_number", "case", "kind", "category_path", "received_at", "due_at", "routed_by"]
+    list_filter = ["kind", "routed_by"]
+    search_fields = ["order_number", "case__tracking_number", "address_text", "category_path"]
+    list_select_related = ["case"]
+    date_hierarchy = "received_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=access.scope_cases(request.user))
 
     def has_add_permission(self, request):
         return False

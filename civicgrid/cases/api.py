@@ -418,15 +418,17 @@ def public_status(request: HttpRequest, number: Text):
 def hotline_order(request: HttpRequest, payload: HotlineOrderIn):
     """File a 12345 work order as a case (source "hotline"); idempotent on the order number.
 
-    Needs the intake permission (a token of the hotline integration's staff account). The first post
-    of an order returns 201; posting the same order number again returns its case with 200. The
-    caller's name and phone are kept private on the case; `received_at` is checked but not yet stored.
+    Needs the intake permission (a token of the hotline integration's staff account). An order comes
+    with its point, or with its address alone: matched in the standard address register of the
+    account's region, it is filed in its grid when the match is sure, else unrouted in the region's
+    queue. `category` is the hotline's path, mapped through the category table (a path not mapped yet
+    is refused with code `category_unmapped`), or a CivicGrid code. The time limit becomes the case's
+    resolution deadline. The first post of an order returns 201; posting the same order number again
+    returns its case with 200. The caller's name and phone are kept private on the case.
     """
     order = hotline.order_from_values(payload.dict())
-    intake = hotline.order_import(order=order, user=request.user)
-    return Status(
-        201 if intake.created else 200, api_output.created_out(request, intake.case, intake.location)
-    )
+    filed = hotline.order_import(order=order, user=request.user)
+    return Status(201 if filed.created else 200, api_output.created_out(request, filed.case, filed.location))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models cannot be imported while apps.py is.
-        from civicgrid.cases import categories, search
+        from civicgrid.cases import categories, hotline_categories, search
         from civicgrid.core import audit
 
         audit.declare(
@@ -32,6 +32,7 @@ class CasesConfig(AppConfig):
             },
             {"filters": _("filters"), "rows": _("rows"), "month": _("month"), "region": _("area")},
         )
+        audit.declare(hotline_categories.AUDIT_ACTIONS)
         # Every process that edits a category must bump the revision others reload from.
         categories.connect_signals()
         # A migration that rebuilds cases_case on SQLite drops the search index's triggers.

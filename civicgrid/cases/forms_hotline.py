@@ -1,4 +1,4 @@
-"""The form of the 12345 workbook upload page."""
+"""The forms of the 12345 pages: the export upload, and the filters of the category table."""
 
 from __future__ import annotations
 
@@ -15,15 +15,26 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 class HotlineUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("12345 workbook (.xlsx)"),
-        help_text=_("The export of the 12345 hotline system: the first sheet, with a header row."),
-        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{XLSX_TYPE}"}),
+        label=_("12345 export (.xlsx or .csv)"),
+        help_text=_(
+            "The export of the 12345 hotline system: the first sheet, with a header row; a .csv in UTF-8 "
+            "or as Excel saves it (GB18030)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,.csv,{XLSX_TYPE},text/csv"}),
     )
+
+    @property
+    def suffix(self) -> str:
+        """The kind of the cleaned upload: "xlsx" or "csv"."""
+        return self.cleaned_data["file"].name.rsplit(".", 1)[-1].lower()
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        if not (upload.name or "").lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Choose an Excel workbook (.xlsx)."), code="extension")
+        name = (upload.name or "").lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(
+                _("Choose an Excel workbook (.xlsx) or a .csv file."), code="extension"
+            )
         limit = settings.HOTLINE_UPLOAD_MAX_BYTES
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
@@ -33,8 +44,22 @@ class HotlineUploadForm(forms.Form):
             )
         head = upload.read(len(ZIP_MAGIC))
         upload.seek(0)
-        if head != ZIP_MAGIC:
+        if name.endswith(".xlsx") and head != ZIP_MAGIC:
             raise forms.ValidationError(
                 _("This file is not an Excel workbook (.xlsx), whatever its name says."), code="not_xlsx"
             )
+        if name.endswith(".csv") and head == ZIP_MAGIC:
+            raise forms.ValidationError(
+                _("This file is an Excel workbook: name it .xlsx, or save it as CSV."), code="not_csv"
+            )
         return upload
+
+
+class CategoryMapFilterForm(forms.Form):
+    SHOW = [
+        ("", _("All, unmapped first")),
+        ("unmapped", _("Not mapped yet")),
+        ("mapped", _("Mapped already")),
+    ]
+    q = forms.CharField(label=_("Find a path or category"), required=False, max_length=100)
+    show = forms.ChoiceField(label=_("Show"), choices=SHOW, required=False)

@@ -522,17 +522,38 @@ class PublicCaseOut(Schema):
 
 
 class HotlineOrderIn(InputSchema):
-    order_number: str = Field(..., min_length=1, max_length=64, description="The 12345 work-order number")
-    category: str = Field(..., description="Minor category code")
-    description: str = Field(..., description="What the caller reported")
-    lon: float | None = None
+    order_number: str = Field(
+        ..., min_length=1, max_length=64, description="The 12345 work-order number (工单编号)"
+    )
+    category: str = Field(
+        ...,
+        max_length=200,
+        description="The hotline's category path (问题分类, e.g. 城乡建设>市容环卫>垃圾清运), mapped through the "
+        "hotline category table; or a CivicGrid minor category code. A path not mapped yet is refused "
+        "(code category_unmapped) and listed for an administrator to map.",
+    )
+    description: str = Field(..., description="What the caller reported (诉求内容)")
+    lon: float | None = Field(None, description="Optional: with lat, the point of the problem")
     lat: float | None = None
     crs: str = "wgs84"
-    address: str = ""
+    address: str = Field(
+        "",
+        max_length=200,
+        description="The address as the call-taker wrote it (事发地址): required without lon/lat; matched in "
+        "the standard address register, or the order waits unrouted in the region's queue",
+    )
     caller_phone: str = ""
     caller_name: str = ""
-    received_at: datetime | None = Field(None, description="When the hotline took the call")
+    received_at: datetime | None = Field(None, description="When the hotline took the call (受理时间)")
     urgent: bool = False
+    kind: str = Field("", description="诉求类型: 咨询, 求助, 投诉, 举报 or 建议 (or consultation, help, ...)")
+    time_limit: str = Field(
+        "",
+        max_length=40,
+        description="The order's own time limit (办理时限): a date-time, or a span counted from received_at "
+        "such as 5个工作日 (working days), 3天, 24小时; the case's resolution deadline",
+    )
+    handling_unit: str = Field("", max_length=100, description="承办单位")
 
     aware_received = field_validator("received_at")(_aware)
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path(
         "work/hotline-replies.xlsx", views_hotline_replies.replies_workbook, name="hotline_replies_workbook"
     ),
+    path("work/hotline-categories/", views_hotline.hotline_categories_page, name="hotline_categories"),
     path("work/map/", views_work.case_map, name="map"),
     path("work/map/data/", views_work.case_map_data, name="map_data"),
     path("work/agency/", views_work.agency_inbox, name="agency_inbox"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.access import can_create_token, can_manage_clients
 from civicgrid.accounts.presenters import words_for
 from civicgrid.addresses import access as address_access
+from civicgrid.cases.access import can_manage_hotline_categories
 from civicgrid.cases.selectors import queues_once, unread_count
 from civicgrid.cases.selectors_leader import is_grid_leader
 from civicgrid.cases.selectors_work import work_access
@@ -104,6 +105,12 @@ def nav_items(user) -> list[NavItem]:
         items.append(NavItem(_("Places and grids"), reverse("places:browse"), "places"))
     if place_access.can(user, Perm.PLACE_MANAGE):
         items.append(NavItem(_("Import boundaries"), reverse("places:import"), "import", group="more"))
+    if can_manage_hotline_categories(user):
+        items.append(
+            NavItem(
+                _("12345 categories"), reverse("cases:hotline_categories"), "hotline_categories", group="more"
+            )
+        )
     if can_create_token(user):
         items.append(NavItem(_("API tokens"), reverse("accounts:tokens"), "tokens", group="more"))
     if can_manage_clients(user):

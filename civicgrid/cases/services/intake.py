@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -169,6 +169,8 @@ def case_create(
     answers: Mapping[str, Any] | None = None,
     client_app: ClientApp | None = None,
     location: routing.Location | None = None,
+    resolution_due_at: datetime | None = None,
+    after_insert: Callable[[Case], None] | None = None,
 ) -> Intake:
     """File a report as a case; a retried submission returns the first case instead of a second.
 
@@ -193,6 +195,9 @@ def case_create(
     An Open311 request (source "open311") is filed by the client application whose key it came with
     (`client_app`), and only so; the client may name the person reporting. `location`: where a report
     without a point was placed from its address (`places.addresses.locate_address`), unrouted.
+    `resolution_due_at`: a deadline the report came with (a 12345 order's own time limit), kept as
+    the case's resolution deadline; the first step is due by then at the latest. `after_insert(case)`
+    writes what a door keeps beside the case (the 12345 order's row) in the case's own transaction.
     """
     actor = actor or reporter
     if source not in SOURCES:
@@ -312,7 +317,10 @@ def case_create(
         request_fingerprint=fingerprint if scoped_key else "",
         answers=cleaned_answers,
     )
+    case.resolution_due_at = resolution_due_at
     case.step_due_at = step_due(case, State.REPORTED, now)
+    if resolution_due_at is not None and case.step_due_at is not None:
+        case.step_due_at = min(case.step_due_at, resolution_due_at)
     event = CaseEvent(
         actor=actor,
         actor_role=source,
@@ -336,6 +344,8 @@ def case_create(
             event.case = case
             event.save(force_insert=True)
             _photos_save(case, event, cleaned, CasePhoto.Kind.REPORT)
+            if after_insert is not None:
+                after_insert(case)
             # In-app notifications are rows of this database: written with the case, never lost apart.
             notify_step(case, State.REPORTED)
             # Last, so the day's tally rows, which every report updates, are held the shortest time.

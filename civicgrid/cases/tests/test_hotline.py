@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from civicgrid.cases import hotline
+from civicgrid.cases import hotline, hotline_categories
 from civicgrid.cases.models import Case, CaseEvent, Notification, TrackingCounter
 from civicgrid.core.errors import ApplicationError
 
@@ -83,7 +83,8 @@ def test_it_reads_excel_numbers_flags_and_phone_prefixes():
         }
     )
     assert order.order_number == "20261129001"
-    assert order.category == "E0104"
+    assert order.category == "e0104"
+    assert hotline_categories.resolve(order.category).code == "E0104"
     assert order.description == "噪声"
     assert order.crs == "gcj02"
     assert order.caller_phone == "13912345678"
@@ -95,7 +96,14 @@ def test_it_reads_excel_numbers_flags_and_phone_prefixes():
 def test_it_reports_every_bad_field_of_an_order_at_once():
     with pytest.raises(ApplicationError) as caught:
         hotline.order_from_values({"lon": "east", "urgent": "maybe", "crs": "utm"})
-    assert set(caught.value.extra["fields"]) == {"order_number", "category", "lon", "lat", "urgent", "crs"}
+    assert set(caught.value.extra["fields"]) == {
+        "order_number",
+        "category",
+        "description",
+        "lon",
+        "urgent",
+        "crs",
+    }
 
 
 def test_it_names_the_columns_in_errors():
@@ -167,10 +175,10 @@ def test_it_reports_a_bad_row_by_number_and_still_checks_the_rest(cw, tmp_path):
     out, error = run(path, "--user", "operator")
     assert isinstance(error, CommandError)
     assert "3 rows failed" in str(error)
-    assert "row 4: error: 诉求分类/category:" in out
+    assert "row 4: error: 问题分类/category:" in out
     assert "Z9999" in out
     assert "row 5: error:" in out and "outside the area" in out
-    assert "row 6: error: 经度/lon:" in out
+    assert "row 6: error: 事发地址/address:" in out
     assert "row 7" not in out  # a blank line is not a row
     assert "row 8: would be created" in out
     assert not Case.objects.exists()
@@ -232,7 +240,7 @@ def test_it_refuses_a_file_missing_columns_or_of_another_type(cw, tmp_path):
     path = write_csv(tmp_path / "orders.csv", ["工单编号", "诉求内容"], [["GD001", "噪声"]])
     _out, error = run(path, "--user", "operator", "--commit")
     assert isinstance(error, CommandError)
-    assert "诉求分类/category" in str(error) and "经度/lon" in str(error)
+    assert "问题分类/category" in str(error) and "事发地址/address" in str(error) and "经度/lon" in str(error)
     assert not Case.objects.exists()
     other = tmp_path / "orders.txt"
     other.write_text("x")

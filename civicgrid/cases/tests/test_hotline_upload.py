@@ -43,7 +43,13 @@ def test_a_dry_run_reports_each_row_and_writes_nothing(login, cw):
     response = check(login(cw.town_operator), xlsx(rows()))
     assert response.status_code == 200
     assert report(response) == {2: ("created", "Would be created"), 3: ("created", "Would be created")}
-    assert response.context["counts"] == {"created": 2, "exists": 0, "failed": 0}
+    assert response.context["counts"] == {
+        "routed": 2,
+        "unrouted": 0,
+        "repeated": 0,
+        "unmapped": 0,
+        "failed": 0,
+    }
     assert "Confirm import" in response.content.decode()
     assert not Case.objects.exists()
     assert not CaseEvent.objects.exists()
@@ -89,7 +95,7 @@ def test_it_reports_a_bad_row_with_its_reason(login, cw):
     kind, _label = report(response)[4]
     assert kind == "error"
     assert response.context["rows"][2]["order_number"] == "GD009"
-    assert "诉求分类/category" in response.content.decode()
+    assert "问题分类/category" in response.content.decode()
     assert response.context["counts"]["failed"] == 1
 
 
@@ -97,8 +103,8 @@ def test_it_reports_a_bad_row_with_its_reason(login, cw):
     ("upload", "message"),
     [
         (
-            SimpleUploadedFile("orders.csv", "工单编号\nGD001\n".encode(), "text/csv"),
-            "Choose an Excel workbook",
+            SimpleUploadedFile("orders.txt", "工单编号\nGD001\n".encode(), "text/plain"),
+            "Choose an Excel workbook (.xlsx) or a .csv file",
         ),
         (
             SimpleUploadedFile("orders.xlsx", b"not a workbook at all", "application/vnd.ms-excel"),
@@ -149,3 +155,87 @@ def test_the_centre_links_to_it_for_those_who_may_import(login, cw):
     centre = reverse("cases:centre")
     assert URL in login(cw.town_operator).get(centre).content.decode()
     assert URL not in login(cw.village_cadre).get(centre).content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Real exports on the page: unmapped category paths asked once, CSV accepted
+
+
+def hotline_xlsx(data: list[list]) -> SimpleUploadedFile:
+    from civicgrid.cases.tests.test_hotline_exports import SHAPE_HOTLINE
+
+    book = Workbook()
+    book.active.append(SHAPE_HOTLINE)
+    for row in data:
+        book.active.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("export.xlsx", buffer.getvalue(), content_type="application/octet-stream")
+
+
+def test_the_page_asks_an_unmapped_path_once_then_imports(login, cw, monkeypatch):
+    from civicgrid.cases.models import HotlineCategoryMap
+    from civicgrid.cases.tests.test_hotline_exports import PATH, hotline_rows
+
+    monkeypatch.setattr("civicgrid.addresses.matching.match", lambda text, within=None: None)
+    client = login(cw.town_operator)
+    checked = check(client, hotline_xlsx(hotline_rows()))
+    assert checked.status_code == 200
+    assert checked.context["counts"]["unmapped"] == 3
+    [entry] = checked.context["unmapped"]
+    assert (entry.path, entry.rows) == (PATH, 3)
+    page = checked.content.decode()
+    assert "Category paths not mapped yet" in page and "category path not mapped yet" in page
+    token = checked.context["token"]
+
+    # An answer to a path not in this file is ignored; the file's own path is saved.
+    answered = client.post(
+        URL,
+        {"step": "map", "token": token, "key": [entry.key, "别的>路径"], "category": ["E0104", "E0601"]},
+    )
+    assert answered.status_code == 200
+    assert answered.context["counts"] == {
+        "routed": 0,
+        "unrouted": 3,
+        "repeated": 0,
+        "unmapped": 0,
+        "failed": 0,
+    }
+    assert answered.context["unmapped"] == []
+    assert HotlineCategoryMap.objects.get().category.code == "E0104"
+    assert not Case.objects.exists()
+
+    committed = commit(client, token)
+    assert committed.context["committed"]
+    assert Case.objects.filter(category__code="E0104").count() == 3
+    # A later export with the path is not asked again.
+    later = check(client, hotline_xlsx([["GD9", "", "", "", "", PATH, "又满了", "甲一村", "", ""]]))
+    assert later.context["unmapped"] == []
+    assert later.context["counts"]["unrouted"] == 1
+
+
+def test_a_bad_answer_is_shown_and_nothing_is_mapped(login, cw):
+    from civicgrid.cases.models import HotlineCategoryMap
+    from civicgrid.cases.tests.test_hotline_exports import hotline_rows
+
+    client = login(cw.town_operator)
+    checked = check(client, hotline_xlsx(hotline_rows()))
+    [entry] = checked.context["unmapped"]
+    answered = client.post(
+        URL, {"step": "map", "token": checked.context["token"], "key": entry.key, "category": "Z99"}
+    )
+    assert answered.status_code == 400
+    assert entry.key in answered.context["map_errors"]
+    assert HotlineCategoryMap.objects.get().category is None
+
+
+def test_the_page_accepts_a_gb18030_csv(login, cw):
+    text = "工单号,业务分类,问题描述,发生地址\nCSV1,E0104,夜间噪声,甲一村3组\n"
+    upload = SimpleUploadedFile("export.csv", text.encode("gb18030"), content_type="text/csv")
+    client = login(cw.town_operator)
+    checked = check(client, upload)
+    assert checked.status_code == 200, checked.content.decode()[:2000]
+    assert checked.context["counts"]["unrouted"] == 1
+    commit(client, checked.context["token"])
+    case = Case.objects.get(external_ref="CSV1")
+    assert (case.routed, case.village) == (False, cw.village_a1)

@@ -149,7 +149,7 @@ def test_the_12345_import_dry_run_refuses_a_category_under_an_inactive_major_cla
 ):
     out, error = import_hotline(export(tmp_path), "--user", "operator")
     assert error is not None
-    assert f"row 2: error: 诉求分类/category: {REFUSED_CATEGORY}" in out
+    assert f"row 2: error: 问题分类/category: {REFUSED_CATEGORY}" in out
     assert nothing_written()
 
 

@@ -10,19 +10,21 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civicgrid.cases import hotline
-from civicgrid.core.errors import PermissionDenied
+from civicgrid.cases import hotline, hotline_categories
+from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.core.progress import command_progress
 
 
 class Command(BaseCommand):
     help = (
         "Check a .csv (UTF-8 or GB18030) or .xlsx export of 12345 hotline orders and report on every row "
-        "(rows are numbered as a spreadsheet shows them, the header being row 1); file the orders as "
-        "cases only with --commit, each row on its own. An order already filed is reported as existing, "
-        "never filed twice. Headers in Chinese or English: 工单编号/order_number, 诉求分类/category, "
-        "诉求内容/description, 经度/lon, 纬度/lat, 坐标系/crs, 地址/address, 来电号码/caller_phone, "
-        "来电人/caller_name, 紧急/urgent."
+        "(rows are numbered as a spreadsheet shows them, the header being row 1): the grid each order goes "
+        "to and how sure the address match is, or the region's unrouted queue; file the orders as cases "
+        "only with --commit, each row on its own. An order already filed is reported as existing, never "
+        "filed twice. Headers as hotline exports write them: 工单编号, 受理时间, 来电人, 来电号码, 诉求类型, "
+        "问题分类 (a category path, or a CivicGrid code), 诉求内容, 事发地址, 承办单位, 办理时限 (a date-time or "
+        "5个工作日), and optionally 经度, 纬度, 坐标系, 紧急程度 (and their variants, or English names). A "
+        "category path not mapped yet is listed; answer it once with --map PATH=CODE (or on the web page)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +34,14 @@ class Command(BaseCommand):
             "--user",
             metavar="USERNAME",
             help="Record the cases as this user (a town operator, district or city administrator).",
+        )
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="PATH=CODE",
+            help="Map a hotline category path to a CivicGrid category code before the run (repeatable); "
+            "kept for every later import.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
 
@@ -43,39 +53,68 @@ class Command(BaseCommand):
             raise CommandError(_("No active user “%(username)s”.") % {"username": options["user"]})
         path = Path(options["file"])
         try:
-            orders = hotline.read_orders(path)
-        except hotline.FileProblem as exc:
-            raise CommandError(str(exc))
-
-        commit = options["commit"]
-        progress = command_progress(self.stderr, disabled=options["no_progress"])
-        counts = {"created": 0, "exists": 0, "failed": 0}
-        results = hotline.import_orders(
-            orders=progress(orders, desc=path.name, unit=_("row")), user=user, commit=commit
-        )
-        try:
-            for result in results:
-                counts[result.outcome] += 1
-                self.stdout.write(self._line(result, commit))
+            hotline.check_import(user)
         except PermissionDenied:
             raise CommandError(
                 _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
             ) from None
+        for answer in options["map"]:
+            self._map(user, answer)
+        try:
+            orders = hotline.read_orders(path)
+        except hotline.FileProblem as exc:
+            raise CommandError(str(exc)) from None
 
-        if commit:
-            summary = _("Created %(created)d, already there %(exists)d, failed %(failed)d.") % counts
-        else:
-            summary = (
-                _("Would create %(created)d, already there %(exists)d, failed %(failed)d.") % counts
-                + " "
-                + _("Nothing was written; run again with --commit to import.")
+        commit = options["commit"]
+        progress = command_progress(self.stderr, disabled=options["no_progress"])
+        try:
+            run = hotline.import_orders(
+                orders=orders,
+                user=user,
+                commit=commit,
+                progress=lambda rows: progress(rows, desc=path.name, unit=_("row")),
             )
-        self.stdout.write(summary)
-        if counts["failed"]:
+        except PermissionDenied:
             raise CommandError(
-                ngettext("%(n)d row failed.", "%(n)d rows failed.", counts["failed"])
-                % {"n": counts["failed"]}
+                _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
+            ) from None
+        for result in run.results:
+            self.stdout.write(self._line(result, commit))
+        for entry in run.unmapped:
+            self.stdout.write(
+                ngettext(
+                    'category path not mapped yet: %(path)s (%(n)d row); answer with --map "%(path)s=CODE"',
+                    'category path not mapped yet: %(path)s (%(n)d rows); answer with --map "%(path)s=CODE"',
+                    entry.rows,
+                )
+                % {"path": entry.path, "n": entry.rows}
             )
+        counts = run.counts
+        summary = (
+            _(
+                "Routed to their grid %(routed)d, unrouted %(unrouted)d, already there %(repeated)d, "
+                "category not mapped %(unmapped)d, failed %(failed)d."
+            )
+            % counts
+        )
+        if not commit:
+            summary += " " + _("Nothing was written; run again with --commit to import.")
+        self.stdout.write(summary)
+        refused = counts["failed"] + counts["unmapped"]
+        if refused:
+            raise CommandError(ngettext("%(n)d row failed.", "%(n)d rows failed.", refused) % {"n": refused})
+
+    @staticmethod
+    def _map(user, answer: str) -> None:
+        path, sep, code = answer.rpartition("=")
+        if not sep or not path.strip() or not code.strip():
+            raise CommandError(_('Write --map as PATH=CODE, e.g. --map "城乡建设>市容环卫>垃圾清运=E0104".'))
+        try:
+            hotline_categories.mapping_answer(actor=user, key=path, path=path, category=code.strip())
+        except PermissionDenied as exc:
+            raise CommandError(exc.message) from None
+        except ApplicationError as exc:
+            raise CommandError(f"{path}: {hotline.error_text(exc)}") from None
 
     @staticmethod
     def _line(result: hotline.RowResult, commit: bool) -> str:
@@ -89,6 +128,24 @@ class Command(BaseCommand):
             }
         if result.outcome == "exists":
             return _("row %(n)d: exists %(number)s") % {"n": n, "number": result.tracking_number}
+        where = _where(result)
         if commit:
-            return _("row %(n)d: created %(number)s") % {"n": n, "number": result.tracking_number}
-        return _("row %(n)d: would be created") % {"n": n}
+            return _("row %(n)d: created %(number)s, %(where)s") % {
+                "n": n,
+                "number": result.tracking_number,
+                "where": where,
+            }
+        return _("row %(n)d: would be created, %(where)s") % {"n": n, "where": where}
+
+
+def _where(result: hotline.RowResult) -> str:
+    """Where a row's case goes, as the report says it: the grid and how it was found, or the queue."""
+    if result.outcome == "unrouted":
+        return _("unrouted, in the queue of %(place)s") % {"place": result.place}
+    if result.routed_by == "point":
+        return _("in %(grid)s (by its point)") % {"grid": result.place}
+    return _("in %(grid)s (address %(method)s, confidence %(confidence)s)") % {
+        "grid": result.place,
+        "method": result.routed_by,
+        "confidence": f"{result.confidence:.2f}" if result.confidence is not None else "—",
+    }
