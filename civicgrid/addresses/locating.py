@@ -26,7 +26,7 @@ def in_grid(grid_id: int, lon: float | None = None, lat: float | None = None) ->
     None when the grid is not on the map (removed since)."""
     index = mapindex.current()
     grid = index.places.get(grid_id)
-    if grid is None:
+    if grid is None or grid.level != "grid":
         return None
     chain: dict[str, PlaceRef] = {}
     node: mapindex.MapPlace | None = grid

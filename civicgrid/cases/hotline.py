@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
-from civicgrid.addresses import matching
+from civicgrid.addresses import locating, matching
 from civicgrid.cases import access as case_access
 from civicgrid.cases import deadlines, hotline_categories, services
 from civicgrid.cases.models import Case
@@ -45,10 +45,9 @@ from civicgrid.cases.models import HotlineOrder as OrderRecord
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.lib import tables
 from civicgrid.lib.tables import FileProblem
-from civicgrid.places import mapindex
 from civicgrid.places.addresses import locate_address
 from civicgrid.places.models import Place
-from civicgrid.places.routing import Location, PlaceRef
+from civicgrid.places.routing import Location
 
 __all__ = ["FileProblem"]
 
@@ -333,28 +332,6 @@ class Placement:
     address_id: int | None = None
 
 
-def _chain(index: mapindex.PlaceMap, place: mapindex.MapPlace) -> dict[str, PlaceRef]:
-    chain: dict[str, PlaceRef] = {}
-    node: mapindex.MapPlace | None = place
-    while node is not None:
-        chain[node.level] = PlaceRef(id=node.id, code=node.code, name=node.name, level=node.level)
-        node = index.places.get(node.parent_id) if node.parent_id is not None else None
-    return chain
-
-
-def _in_grid(found: matching.Match) -> Location | None:
-    """Return the location of a confident match: its address's point, else its grid's centre."""
-    index = mapindex.current()
-    grid = index.places.get(found.grid_id)
-    if grid is None or grid.level != "grid":
-        return None
-    chain = _chain(index, grid)
-    lon, lat = (found.lon, found.lat) if found.lon is not None and found.lat is not None else grid.center
-    return Location(
-        lon, lat, True, chain["grid"], chain.get("village"), chain.get("town"), chain.get("district")
-    )
-
-
 def _queue_region(region: Place | None) -> Place | None:
     """Return the region whose queue takes an unsure order when `region` has no place on the map
     (a city; no region at all for a superuser): its first district."""
@@ -378,7 +355,7 @@ def order_place(order: Order, region: Place | None) -> Placement:
         return Placement(None, "point")
     found = matching.match(order.address, within=region)
     if found is not None and found.confident:
-        location = _in_grid(found)
+        location = locating.in_grid(found.grid_id, found.lon, found.lat)
         if location is not None:
             return Placement(location, found.method, found.confidence, found.address_id)
     within = region

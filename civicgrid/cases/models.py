@@ -434,6 +434,8 @@ class Case(models.Model):
     due_notice_sent = models.BooleanField(default=False)
     response_due_at = models.DateTimeField(_("response deadline"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
+    # A time limit the report came with (a 12345 order's 办理时限): resolution deadlines never pass it.
+    due_limit = models.DateTimeField(_("time limit given"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -36,6 +36,16 @@ from civicgrid.core.scopes import is_root, is_signed_in
 
 S = Case.State
 
+
+def resolution_due(case: Case, now: datetime) -> datetime | None:
+    """The resolution deadline a step starting now sets: the category's, never past the time limit the
+    case came with (`Case.due_limit`, a 12345 order's own 办理时限)."""
+    due = deadlines.resolution_due(case.category, case.priority, now)
+    if case.due_limit is not None and (due is None or due > case.due_limit):
+        return case.due_limit
+    return due
+
+
 # ---------------------------------------------------------------------------------------------
 # The states
 
@@ -239,7 +249,7 @@ def _rate(case: Case, given: ActionInput, now: datetime, out: Outcome) -> None:
     out.data.update(solved=given.solved, satisfaction=given.satisfaction, reopened=reopen)
     if reopen:
         out.changes["reopen_count"] = case.reopen_count + 1
-        out.changes["resolution_due_at"] = deadlines.resolution_due(case.category, case.priority, now)
+        out.changes["resolution_due_at"] = resolution_due(case, now)
         out.changes["resolved_at"] = None
 
 
@@ -430,7 +440,7 @@ def outcome(t: Transition, case: Case, given: ActionInput, now: datetime) -> Out
         out.changes["response_due_at"] = deadlines.response_due(case.category, case.priority, now)
         out.changes["responded_at"] = None
     if t.starts == "resolution":
-        out.changes["resolution_due_at"] = deadlines.resolution_due(case.category, case.priority, now)
+        out.changes["resolution_due_at"] = resolution_due(case, now)
     if t.stops == "response":
         out.changes["responded_at"] = now
     if t.stops == "resolution":

@@ -317,7 +317,7 @@ def case_create(
         request_fingerprint=fingerprint if scoped_key else "",
         answers=cleaned_answers,
     )
-    case.resolution_due_at = resolution_due_at
+    case.resolution_due_at = case.due_limit = resolution_due_at
     case.step_due_at = step_due(case, State.REPORTED, now)
     if resolution_due_at is not None and case.step_due_at is not None:
         case.step_due_at = min(case.step_due_at, resolution_due_at)
