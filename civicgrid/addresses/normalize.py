@@ -143,7 +143,8 @@ _PREFIXES = (
     re.compile(rf"{_N}{{2,6}}(?:新区|区|县)(?![内域])"),
     re.compile(rf"{_N}{{1,6}}(?:镇|乡)(?![村上内中区])"),
     re.compile(rf"{_N}{{1,6}}街道(?:办事处|办)?"),
-    re.compile(rf"{_N}{{1,6}}(?:社区|居委会|居民委员会)(?:居委会|居民委员会)?"),
+    # 社区 ends nothing but a community, so its name may hold a compound's characters (南园社区).
+    re.compile(rf"{_N.replace('园苑村', '')}{{1,6}}(?:社区|居委会|居民委员会)(?:居委会|居民委员会)?"),
     re.compile(rf"(?:第?\d+|{_N}{{1,8}})网格"),
 )
 _LEAD_IN = re.compile(r"^(?:事发地址|事发地点|地址|住址|地点|位置)?[:：]?(?:位于|家住|住在|在)?")
