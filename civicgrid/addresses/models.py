@@ -109,3 +109,20 @@ class AddressAlias(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class RegisterRevision(models.Model):
+    """A counter bumped in every transaction that changes the register (`matching.register_changed`).
+
+    The matcher's per-process caches (the region's names, for similarity) compare it with the revision
+    they were built from and rebuild when it moved, so an address added in one process is found by
+    its name in all of them within seconds."""
+
+    revision = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("address register revision")
+
+    def __str__(self) -> str:
+        return str(self.revision)

@@ -32,6 +32,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
+from civicgrid.addresses import demo as addresses_demo
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
@@ -798,6 +799,7 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
             None,
         ),
     )
+    addresses_demo.load()
     _load_volunteers_and_points(persona_town, by_name)
     orgs_demo.seed(city=places[CITY_CODE], pilot_district=district, people=by_name)
     # Co-governance: meetings first (the forum's supported topics go onto their agendas), the task
@@ -869,6 +871,7 @@ def demo_delete() -> int:
         RoleAssignment.objects.filter(Q(place__in=demo_places) | Q(agency__in=agencies)).delete()
         User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()
         agencies.delete()
+        addresses_demo.delete()
         count = demo_places.count()
         for level in reversed(Place.LEVEL_ORDER):
             Place.objects.filter(in_demo, level=level).delete()

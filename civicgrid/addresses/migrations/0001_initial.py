@@ -63,6 +63,17 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'address aliases',
             },
         ),
+        migrations.CreateModel(
+            name='RegisterRevision',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('revision', models.PositiveBigIntegerField(default=0)),
+                ('changed_at', models.DateTimeField(auto_now=True)),
+            ],
+            options={
+                'verbose_name': 'address register revision',
+            },
+        ),
         migrations.AddIndex(
             model_name='address',
             index=models.Index(fields=['key', 'grid_code'], name='address_key_idx'),
