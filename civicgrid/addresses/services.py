@@ -12,8 +12,9 @@ Used by the register's pages, the importer (`importer.py`: the command and the u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import User
-from civicgrid.addresses import access, normalize
+from civicgrid.addresses import access, matching, normalize
 from civicgrid.addresses.models import Address, AddressAlias
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError, Conflict, invalid
@@ -56,6 +57,23 @@ AUDITED = ["grid", "road", "number", "compound", "building", "unit", "text", "lo
 
 # ---------------------------------------------------------------------------------------------
 # Checks shared by the writes
+
+
+T = TypeVar("T")
+
+
+def _register_write(func: Callable[..., T]) -> Callable[..., T]:
+    """Run a write of the register in one transaction that also tells the matcher the register
+    changed (`matching.register_changed`), so new names are found by every process."""
+
+    @functools.wraps(func)
+    def write(*args: Any, **kwargs: Any) -> T:
+        with transaction.atomic():
+            result = func(*args, **kwargs)
+            matching.register_changed()
+        return result
+
+    return write
 
 
 def _parts(values: dict[str, Any], *, whole: bool = False) -> dict[str, str]:
@@ -207,7 +225,7 @@ def _active(address: Address) -> None:
 # Writes
 
 
-@transaction.atomic
+@_register_write
 def address_add(
     *,
     user: User | None,
@@ -267,7 +285,7 @@ def address_add(
     return address
 
 
-@transaction.atomic
+@_register_write
 def address_update(
     *,
     user: User | None,
@@ -312,7 +330,7 @@ def address_update(
     return address
 
 
-@transaction.atomic
+@_register_write
 def address_merge(*, user: User | None, duplicate: Address, survivor: Address) -> Address:
     """Merge `duplicate` into `survivor`: two records of one building become one.
 
@@ -368,7 +386,7 @@ def address_merge(*, user: User | None, duplicate: Address, survivor: Address) -
     return survivor
 
 
-@transaction.atomic
+@_register_write
 def address_retire(*, user: User | None, address: Address) -> Address:
     """Mark an address as no longer existing (a building torn down); it stays on record, and orders
     that point to it keep doing so."""
@@ -387,7 +405,7 @@ def address_retire(*, user: User | None, address: Address) -> Address:
     return address
 
 
-@transaction.atomic
+@_register_write
 def alias_add(
     *, user: User | None, address: Address, text: str, kind: str = AddressAlias.Kind.ALIAS
 ) -> AddressAlias:
@@ -428,7 +446,7 @@ def alias_add(
     return alias
 
 
-@transaction.atomic
+@_register_write
 def alias_remove(*, user: User | None, alias: AddressAlias) -> None:
     """Remove a spelling of an address (a mistaken alias); the address itself stays."""
     address = _locked(alias.address)
@@ -454,7 +472,7 @@ def _survivor(address: Address) -> Address:
     return address
 
 
-@transaction.atomic
+@_register_write
 def placement_remember(
     *,
     text: str,

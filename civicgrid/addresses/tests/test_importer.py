@@ -108,7 +108,7 @@ def test_the_commit_writes_the_rows_that_passed_and_a_second_run_adds_nothing(wo
     results = _run(world, xlsx(WORKBOOK), commit=True)
     assert importer.outcome_counts(results) == {"created": 4, "exists": 1, "failed": 4}
     assert Address.objects.count() == 4
-    found = Address.objects.get(road="海棠路")
+    found = Address.objects.get(road="海棠路", number="12")
     assert found.grid == world.grid_a1b and found.source == Address.Source.IMPORT
     assert Address.objects.get(road="解放路").aliases.get().text == "老邮局"
     whole = Address.objects.get(text="海棠路20号")
