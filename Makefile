@@ -68,6 +68,7 @@ messages: venv
 bench: venv
 	$(PY) bench/bench_locate.py
 	$(PY) bench/bench_intake.py
+	$(PY) bench/bench_addresses.py
 
 clean:
 	rm -rf var/test*.sqlite3 var/screenshots
