@@ -590,6 +590,27 @@ def test_an_address_alone_is_placed_by_the_village_it_names_and_waits_for_its_gr
     assert (case.routed, case.grid) == (True, world.grid_a1b)
 
 
+def test_an_address_on_the_register_is_routed_to_its_grid(world, o311, key):
+    from civicgrid.addresses import services as address_services
+
+    address_services.address_add(
+        user=None, grid=world.grid_a1b, road="幸福路", number="12", lon=None, lat=None
+    )
+    record = filed(
+        o311, key, lat="", long="", address_string="海棠市甲一村幸福路十二号附近", description="路灯不亮"
+    )
+    case = Case.objects.get(tracking_number=record["service_request_id"])
+    # The register knows 幸福路12号: the request lands in its grid, routed, at the grid's centre.
+    assert (case.routed, case.grid, case.village, case.town) == (
+        True,
+        world.grid_a1b,
+        world.village_a1,
+        world.town_a,
+    )
+    event = case.events.get(action="report")
+    assert event.data["located_by"] == "address" and event.data["address_match"] in {"exact", "parts"}
+
+
 def test_an_address_naming_no_place_is_placed_in_the_keys_region(world, o311, town_b_key):
     record = filed(o311, town_b_key, lat="", long="", address_string="幸福路 12 号", description="路灯不亮")
     case = Case.objects.get(tracking_number=record["service_request_id"])
