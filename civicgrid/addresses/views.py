@@ -120,7 +120,13 @@ def _duplicate_link(exc: ApplicationError) -> dict | None:
 def add(request: HttpRequest) -> HttpResponse:
     """Add an address to a grid the user keeps (`?in=` a grid, or a village to choose its grid)."""
     user = request.user
-    place = access.place_for(user, request.GET.get("in") or request.POST.get("in") or "")
+    code = request.GET.get("in") or request.POST.get("in") or ""
+    if not code:
+        # No place named: the user's own (a grid worker's grid), as the register opens.
+        access.check_use(user)
+        own = selectors.default_place(user)
+        code = own.code if own is not None else ""
+    place = access.place_for(user, code)
     grids = list(selectors.grids_of(place)[:500])
     if not grids:
         raise NotFound(_("No grid here to add an address to."))

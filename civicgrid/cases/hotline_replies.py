@@ -25,8 +25,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -142,29 +141,29 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def finished_at() -> models.Expression:
-    """Return, per order, when its case got its answer: resolved (or closed) for a handled one, the
-    step that returned or merged it for those; NULL while it is open."""
-    step = (
-        CaseEvent.objects.filter(case_id=OuterRef("case_id"), to_state=OuterRef("case__state"))
-        .order_by("-id")
-        .values("at")[:1]
-    )
-    return models.Case(
-        models.When(case__state__in=HANDLED_STATES, then=Coalesce("case__resolved_at", "case__closed_at")),
-        models.When(case__state__in=(S.REJECTED, S.MERGED), then=Subquery(step)),
-        default=None,
-        output_field=models.DateTimeField(),
-    )
+def answered_at(case: Case, at: datetime) -> datetime | None:
+    """When `case` got its answer, as of its step recorded `at`: resolved (or closed) for a handled
+    one, that step for one returned or merged; None while it is open (a reopened case too)."""
+    if case.state in HANDLED_STATES:
+        return case.resolved_at or case.closed_at or at
+    if case.state in (S.REJECTED, S.MERGED):
+        return at
+    return None
+
+
+def order_answered(case: Case, at: datetime) -> None:
+    """Keep the 12345 order's `answered_at` after a step of its case (in that step's transaction)."""
+    if case.source == Case.Source.HOTLINE:
+        HotlineOrder.objects.filter(case_id=case.pk).update(answered_at=answered_at(case, at))
 
 
 def reply_orders(*, user: User, filters: ReplyFilters) -> QuerySet[HotlineOrder]:
-    """Return the orders of `user`'s region with `filters`, in ORDER, with `finished` annotated;
+    """Return the orders of `user`'s region with `filters`, in ORDER, with `finished` (answered_at);
     refuses (PermissionDenied) who may not read replies."""
     scope = access.hotline_reply_scope(user, through="case__")
     qs = HotlineOrder.objects.select_related(
         "case", "case__lead_agency", "case__grid", "case__village", "case__town"
-    ).annotate(finished=finished_at())
+    ).annotate(finished=models.F("answered_at"))
     if scope is not None:
         qs = qs.filter(scope)
     if filters.received_from:
@@ -174,11 +173,11 @@ def reply_orders(*, user: User, filters: ReplyFilters) -> QuerySet[HotlineOrder]
     if filters.handled_only:
         qs = qs.filter(case__state__in=FINISHED_STATES)
     if filters.closed_from:
-        qs = qs.filter(finished__gte=_day_start(filters.closed_from))
+        qs = qs.filter(answered_at__gte=_day_start(filters.closed_from))
     if filters.closed_to:
-        qs = qs.filter(finished__lte=_day_end(filters.closed_to))
+        qs = qs.filter(answered_at__lte=_day_end(filters.closed_to))
     if filters.closed_since:
-        qs = qs.filter(finished__gte=filters.closed_since)
+        qs = qs.filter(answered_at__gte=filters.closed_since)
     return qs.order_by(*ORDER.order_by())
 
 

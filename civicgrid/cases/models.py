@@ -980,6 +980,9 @@ class HotlineOrder(models.Model):
         related_name="hotline_orders",
     )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    # When its case got the answer the reply carries (resolved, returned or merged); None while open.
+    # Kept by the workflow (`hotline_replies.order_answered`): platforms pull replies by it.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("12345 work order")
@@ -987,6 +990,8 @@ class HotlineOrder(models.Model):
         indexes = [
             # The reply export and API: a region's orders in the order they were received (keyset).
             models.Index(fields=["received_at", "id"], name="hotline_order_received_idx"),
+            # Replies answered since a moment (the pull API, the reply page's "answered between").
+            models.Index(fields=["answered_at", "id"], name="hotline_order_answered_idx"),
         ]
 
     def __str__(self) -> str:

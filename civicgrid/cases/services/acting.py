@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import Agency, User
 from civicgrid.cases import access as case_access
-from civicgrid.cases import counts, figures, selectors, signals
+from civicgrid.cases import counts, figures, hotline_replies, selectors, signals
 from civicgrid.cases.models import TERMINAL_STATES, Appointment, Case, CaseEvent, Satisfaction
 from civicgrid.cases.services.notifying import notify_after
 from civicgrid.cases.services.photos import _photos_save, photos_clean
@@ -182,6 +182,7 @@ def case_act(
         old_state = case.state
         case.refresh_from_db()
         notify_after(case, t, old_state, event)
+        hotline_replies.order_answered(case, event.at)
         figures.record(case, event, places_before=counted.places)
         # The state, and for an unrouted case its grid, may have changed; last, like intake's.
         counts.move(counted, counts.where(case))
