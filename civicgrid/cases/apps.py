@@ -10,7 +10,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models cannot be imported while apps.py is.
-        from civicgrid.cases import categories, hotline_categories, search
+        from civicgrid.addresses.presenters import register_panel
+        from civicgrid.cases import categories, hotline_categories, presenters_address, search
         from civicgrid.core import audit
 
         audit.declare(
@@ -37,3 +38,5 @@ class CasesConfig(AppConfig):
         categories.connect_signals()
         # A migration that rebuilds cases_case on SQLite drops the search index's triggers.
         post_migrate.connect(search.repair_after_migrate, sender=self)
+        # The address page lists the 12345 orders at the address (addresses cannot read cases).
+        register_panel(presenters_address.address_orders)

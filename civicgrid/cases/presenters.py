@@ -341,6 +341,13 @@ def _reporter(case: Case, user, seen_as: str) -> ReporterView | None:
     return ReporterView(shown, mask_phone(case.reporter_phone), masked=True)
 
 
+def reporter_of(case: Case, user) -> ReporterView | None:
+    """Return who reported `case` as `user` sees them on its page (None: not theirs to see). Used by
+    the address page's panel of 12345 orders (`presenters_address`)."""
+    seen_as = access.audience(user, case)
+    return None if seen_as is None else _reporter(case, user, seen_as)
+
+
 def _map_links(case: Case) -> list[MapLink]:
     """Return the links that open a map app at the case's stored (WGS-84) point, pinned with what
     and where it is."""

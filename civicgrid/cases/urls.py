@@ -32,6 +32,7 @@ urlpatterns = [
     path("work/centre/", views_work.centre, name="centre"),
     path("work/export.xlsx", views_work.export, name="export"),
     path("work/hotline-import/", views_hotline.hotline_import, name="hotline_import"),
+    path("work/hotline-import/sample.xlsx", views_hotline.hotline_sample_download, name="hotline_sample"),
     path("work/hotline-replies/", views_hotline_replies.replies, name="hotline_replies"),
     path(
         "work/hotline-replies.xlsx", views_hotline_replies.replies_workbook, name="hotline_replies_workbook"

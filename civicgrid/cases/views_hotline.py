@@ -13,16 +13,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from civicgrid.cases import access as case_access
-from civicgrid.cases import hotline, hotline_categories, selectors_work
+from civicgrid.cases import hotline, hotline_categories, hotline_sample, selectors_work
 from civicgrid.cases.forms_hotline import CategoryMapFilterForm, HotlineUploadForm
 from civicgrid.cases.models import HotlineCategoryMap
 from civicgrid.cases.views_work import work_links
@@ -168,6 +170,23 @@ def hotline_import(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "cases/hotline_import.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def hotline_sample_download(request: HttpRequest) -> HttpResponse:
+    """Download a sample export written against the register of the importer's area
+    (`hotline_sample.sample_for`); back to the upload page with the reason when there is none."""
+    try:
+        raw = hotline_sample.sample_for(request.user)
+    except ApplicationError as exc:
+        if exc.status == 403:
+            raise
+        messages.warning(request, exc.message)
+        return redirect("cases:hotline_import")
+    response = HttpResponse(raw, content_type=hotline_sample.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, hotline_sample.FILENAME)
+    return response
 
 
 def _answer(request: HttpRequest, path: Path, token: str, kept: dict, context: dict) -> int:

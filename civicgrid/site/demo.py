@@ -33,6 +33,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import agency_create, role_assign, user_create
 from civicgrid.addresses import demo as addresses_demo
+from civicgrid.cases import demo_hotline
 from civicgrid.core.errors import ApplicationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import Role
@@ -800,6 +801,7 @@ def demo_load(*, county: DemoCounty | None = None) -> DemoLoadResult:
         ),
     )
     addresses_demo.load()
+    demo_hotline.load()  # imported against the register just loaded
     _load_volunteers_and_points(persona_town, by_name)
     orgs_demo.seed(city=places[CITY_CODE], pilot_district=district, people=by_name)
     # Co-governance: meetings first (the forum's supported topics go onto their agendas), the task
@@ -860,6 +862,7 @@ def demo_delete() -> int:
         demo_forum.delete(demo_places)
         demo_meetings.delete()
         demo_users = User.objects.filter(username__in=usernames, email__endswith="@" + DEMO_EMAIL_DOMAIN)
+        demo_hotline.delete()
         demo_cases.delete(reporters=demo_users)
         generated = User.objects.filter(email__endswith="@" + volunteers_demo.EMAIL_DOMAIN)
         people = demo_users | generated

@@ -13,6 +13,8 @@ from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
 from civicgrid.accounts.services import user_create
+from civicgrid.cases import demo_hotline
+from civicgrid.cases.models import HotlineOrder
 from civicgrid.core.roles import Role
 from civicgrid.lib.geo import geometry_area_m2, parse_boundary
 from civicgrid.places.models import Boundary, Place, RoutingRevision
@@ -145,6 +147,10 @@ def test_load_demo_writes_the_generated_county_and_a_user_for_every_role(county)
         assert username in out
     grid_worker = RoleAssignment.objects.get(user__username="grid", role="grid_worker")
     assert grid_worker.place.parent == RoleAssignment.objects.get(user__username="village").place
+    # The hotline's demo orders, imported by the town operator: routed, unrouted, some closed.
+    orders = HotlineOrder.objects.filter(order_number__startswith=demo_hotline.PREFIX)
+    assert orders.filter(case__routed=True).exists() and orders.filter(case__routed=False).exists()
+    assert orders.filter(case__state="closed").exists()
 
 
 @pytest.mark.django_db
