@@ -117,7 +117,9 @@ def test_a_500_order_workbook_routes_by_address(city):
         else:
             wrong += 1
     on_record = sum(1 for _, expected in orders if expected)
-    print(f"500 orders: {on_record} on record, {right} routed right, {unrouted_known} unrouted, {wrong} wrong")
+    print(
+        f"500 orders: {on_record} on record, {right} routed right, {unrouted_known} unrouted, {wrong} wrong"
+    )
     assert wrong == 0, "an order went to a wrong grid with high confidence"
     assert right / on_record >= 0.95, f"{right} of {on_record} routed right, {unrouted_known} unrouted"
     assert unknown_routed == 0
