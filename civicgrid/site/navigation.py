@@ -16,7 +16,7 @@ from civicgrid.cases.selectors import queues_once, unread_count
 from civicgrid.cases.selectors_leader import is_grid_leader
 from civicgrid.cases.selectors_work import work_access
 from civicgrid.core import audit
-from civicgrid.core.roles import GRID_ROLES, STAFF_ROLES, Role
+from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import roles
 from civicgrid.governance.navigation import nav_entries as governance_entries
 from civicgrid.orgs.navigation import nav_entries as orgs_entries
@@ -98,9 +98,8 @@ def nav_items(user) -> list[NavItem]:
         label = labels.get(place.level, words_for(user).my_area)
         items.append(NavItem(label, place.get_absolute_url(), "my_place"))
     if address_access.can_use(user):
-        # Kept every day in the grid, the village and the town; under More for the administrators.
-        group = "main" if role_set & {*GRID_ROLES, Role.VILLAGE_CADRE, Role.TOWN_OPERATOR} else "more"
-        items.append(NavItem(_("Standard addresses"), reverse("addresses:home"), "addresses", group=group))
+        # Under More (every staff bar is full at a desk), and on the phone's "me" page (ME_TOOLS).
+        items.append(NavItem(_("Standard addresses"), reverse("addresses:home"), "addresses", group="more"))
     if place_access.can(user, Perm.PLACE_VIEW):
         items.append(NavItem(_("Places and grids"), reverse("places:browse"), "places"))
     if place_access.can(user, Perm.PLACE_MANAGE):
