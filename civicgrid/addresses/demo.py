@@ -13,7 +13,7 @@ from django.db import transaction
 from civicgrid.accounts.models import RoleAssignment
 from civicgrid.addresses.generate import register_load
 from civicgrid.addresses.matching import register_changed
-from civicgrid.addresses.models import Address, AddressAlias
+from civicgrid.addresses.models import Address, AddressAlias, GridAddressCount
 from civicgrid.places.models import Place
 
 DISTRICT_CODE = "329881"  # the demo county (civicgrid.site.demo.DISTRICT_CODE; site sits above this app)
@@ -56,5 +56,6 @@ def delete() -> int:
     in_county.exclude(merged_into=None).update(merged_into=None)
     count = in_county.count()
     in_county.delete()
+    GridAddressCount.objects.filter(grid_code__startswith=DISTRICT_CODE).delete()
     register_changed()
     return count

@@ -33,6 +33,7 @@ from django.db.models import Max
 from django.utils import timezone
 from shapely.geometry import shape
 
+from civicgrid.addresses import counts
 from civicgrid.addresses.matching import register_changed
 from civicgrid.addresses.models import Address, AddressAlias
 from civicgrid.addresses.normalize import address_fields, text_key
@@ -402,6 +403,7 @@ def register_load(
         for text, kind in row["aliases"]
     ]
     AddressAlias.objects.bulk_create(aliases, batch_size=2000, ignore_conflicts=True)
+    counts.recount({row["grid_id"] for row in rows})
     register_changed()
     return rows
 

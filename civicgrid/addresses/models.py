@@ -126,3 +126,24 @@ class RegisterRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.revision)
+
+
+class GridAddressCount(models.Model):
+    """How many addresses a grid's register holds, by status, kept by every write (`counts.recount`):
+    a village's, town's or city's figures are a sum over its grids' rows, never a count of addresses."""
+
+    grid = models.OneToOneField(
+        "places.Place", primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("grid")
+    )
+    grid_code = models.CharField(max_length=15, db_index=True)
+    active = models.PositiveIntegerField(default=0)
+    with_point = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    retired = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("address count of a grid")
+        verbose_name_plural = _("address counts of grids")
+
+    def __str__(self) -> str:
+        return self.grid_code

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet, Sum
 
 from civicgrid.addresses import access, matching
-from civicgrid.addresses.models import Address
+from civicgrid.addresses.models import Address, GridAddressCount
 from civicgrid.lib import keyset
 from civicgrid.places.models import Place
 
@@ -77,14 +77,20 @@ def address_page(
     return keyset.page_after(qs, ORDER, cursor, size)
 
 
+def _kept(place: Place) -> QuerySet[GridAddressCount]:
+    """The kept figures of the grids within `place` (`counts`)."""
+    if place.level == Place.Level.GRID:
+        return GridAddressCount.objects.filter(grid_id=place.pk)
+    return GridAddressCount.objects.filter(access.code_range(place.scope_prefix))
+
+
 def address_counts(place: Place) -> dict[str, int]:
-    """Return how many addresses of each status `place` has, and how many in use have a point."""
-    counts = {status: 0 for status in Address.Status.values}
-    rows = _within(place).order_by().values("status").annotate(n=Count("id"))
-    for row in rows:
-        counts[row["status"]] = row["n"]
-    counts["with_point"] = _within(place).filter(status=Address.Status.ACTIVE, lon__isnull=False).count()
-    return counts
+    """Return how many addresses of each status `place` has, and how many in use have a point: a sum
+    over its grids' kept figures (one query, whatever the size of the register)."""
+    totals = _kept(place).aggregate(
+        active=Sum("active"), merged=Sum("merged"), retired=Sum("retired"), with_point=Sum("with_point")
+    )
+    return {name: value or 0 for name, value in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -94,21 +100,21 @@ class PlaceCount:
 
 
 def children_counts(place: Place) -> list[PlaceCount]:
-    """Return the places one level below `place` with their addresses in use (one query for the counts)."""
+    """Return the places one level below `place` with their addresses in use (one query for the
+    figures: the kept row of each grid within `place`)."""
     children = list(Place.objects.filter(parent=place).order_by("code"))
     if not children:
         return []
-    per_grid = dict(
-        _within(place, Address.objects.filter(status=Address.Status.ACTIVE))
-        .order_by()
-        .values_list("grid_code")
-        .annotate(n=Count("id"))
-    )
-    result = []
-    for child in children:
-        prefix = child.code if child.level == Place.Level.GRID else child.scope_prefix
-        result.append(PlaceCount(child, sum(n for code, n in per_grid.items() if code.startswith(prefix))))
-    return result
+    by_prefix: dict[str, int] = {}
+    for code, active in _kept(place).values_list("grid_code", "active").iterator(chunk_size=5000):
+        for length in {len(c.code if c.level == Place.Level.GRID else c.scope_prefix) for c in children}:
+            by_prefix[code[:length]] = by_prefix.get(code[:length], 0) + active
+    return [
+        PlaceCount(
+            child, by_prefix.get(child.code if child.level == Place.Level.GRID else child.scope_prefix, 0)
+        )
+        for child in children
+    ]
 
 
 def address_search(

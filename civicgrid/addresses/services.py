@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.accounts.models import User
-from civicgrid.addresses import access, matching, normalize
+from civicgrid.addresses import access, counts, matching, normalize
 from civicgrid.addresses.models import Address, AddressAlias
 from civicgrid.core import audit
 from civicgrid.core.errors import ApplicationError, Conflict, invalid
@@ -281,6 +281,7 @@ def address_add(
     changes = audit.as_created(audit.snapshot(address, AUDITED))
     if kept:
         changes["aliases"] = {"to": kept}
+    counts.recount([grid.pk])
     audit.record(actor=user, action="addresses.add", target=address, place_code=grid.code, changes=changes)
     return address
 
@@ -326,6 +327,7 @@ def address_update(
         former = _alias_create(address=address, text=old_text, kind=AddressAlias.Kind.FORMER, user=user)
         if former is not None:
             changes["aliases"] = {"to": [former.text]}
+    counts.recount([grid.pk])
     audit.record(actor=user, action="addresses.update", target=address, place_code=grid.code, changes=changes)
     return address
 
@@ -374,6 +376,7 @@ def address_merge(*, user: User | None, duplicate: Address, survivor: Address) -
     duplicate.status = Address.Status.MERGED
     duplicate.merged_into = survivor
     duplicate.save(update_fields=["status", "merged_into", "updated_at"])
+    counts.recount([duplicate.grid_id, survivor.grid_id])
     changes = audit.diff(before, audit.snapshot(duplicate, ["status", "merged_into"]))
     changes["moved_aliases"] = {"to": moved}
     audit.record(
@@ -395,6 +398,7 @@ def address_retire(*, user: User | None, address: Address) -> Address:
     _active(address)
     address.status = Address.Status.RETIRED
     address.save(update_fields=["status", "updated_at"])
+    counts.recount([address.grid_id])
     audit.record(
         actor=user,
         action="addresses.retire",
@@ -572,6 +576,7 @@ def _placement_address(
         source=Address.Source.PLACEMENT,
         created_by=user if user.is_authenticated else None,
     )
+    counts.recount([grid.pk])
     audit.record(
         actor=user,
         action="addresses.add",
