@@ -22,6 +22,7 @@ from civicgrid.addresses.models import Address
 from civicgrid.core.errors import NotFound, PermissionDenied
 from civicgrid.core.roles import ADMIN_ROLES, GRID_ROLES, Role
 from civicgrid.core.scopes import is_root, is_signed_in, scopes
+from civicgrid.lib.codes import code_prefix
 from civicgrid.places.models import Place
 
 # The roles that read and keep the register of the places their scope covers.
@@ -87,11 +88,8 @@ def check_import(user, region: Place | None = None) -> None:
 
 
 def code_range(prefix: str, field: str = "grid_code") -> Q:
-    """Return the codes that start with the digits `prefix`, as a range a plain index serves."""
-    if prefix.isdigit() and prefix.strip("9"):
-        upper = str(int(prefix) + 1).zfill(len(prefix))
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-    return Q(**{f"{field}__startswith": prefix})
+    """Return the codes that start with the digits `prefix` (`lib.codes.code_prefix`)."""
+    return code_prefix(prefix, field)
 
 
 def scope_addresses(user, qs: QuerySet[Address] | None = None) -> QuerySet[Address]:

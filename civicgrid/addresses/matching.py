@@ -39,6 +39,7 @@ from rapidfuzz.distance import Levenshtein
 
 from civicgrid.addresses.models import Address, AddressAlias, RegisterRevision
 from civicgrid.addresses.normalize import Parts, parse, strip_places
+from civicgrid.lib.codes import code_prefix
 from civicgrid.places.models import Place
 
 # Rows read per lookup: a compound's buildings, a road's numbers near one; never a region.
@@ -210,11 +211,7 @@ def _build_vocabulary(prefix: str) -> Vocabulary:
 
 def _region(prefix: str) -> Q:
     """Return the addresses whose grid code starts with `prefix`, as a range the indexes serve."""
-    if not prefix:
-        return Q()
-    if prefix.isdigit() and prefix.strip("9"):
-        return Q(grid_code__gte=prefix, grid_code__lt=str(int(prefix) + 1).zfill(len(prefix)))
-    return Q(grid_code__startswith=prefix)
+    return code_prefix(prefix, "grid_code") if prefix else Q()
 
 
 @dataclass(frozen=True)

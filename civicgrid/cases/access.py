@@ -22,6 +22,7 @@ from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.core.roles import STAFF_ROLES, Role
 from civicgrid.core.scopes import Scope, is_root, is_signed_in, scopes
+from civicgrid.lib.codes import code_prefix
 from civicgrid.places.models import Place
 
 # The relation each role gives to the cases of its scope.
@@ -363,11 +364,8 @@ def city_district_ids(city) -> list[int]:
 
 
 def code_within(prefix: str, field: str = "code") -> Q:
-    """Return the places whose code starts with the digits `prefix`, as a range a plain index serves."""
-    if prefix.isdigit() and prefix.strip("9"):
-        upper = str(int(prefix) + 1).zfill(len(prefix))
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-    return Q(**{f"{field}__startswith": prefix})
+    """Return the places whose code starts with the digits `prefix` (`lib.codes.code_prefix`)."""
+    return code_prefix(prefix, field)
 
 
 def scope_place_ids(user) -> dict[str, list[int]]:

@@ -36,6 +36,7 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.roles import ADMIN_ROLES
 from civicgrid.core.scopes import is_root, is_signed_in, scopes
 from civicgrid.lib import keyset
+from civicgrid.lib.codes import code_prefix
 
 Source = AuditEntry.Source
 
@@ -252,11 +253,8 @@ def reach(user) -> Reach | None:
 
 
 def _code_range(prefix: str) -> Q:
-    """Return the codes that start with the digits `prefix`, as a range a plain index serves on both databases."""
-    if prefix.isdigit() and prefix.strip("9"):
-        upper = str(int(prefix) + 1).zfill(len(prefix))
-        return Q(place_code__gte=prefix, place_code__lt=upper)
-    return Q(place_code__startswith=prefix)
+    """Return the entries whose place code starts with `prefix` (`lib.codes.code_prefix`)."""
+    return code_prefix(prefix, "place_code")
 
 
 def visible_entries(user) -> QuerySet[AuditEntry]:
