@@ -44,9 +44,10 @@ def test_a_grid_worker_adds_corrects_and_merges_from_a_phone(browser, live_serve
     base = live_server.url
     try:
         sign_in(page, base, world.grid_worker)
-        # Reachable from the navigation: the menu's "standard addresses".
-        page.click("[data-menu-toggle]")
-        page.click("a[data-nav='addresses']")
+        # Reachable on the phone from the "me" tab's tools (the desktop bar has it under More).
+        page.click("[data-tab='me']")
+        page.wait_for_url(f"{base}/accounts/me/")
+        page.click("main a[href='/addresses/']")
         page.wait_for_url(f"{base}/addresses/")
         shoot(page, "register-360")
 
