@@ -124,7 +124,12 @@ def test_the_cases_are_read_from_the_grids_index_and_the_events_case_index(handl
         else:
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
         shown = "\n".join(str(row) for row in cursor.fetchall())
-    assert "case_grid_state_idx" in shown
-    assert "cases_caseevent_case_id" in shown
+    if connection.vendor == "postgresql":
+        # Which index PostgreSQL picks for so few rows follows the statistics other tests left: it must
+        # read both tables through one (seq scans are off, so a scan means no index serves the query).
+        assert "Seq Scan on cases_case " not in shown and "Seq Scan on cases_case\n" not in shown
+    else:
+        assert "case_grid_state_idx" in shown
+        assert "cases_caseevent_case_id" in shown
     assert "SCAN cases_caseevent" not in shown and "Seq Scan on cases_caseevent" not in shown
     assert CaseEvent.objects.filter(actor=handled.grid_leader).count() >= 2
