@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-import secrets
-import tempfile
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,40 +288,5 @@ def template_workbook() -> bytes:
 # ---------------------------------------------------------------------------------------------
 # Uploads kept between the check and the commit (the upload page), as the 12345 import keeps them
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "civicgrid-address-uploads"
-UPLOAD_KEPT_SECONDS = 6 * 3600
-_TOKEN = re.compile(r"^[0-9a-f]{32}\.(xlsx|csv)$")
-
-
-def upload_keep(chunks: Iterable[bytes], suffix: str) -> str:
-    """Keep an uploaded workbook until it is committed; return the token naming it (for the session only).
-
-    The commit reads the file the check read, never rows sent back by the browser. Files older than
-    UPLOAD_KEPT_SECONDS are removed on the way.
-    """
-    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_KEPT_SECONDS
-    for old in UPLOAD_DIR.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            continue
-    token = f"{secrets.token_hex(16)}.{'csv' if suffix == 'csv' else 'xlsx'}"
-    with (UPLOAD_DIR / token).open("xb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    return token
-
-
-def upload_path(token: str) -> Path | None:
-    if not _TOKEN.match(token or ""):
-        return None
-    path = UPLOAD_DIR / token
-    return path if path.is_file() else None
-
-
-def upload_drop(token: str) -> None:
-    path = upload_path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
+UPLOADS = tables.KeptUploads("civicgrid-address-uploads")
+upload_keep, upload_path, upload_drop = UPLOADS.keep, UPLOADS.path, UPLOADS.drop

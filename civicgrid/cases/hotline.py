@@ -22,9 +22,6 @@ Both doors only parse; `services.case_create` decides (permission, category, eve
 from __future__ import annotations
 
 import re
-import secrets
-import tempfile
-import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -763,49 +760,5 @@ def outcome_counts(results: Iterable[RowResult]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 # Uploads kept between the check and the commit (the upload page)
 
-# Under the system's temporary directory of the machine that served the check: with several app
-# machines, the commit must reach the same one (sticky sessions) or the page asks for the file again.
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "civicgrid-hotline-uploads"
-UPLOAD_KEPT_SECONDS = 6 * 3600
-UPLOAD_SUFFIXES = ("xlsx", "csv")
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-
-
-def upload_keep(chunks: Iterable[bytes], suffix: str = "xlsx") -> str:
-    """Keep an uploaded export until it is committed; return the random token that names it.
-
-    The token goes in the uploader's session only: the commit reads the file the check read, never
-    rows sent back by the browser. Files older than UPLOAD_KEPT_SECONDS are removed on the way.
-    """
-    if suffix not in UPLOAD_SUFFIXES:
-        raise FileProblem(_("Give a .csv or .xlsx file."))
-    UPLOAD_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_KEPT_SECONDS
-    for old in UPLOAD_DIR.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            continue  # another process removed it first
-    token = secrets.token_hex(16)
-    with (UPLOAD_DIR / f"{token}.{suffix}").open("xb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-    return token
-
-
-def upload_path(token: str) -> Path | None:
-    """Return the kept upload named by `token`, or None when the token is malformed or the file gone."""
-    if not _TOKEN.match(token or ""):
-        return None
-    for suffix in UPLOAD_SUFFIXES:
-        path = UPLOAD_DIR / f"{token}.{suffix}"
-        if path.is_file():
-            return path
-    return None
-
-
-def upload_drop(token: str) -> None:
-    path = upload_path(token)
-    if path is not None:
-        path.unlink(missing_ok=True)
+UPLOADS = tables.KeptUploads("civicgrid-hotline-uploads")
+upload_keep, upload_path, upload_drop = UPLOADS.keep, UPLOADS.path, UPLOADS.drop

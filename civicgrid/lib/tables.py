@@ -10,8 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+import secrets
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -132,3 +136,53 @@ def rows(
             _("Columns missing from the header row: %(columns)s") % {"columns": ", ".join(missing)}
         )
     return read.rows
+
+
+class KeptUploads:
+    """Uploaded spreadsheets kept between an import's check and its commit (the upload pages).
+
+    The token goes in the uploader's session only: the commit reads the file the check read, never
+    rows sent back by the browser. Kept under the system's temporary directory of the machine that
+    served the check: with several app machines, the commit must reach the same one (sticky
+    sessions) or the page asks for the file again. Files older than `kept_seconds` go on the way.
+    """
+
+    SUFFIXES = ("xlsx", "csv")
+    _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+    def __init__(self, name: str, *, kept_seconds: int = 6 * 3600) -> None:
+        self.directory = Path(tempfile.gettempdir()) / name
+        self.kept_seconds = kept_seconds
+
+    def keep(self, chunks: Iterable[bytes], suffix: str = "xlsx") -> str:
+        """Keep an upload (.xlsx or .csv) until it is committed; return the random token naming it."""
+        if suffix not in self.SUFFIXES:
+            raise FileProblem(_("Give a .csv or .xlsx file."))
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        cutoff = time.time() - self.kept_seconds
+        for old in self.directory.iterdir():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:
+                continue  # another process removed it first
+        token = secrets.token_hex(16)
+        with (self.directory / f"{token}.{suffix}").open("xb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        return token
+
+    def path(self, token: str) -> Path | None:
+        """Return the kept upload named by `token`, or None when the token is malformed or the file gone."""
+        if not self._TOKEN.match(token or ""):
+            return None
+        for suffix in self.SUFFIXES:
+            path = self.directory / f"{token}.{suffix}"
+            if path.is_file():
+                return path
+        return None
+
+    def drop(self, token: str) -> None:
+        path = self.path(token)
+        if path is not None:
+            path.unlink(missing_ok=True)
