@@ -64,3 +64,11 @@ def screenshots() -> Path:
 def e2e_world(transactional_db, world):
     """The shared personas, committed so that the live server's thread sees them."""
     return world
+
+
+def shown(locator: object) -> None:
+    """Wait (up to the context's timeout) until the locator is visible: a click that submits a form
+    returns once the navigation starts, so an immediate ``is_visible()`` may still read the old page."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_be_visible()

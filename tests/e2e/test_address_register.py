@@ -12,7 +12,7 @@ import pytest
 
 from civicgrid.addresses import services
 from civicgrid.addresses.models import Address, AddressAlias
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, shown
 from tests.e2e.test_phone_report import phone
 from tests.e2e.test_work_pages import sign_in, small_targets
 
@@ -87,7 +87,7 @@ def test_a_grid_worker_adds_corrects_and_merges_from_a_phone(browser, live_serve
         with page.expect_navigation():
             page.locator("[data-testid=merge-submit]").tap()
         assert "邮电大楼" in page.locator("[data-testid=aliases]").inner_text()
-        assert page.locator("[data-testid=merged-from]").is_visible()
+        shown(page.locator("[data-testid=merged-from]"))
         shoot(page, "merged-360")
     finally:
         context.close()

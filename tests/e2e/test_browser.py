@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from conftest import PASSWORD
+from tests.e2e.conftest import shown
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +81,7 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         page.fill("input[name=login]", world.town_operator.username)
         page.fill("input[name=password]", "not the password")
         page.click("main form button[type=submit]")
-        assert page.locator("main .alert-error").is_visible()
+        shown(page.locator("main .alert-error"))
         check_layout(page, "login-error", size, screenshots)
         page.fill("input[name=password]", PASSWORD)
         page.click("main form button[type=submit]")
@@ -113,12 +114,12 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         if size == "phone":
             assert not page.locator("#site-nav").is_visible()
             toggle.click()
-            assert page.locator("#site-nav").is_visible()
+            shown(page.locator("#site-nav"))
             toggle.click()
             assert not page.locator("#site-nav").is_visible()
         else:
             assert not toggle.is_visible()
-            assert page.locator("#site-nav").is_visible()
+            shown(page.locator("#site-nav"))
 
         # The grid page draws the grid's polygon as an SVG path.
         page.goto(f"{live_server.url}{world.grid_a1a.get_absolute_url()}")
@@ -154,7 +155,7 @@ def test_the_operator_signs_in_switches_language_and_sees_the_grid(
         check_layout(page, "tokens", size, screenshots)
         page.click("form button.btn-danger")
         page.locator("main .alert-success").wait_for()
-        assert page.locator("main .badge-red").is_visible()
+        shown(page.locator("main .badge-red"))
         check_layout(page, "tokens-revoked", size, screenshots)
 
         page.goto(f"{live_server.url}/places/999999999/")
@@ -171,7 +172,7 @@ def test_an_anonymous_visitor_sees_what_civicgrid_is(browser, live_server, e2e_w
         page = context.new_page()
         try:
             page.goto(live_server.url + "/")
-            assert page.locator(".hero a[href='/accounts/login/']").is_visible()
+            shown(page.locator(".hero a[href='/accounts/login/']"))
             check_layout(page, "welcome", size, screenshots)
         finally:
             context.close()

@@ -22,6 +22,7 @@ from PIL import Image
 from civicgrid.accounts.services import agency_create, role_assign, user_create
 from civicgrid.cases.models import Appointment, Case, CasePhoto
 from conftest import PASSWORD
+from tests.e2e.conftest import shown
 from tests.e2e.phone import choose_category
 
 pytestmark = pytest.mark.e2e
@@ -274,8 +275,8 @@ def test_a_report_without_the_browsers_position_uses_the_map_centre(flow_world, 
         page.fill("#id_address", "社区活动中心门口")
         # Checked in the page before sending: what is missing is marked, nothing is sent.
         page.click("[data-submit]")
-        assert page.locator(".report-coords .errorlist").is_visible()
-        assert page.locator("[data-description-field] .errorlist").is_visible()
+        shown(page.locator(".report-coords .errorlist"))
+        shown(page.locator("[data-description-field] .errorlist"))
         assert page.input_value("#id_address") == "社区活动中心门口"
         shot(page, "report-refused")
         page.click("[data-use-centre]")

@@ -18,6 +18,7 @@ from civicgrid.addresses import services as address_services
 from civicgrid.cases import services
 from civicgrid.cases.models import Case, Category, HotlineOrder
 from civicgrid.cases.seed import load_categories
+from tests.e2e.conftest import shown
 from tests.e2e.test_phone_report import phone, wait_until
 from tests.e2e.test_work_pages import DESKTOP, sign_in, small_targets
 
@@ -93,7 +94,7 @@ def test_an_operator_places_an_unrouted_order_on_the_map_from_a_phone(
         assert "甲镇幸福路八号" in page.locator("[data-field='address-text']").inner_text()
         assert "58%" in page.locator("[data-field='confidence']").inner_text()
         # The register found nothing yet (its matcher is being built): the empty state says what to do.
-        assert page.locator(".empty-state").is_visible()
+        shown(page.locator(".empty-state"))
         shoot(page, screenshots, "hotline-place-page-360")
         # Grid A1b's outline is the second drawn (by code); tap its middle.
         outline = page.locator("#placing-map path").nth(1)

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.e2e import test_work_pages as work
+from tests.e2e.conftest import shown
 from tests.e2e.test_work_pages import DESKTOP, PHONE, sign_in, small_targets
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ def test_the_town_opens_prints_and_downloads_its_monthly_report(
         page.click("[data-monthly-link]")
         page.wait_for_selector(".mr-report")
         assert world.town_a.name in page.locator("#mr-title").inner_text()
-        assert page.locator(".mr-partial").is_visible()
+        shown(page.locator(".mr-partial"))
         new = page.locator("tr[data-volume='new'] td").first.inner_text()
         assert int(new.replace(",", "")) == overview_new == 12
         # One dispatch, signed at once; nothing rated yet.
@@ -64,7 +65,7 @@ def test_the_town_opens_prints_and_downloads_its_monthly_report(
         page.emulate_media(media="print")
         assert not page.locator(".site-header").is_visible()
         assert not page.locator(".mr-tools").is_visible()
-        assert page.locator("#mr-title").is_visible()
+        shown(page.locator("#mr-title"))
         page.screenshot(path=str(screenshots / "monthly-print.png"), full_page=True)
         # As Chromium prints it, on A4 pages (pdftoppm turns it into pictures to look at).
         page.pdf(path=str(screenshots / "monthly-print.pdf"), prefer_css_page_size=True)

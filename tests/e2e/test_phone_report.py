@@ -12,6 +12,7 @@ import pytest
 
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.cases.tests.conftest import jpeg
+from tests.e2e.conftest import shown
 from tests.e2e.test_case_page_phone import BROKEN_LABELS
 from tests.e2e.test_report_questions import shoot
 from tests.e2e.test_work_pages import PHONE, sign_in
@@ -77,7 +78,7 @@ def test_a_common_problem_is_reported_in_three_taps_after_the_photo(
         assert page.locator("[data-quick-code='E0101']").get_attribute("aria-pressed") == "true"
         assert page.input_value("#id_category") == "E0101"
         # The description is optional here; a suggested phrase fills it in one tap.
-        assert page.locator("[data-description-mark]").is_visible()
+        shown(page.locator("[data-description-mark]"))
         phrase = page.locator("[data-phrases] .phrase").first
         # 2. A suggested phrase.
         phrase.tap()
@@ -120,13 +121,13 @@ def test_a_missing_choice_is_asked_in_the_page_and_the_photo_stays(
         error.wait_for()
         assert "点选图标" in error.inner_text()
         assert page.locator(".photo-preview img").count() == 1
-        assert page.locator("[data-form-alert]").is_visible()
+        shown(page.locator("[data-form-alert]"))
         shoot(page, screenshots, "phone-report-missing-360")
         # "Other problems" opens the full list; a category that needs words asks for them.
         page.locator("[data-quick-more]").tap()
         page.select_option("#id_category", "E0601")
         page.locator("[data-submit]").tap()
-        assert page.locator("[data-description-field] .errorlist").is_visible()
+        shown(page.locator("[data-description-field] .errorlist"))
         assert page.locator(".photo-preview img").count() == 1
     finally:
         context.close()

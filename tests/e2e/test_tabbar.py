@@ -13,6 +13,7 @@ import pytest
 from civicgrid.cases import seed, services
 from civicgrid.cases.models import Case, Category
 from conftest import PASSWORD
+from tests.e2e.conftest import shown
 
 pytestmark = pytest.mark.e2e
 
@@ -216,7 +217,7 @@ def test_a_wide_screen_keeps_the_header_and_the_map_filters_open(
         assert not page.locator("nav.tabbar").is_visible()
         page.goto(f"{live_server.url}/cases/work/map/")
         page.wait_for_load_state("load")
-        assert page.locator(".work-map-filters form").is_visible()
+        shown(page.locator(".work-map-filters form"))
         assert not page.locator(".work-map-filters > summary").is_visible()
         page.screenshot(path=str(screenshots / "tabbar-desktop-map.png"))
     finally:
