@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PG_URL ?= $(or $(TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/civicgrid)
 # Two workers: the suite takes about half as long on a 2-core machine (CI included).
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: demo test venv migrate lint test-sqlite test-postgres vendor messages bench clean help
 

@@ -7,7 +7,10 @@ and change nothing of town A.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from io import StringIO
 
 import pytest
 from django.test import Client
@@ -51,6 +54,41 @@ class World:
     agency_staff: User
     outsider: User
     superuser: User
+
+
+@contextmanager
+def rolled_back(django_db_blocker) -> Iterator[None]:
+    """Open a transaction for a module's or a class's shared data and roll it back afterwards.
+
+    The tests inside run in savepoints within it (pytest-django's `db` nests), so what one test
+    writes is gone for the next, as with Django's `setUpTestData`.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def demo_county(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """The demo county (`manage.py load_demo`), loaded once for the module that asks for it.
+
+    Loading it takes half a minute, so the tests that read it share one load. Every test of such a
+    module sees the demo (a module-scoped fixture lasts to the module's end); the suite runs with
+    `--dist loadfile`, so a module's tests stay on one xdist worker and it is loaded once.
+    """
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with (
+        translation.override("en"),
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")),
+        rolled_back(django_db_blocker),
+    ):
+        ensure_seed_data()
+        call_command("load_demo", stdout=StringIO())
+        yield
 
 
 def ensure_seed_data() -> None:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from civicgrid.accounts.models import User
 from civicgrid.governance import demo_pairings, figures, presenters_pairings, selectors_pairings
 from civicgrid.governance.models import Envoy, EnvoyActivity, Pairing, SupportRecord
 from civicgrid.places.models import Place
 
+pytestmark = [pytest.mark.django_db]
+
 
 @pytest.fixture
-def county(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def county(demo_county):
     # `load_demo` loads the pairings with the rest of co-governance.
-    call_command("load_demo", stdout=StringIO())
     assert Pairing.objects.exists()
 
 

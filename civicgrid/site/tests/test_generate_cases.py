@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 import shapely
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.utils import timezone
 from shapely.geometry import shape
 
@@ -53,20 +53,14 @@ def index_names() -> set[str]:
         }
 
 
-@pytest.fixture
-def generated(db) -> str:
-    call_command("load_demo", stdout=StringIO())
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def generated(demo_county) -> str:
+    """The demo county with COUNT generated cases, written once for the module (rolled back after it)."""
     DEMO_LAST["id"] = Case.objects.order_by("pk").last().pk
     return run(batch=70)
-
-
-def test_a_large_load_builds_the_indexes_afterwards_and_keeps_them_all(db):
-    call_command("load_demo", stdout=StringIO())
-    before = index_names()
-    result = generate.generate_cases(generate.GenerateOptions(count=100, days=20, rebuild_indexes=True))
-    assert result.timings["indexes"] >= 0
-    assert index_names() == before
-    assert Case.objects.filter(pk__gte=result.first_id).count() == 100
 
 
 def generated_cases():
@@ -223,25 +217,3 @@ def test_generated_staff_can_open_the_cases_they_work_on(generated, client):
     # Every town got an operator and every active agency a staff member.
     for town in Place.objects.filter(level="town", code__startswith="329881"):
         assert RoleAssignment.objects.filter(role=Role.TOWN_OPERATOR, place=town).exists()
-
-
-def test_it_refuses_without_the_demo_and_a_second_time(db):
-    with pytest.raises(CommandError, match="load_demo"):
-        run(count=10)
-    call_command("load_demo", stdout=StringIO())
-    run(count=20, days=5)
-    with pytest.raises(CommandError, match=generate.GEN_PREFIX):
-        run(count=20, days=5)
-
-
-def test_reports_of_the_last_minutes_wait_to_be_verified(db):
-    call_command("load_demo", stdout=StringIO())
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    now = midnight + timedelta(minutes=5)
-    result = generate.generate_cases(generate.GenerateOptions(count=60, days=1, now=now))
-    assert result.cases == 60
-    cases = Case.objects.filter(pk__gte=result.first_id)
-    assert cases.filter(created_at__gte=midnight).count() > 20
-    assert set(cases.filter(created_at__gte=midnight).values_list("state", flat=True)) == {
-        Case.State.REPORTED
-    }

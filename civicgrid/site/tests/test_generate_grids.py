@@ -9,8 +9,6 @@ from io import StringIO
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
-from django.utils import timezone
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
@@ -48,9 +46,12 @@ def current_shapes() -> dict[int, shapely.Geometry]:
     return {b.place_id: shape(b.geometry) for b in Boundary.objects.filter(valid_to__isnull=True)}
 
 
-@pytest.fixture
-def grown(db) -> str:
-    call_command("load_demo", stdout=StringIO())
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def grown(demo_county) -> str:
+    """The demo county grown to GRIDS grids with COUNT cases, once for the module (rolled back after it)."""
     return run(count=COUNT, grids=GRIDS, batch=120)
 
 
@@ -222,37 +223,6 @@ def test_a_second_run_is_refused_and_adds_no_places(grown):
     with pytest.raises(CommandError, match=generate.GEN_PREFIX):
         run(count=20, grids=GRIDS * 2)
     assert Place.objects.count() == before
-
-
-def test_it_refuses_more_grids_than_it_can_lay_out(db):
-    call_command("load_demo", stdout=StringIO())
-    with pytest.raises(CommandError, match="grids"):
-        run(count=20, grids=generate_places.MAX_GRIDS + 1)
-    assert not new_places().exists()
-
-
-def _generated_rows(first_id: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, tracking_number, grid_id, lon, lat, state, description FROM cases_case WHERE id >= %s "
-            "ORDER BY id",
-            [first_id],
-        )
-        return cursor.fetchall()
-
-
-def test_grids_at_or_below_the_demos_change_nothing(db):
-    call_command("load_demo", stdout=StringIO())
-    now = timezone.now()
-    runs = []
-    for grids in (None, 300):
-        with transaction.atomic():
-            result = generate.generate_cases(
-                generate.GenerateOptions(count=80, days=10, now=now, grids=grids)
-            )
-            runs.append((result.grown.grids, _generated_rows(result.first_id)))
-            transaction.set_rollback(True)
-    assert runs[0] == runs[1] and runs[0][0] == 0
 
 
 def test_the_plan_is_the_seeds_and_its_rectangles_tile_the_whole():
