@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 
 from civicgrid.accounts.services import api_token_create
@@ -43,3 +46,19 @@ def session_client(user) -> tuple[Client, dict[str, str]]:
     client.get("/")  # a page sets the CSRF cookie, as in a browser
     token = client.cookies["csrftoken"].value
     return client, {"X-CSRFToken": token}
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """The WSGI application inside the test's transaction.
+
+    Django closes "old" connections when a request starts and ends; inside a test transaction that
+    would close the test's own connection, so (as Django's test client does) the hooks are off.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -1,7 +1,8 @@
 """A bounded schemathesis run over the whole OpenAPI: no server error, no answer outside the schema.
 
-Run twice, as an integration would hold the API (a town operator's token) and as a resident's phone
-would (a session cookie with its CSRF header). Bounded and derandomized, so a run is reproducible:
+Run twice, as an integration would hold the API (a town operator's token, here) and as a resident's
+phone would (a session cookie with its CSRF header: test_schemathesis_resident.py, a file of its own
+so the two runs share the workers). Bounded and derandomized, so a run is reproducible:
 EXAMPLES cases per operation, generated from the schema, with real tracking numbers, place codes,
 actions and categories mixed in so the endpoints do real work on the seeded cases.
 """
@@ -10,13 +11,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from django.test import Client
-from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -37,22 +32,6 @@ NEGATIVE = schemathesis.GenerationMode.NEGATIVE
 # would search long for a negative case and give up.
 NOTHING_TO_BREAK = {"GET /api/v1/cases/public/{number}"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-@pytest.fixture
-def wsgi_app(db):
-    """The WSGI application inside the test's transaction.
-
-    Django closes "old" connections when a request starts and ends; inside a test transaction that
-    would close the test's own connection, so (as Django's test client does) the hooks are off.
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def real_values(cases) -> dict[str, list[str]]:
@@ -117,18 +96,4 @@ def test_the_api_holds_its_schema_for_a_staff_token(wsgi_app, world, cases, staf
     print(f"schemathesis, staff token: {sorted(statuses.items())} in {time.monotonic() - started:.1f} s")
     assert failures == [], "\n\n".join(failures)
     # The run did real work, not only refusals.
-    assert statuses.get(200, 0) + statuses.get(201, 0) > 50
-
-
-def test_the_api_holds_its_schema_for_a_resident_session(wsgi_app, world, cases):
-    client = Client()
-    client.force_login(world.resident)  # no request is made: the hooks stay off
-    # The CSRF cookie a page would have set, and the header a script copies it into.
-    session, csrf = client.cookies["sessionid"].value, get_random_string(32)
-    started = time.monotonic()
-    failures, statuses = run(
-        wsgi_app, real_values(cases), {"X-CSRFToken": csrf}, {"sessionid": session, "csrftoken": csrf}
-    )
-    print(f"schemathesis, resident session: {sorted(statuses.items())} in {time.monotonic() - started:.1f} s")
-    assert failures == [], "\n\n".join(failures)
     assert statuses.get(200, 0) + statuses.get(201, 0) > 50
