@@ -476,6 +476,10 @@ def _survivor(address: Address) -> Address:
     return address
 
 
+# At most this many earlier placements of one text are looked at (there is normally one).
+PLACED_MOVE_MAX = 20
+
+
 @_register_write
 def placement_remember(
     *,
@@ -495,8 +499,10 @@ def placement_remember(
     2. A picked address that was merged is followed to the address in use.
     3. On the map: the point (WGS-84) must lie in `grid`; an active address of the grid written as the
        text's parts is reused, else one is added (source "placement").
-    4. A "placed" alias already kept for the same text in the grid, on another address, is moved to
-       this one: the operator's latest choice wins, and the matcher never sees two answers.
+    4. A "placed" alias already kept for the same text on another address, in this grid or in another
+       grid `user` keeps, is moved to this one (and its grid with it): the operator's latest choice
+       wins, a correction into another grid included, and the matcher never sees two answers. One kept
+       in a grid `user` does not keep stays; the two answers then leave the next such order unrouted.
     """
     text = " ".join(str(text or "").split())[:TEXT_MAX]
     if not text:
@@ -516,17 +522,21 @@ def placement_remember(
     existing = address.aliases.filter(key=key).first()
     if existing is not None:
         return existing
-    elsewhere = (
-        AddressAlias.objects.select_for_update()
-        .filter(grid_code=address.grid_code, key=key, kind=AddressAlias.Kind.PLACED)
+    earlier = [
+        alias
+        for alias in AddressAlias.objects.select_for_update(of=("self",))
+        .filter(key=key, kind=AddressAlias.Kind.PLACED)
         .exclude(address=address)
-        .first()
-    )
-    if elsewhere is not None:
-        previous = elsewhere.address_id
-        elsewhere.address = address
-        elsewhere.save(update_fields=["address"])
-        alias = elsewhere
+        .select_related("address__grid")
+        .order_by("pk")[:PLACED_MOVE_MAX]
+        if alias.address.grid_id == address.grid_id or access.can_keep(user, alias.address.grid)
+    ]
+    if earlier:
+        alias, extra = earlier[0], earlier[1:]
+        previous = [a.address_id for a in earlier]
+        alias.address, alias.grid_code = address, address.grid_code
+        alias.save(update_fields=["address", "grid_code"])
+        AddressAlias.objects.filter(pk__in=[a.pk for a in extra]).delete()
         changes = {"aliases": {"to": [text]}, "moved_from": {"from": previous}}
     else:
         alias = AddressAlias.objects.create(

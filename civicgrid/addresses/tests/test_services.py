@@ -234,3 +234,27 @@ def test_a_later_placement_of_the_same_text_moves_the_alias(world):
     alias = services.placement_remember(text="菜场旁边", user=world.town_operator, address=second)
     assert alias.address == second
     assert AddressAlias.objects.filter(kind=AddressAlias.Kind.PLACED).count() == 1
+
+
+def test_a_correction_into_another_grid_moves_the_alias_there_and_the_next_order_follows(world):
+    from civicgrid.addresses import matching
+
+    wrong = add(world.grid_a1a, number="1")
+    right = add(world.grid_a1b, number="2")
+    services.placement_remember(text="菜场旁边的修车铺", user=world.town_operator, address=wrong)
+    alias = services.placement_remember(text="菜场旁边的修车铺", user=world.town_operator, address=right)
+    assert alias.address == right and alias.grid_code == world.grid_a1b.code
+    assert list(AddressAlias.objects.filter(kind=AddressAlias.Kind.PLACED)) == [alias]
+    found = matching.match("菜场旁边的修车铺", within=world.town_a)
+    assert found.grid_id == world.grid_a1b.pk and found.confident
+    entry = AuditEntry.objects.filter(action="addresses.placement").latest("pk")
+    assert entry.changes["moved_from"] == {"from": [wrong.pk]}
+
+
+def test_a_placement_kept_in_a_grid_the_operator_does_not_keep_stays(world):
+    theirs = add(world.grid_b1a, number="1")
+    mine = add(world.grid_a1a, number="2")
+    services.placement_remember(text="菜场旁边的修车铺", user=world.superuser, address=theirs)
+    services.placement_remember(text="菜场旁边的修车铺", user=world.town_operator, address=mine)
+    kept = AddressAlias.objects.filter(kind=AddressAlias.Kind.PLACED).order_by("pk")
+    assert [a.address for a in kept] == [theirs, mine]
