@@ -297,6 +297,47 @@ def test_an_unmapped_path_is_recorded_once_refused_then_remembered_in_the_cli(re
     assert HotlineCategoryMap.objects.count() == 1
 
 
+class Terminal(io.StringIO):
+    """What an operator types at a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_an_unmapped_path_is_asked_once_and_its_rows_filed_in_the_same_run(register, tmp_path):
+    path = write_csv(tmp_path / "orders.csv", SHAPE_HOTLINE, hotline_rows())
+    out = StringIO()
+    # "?" lists the codes, a wrong code is refused and asked again, then the answer.
+    typed = Terminal(f"?\nZ9\n{NOISE}\n")
+    call_command(
+        "import_hotline", str(path), "--user", "operator", "--commit", "--no-progress",
+        stdin=typed, stdout=out, stderr=StringIO(),
+    )  # fmt: skip
+    said = out.getvalue()
+    assert f"{PATH} (3 rows): " in said
+    assert f"  {NOISE}  " in said  # the list of codes
+    assert "Choose a category from the list." in said
+    assert said.count("created") >= 3 and "exists" not in said
+    assert Case.objects.filter(category__code=NOISE).count() == 3
+    assert HotlineCategoryMap.objects.get().category.code == NOISE
+    assert HotlineCategoryMap.objects.get().orders_seen == 3  # the check before did not count them
+
+    # The next export asks nothing; an empty answer, or --no-input, leaves a new path's rows.
+    other = [["GD3001", "2026-12-02 09:00", "赵", "", "投诉", "城乡建设>园林绿化>树木修剪", "树枝挡路", "海棠路88号", "", ""]]  # fmt: skip
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 row failed"):
+        call_command(
+            "import_hotline", str(write_csv(tmp_path / "other.csv", SHAPE_HOTLINE, other)), "--user",
+            "operator", "--commit", "--no-progress", stdin=Terminal("\n"), stdout=out, stderr=StringIO(),
+        )  # fmt: skip
+    assert "树木修剪 (1 row): " in out.getvalue()
+    assert not Case.objects.filter(external_ref="GD3001").exists()
+    out, _error = run(
+        write_csv(tmp_path / "other.csv", SHAPE_HOTLINE, other), "--user", "operator", "--no-input"
+    )
+    assert "(1 row): " not in out and "category path not mapped yet" in out
+
+
 def test_a_dry_run_records_a_path_but_does_not_count_its_orders(register, tmp_path):
     path = write_csv(tmp_path / "orders.csv", SHAPE_HOTLINE, hotline_rows())
     run(path, "--user", "operator")

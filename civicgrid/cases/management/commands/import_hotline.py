@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civicgrid.cases import hotline, hotline_categories
+from civicgrid.cases import categories, hotline, hotline_categories
 from civicgrid.core.errors import ApplicationError, PermissionDenied
 from civicgrid.core.progress import command_progress
 
@@ -24,8 +25,10 @@ class Command(BaseCommand):
         "filed twice. Headers as hotline exports write them: 工单编号, 受理时间, 来电人, 来电号码, 诉求类型, "
         "问题分类 (a category path, or a CivicGrid code), 诉求内容, 事发地址, 承办单位, 办理时限 (a date-time or "
         "5个工作日), and optionally 经度, 纬度, 坐标系, 紧急程度 (and their variants, or English names). A "
-        "category path not mapped yet is listed; answer it once with --map PATH=CODE (or on the web page)."
+        "category path not mapped yet is asked once at the terminal (a CivicGrid category code; ? lists "
+        "them), or answered with --map PATH=CODE or on the web page; the answer is kept for later imports."
     )
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="The export: .csv or .xlsx (first sheet)")
@@ -44,6 +47,12 @@ class Command(BaseCommand):
             "kept for every later import.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show a progress bar.")
+        parser.add_argument(
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Do not ask for the category of paths not mapped yet: list them and leave their rows.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["user"]:
@@ -67,17 +76,29 @@ class Command(BaseCommand):
 
         commit = options["commit"]
         progress = command_progress(self.stderr, disabled=options["no_progress"])
-        try:
-            run = hotline.import_orders(
-                orders=orders,
-                user=user,
-                commit=commit,
-                progress=lambda rows: progress(rows, desc=path.name, unit=_("row")),
-            )
-        except PermissionDenied:
-            raise CommandError(
-                _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
-            ) from None
+
+        def import_run(write: bool) -> hotline.Run:
+            try:
+                return hotline.import_orders(
+                    orders=orders,
+                    user=user,
+                    commit=write,
+                    progress=lambda rows: progress(rows, desc=path.name, unit=_("row")),
+                )
+            except PermissionDenied:
+                raise CommandError(
+                    _("%(username)s may not record cases on someone's behalf.") % {"username": user.username}
+                ) from None
+
+        stdin = options.get("stdin") or sys.stdin
+        if options["interactive"] and getattr(stdin, "isatty", lambda: False)():
+            # At a terminal: check first, ask the paths not mapped yet, then run with the answers,
+            # so the rows of an answered path are filed in the same run.
+            run = import_run(False)
+            if (run.unmapped and self._ask(user, run.unmapped, stdin)) or commit:
+                run = import_run(commit)
+        else:
+            run = import_run(commit)
         for result in run.results:
             self.stdout.write(self._line(result, commit))
         for entry in run.unmapped:
@@ -103,6 +124,45 @@ class Command(BaseCommand):
         refused = counts["failed"] + counts["unmapped"]
         if refused:
             raise CommandError(ngettext("%(n)d row failed.", "%(n)d rows failed.", refused) % {"n": refused})
+
+    def _ask(self, user, unmapped: list[hotline.Unmapped], stdin) -> int:
+        """Ask the category of each path not mapped yet, once; return how many were answered."""
+        self.stdout.write(
+            _(
+                "These hotline category paths are not mapped yet. Give each a CivicGrid category code "
+                "(? lists them; an empty answer leaves the path and its rows):"
+            )
+        )
+        answered = 0
+        for entry in unmapped:
+            while True:
+                rows = ngettext("%(n)d row", "%(n)d rows", entry.rows) % {"n": entry.rows}
+                self.stdout.write(f"{entry.path} ({rows}): ", ending="")
+                self.stdout.flush()
+                line = stdin.readline()
+                if not line:  # end of input: leave the rest as they are
+                    self.stdout.write("")
+                    return answered
+                code = line.strip()
+                if not code:
+                    break
+                if code == "?":
+                    for category in categories.reportable():
+                        self.stdout.write(f"  {category.code}  {category.display_name}")
+                    continue
+                try:
+                    hotline_categories.mapping_answer(
+                        actor=user, key=entry.key, path=entry.path, category=code
+                    )
+                except PermissionDenied as exc:
+                    self.stdout.write(exc.message)
+                    return answered
+                except ApplicationError as exc:
+                    self.stdout.write(hotline.error_text(exc))
+                    continue
+                answered += 1
+                break
+        return answered
 
     @staticmethod
     def _map(user, answer: str) -> None:
