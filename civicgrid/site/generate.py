@@ -59,6 +59,8 @@ from civicgrid.cases.models import (
     CasePhoto,
     Category,
     Holiday,
+    HotlineCategoryMap,
+    HotlineOrder,
     Notification,
     Satisfaction,
     TrackingCounter,
@@ -186,6 +188,15 @@ SOURCE_WEIGHTS = (
     (Case.Source.LIAISON, 2),
     (Case.Source.DELIBERATION, 1),
 )
+# 12345 request types (诉求类型) of generated hotline orders, as a town's hotline receives them.
+ORDER_KINDS = [
+    HotlineOrder.Kind.HELP,
+    HotlineOrder.Kind.COMPLAINT,
+    HotlineOrder.Kind.CONSULTATION,
+    HotlineOrder.Kind.REPORT,
+    HotlineOrder.Kind.SUGGESTION,
+]
+ORDER_KIND_CUM = list(itertools.accumulate([40, 35, 15, 6, 4]))
 SIGNED_IN_SHARE = 0.35
 # Open cases: the target state by age (days since the report).
 OPEN_BY_AGE = (
@@ -258,6 +269,7 @@ class GenerateResult:
     notifications: int = 0
     photos: int = 0
     co_agencies: int = 0
+    hotline_orders: int = 0
     accounts: int = 0
     seconds: float = 0.0
     first_id: int = 0
@@ -626,6 +638,8 @@ class _Generator:
         self.progress = progress
         self.rng = random.Random(options.seed)
         self.np_rng = np.random.default_rng(options.seed)
+        # The orders' request types have their own stream, so the cases stay as they were without them.
+        self.order_rng = random.Random(f"orders-{options.seed}")
         now = options.now or timezone.now()
         self.clock = _Clock(now, options.days, writer.vendor)
         self.now = self.clock.now
@@ -695,6 +709,14 @@ class _Generator:
         cat_w = np.array([CATEGORY_WEIGHTS.get(c.code, 1) for c in self.categories], dtype=float)
         self.cat_p = cat_w / cat_w.sum()
         self.photo_sha = write_placeholder()
+        # A 12345 order's category as the hotline writes it: a path mapped to the case's category.
+        self.hotline_paths: dict[int, str] = {}
+        for category_id, path in (
+            HotlineCategoryMap.objects.filter(category__isnull=False)
+            .order_by("path_key")
+            .values_list("category_id", "path")
+        ):
+            self.hotline_paths.setdefault(category_id, path)
         self._columns()
 
     def _agencies(self) -> None:
@@ -753,6 +775,11 @@ class _Generator:
         through = Case.co_agencies.through
         self.co_table = through._meta.db_table
         self.co_cols, self.co_extra = _columns(through, ["id", "case_id", "agency_id"])
+        self.order_cols, self.order_extra = _columns(
+            HotlineOrder,
+            ["id", "case_id", "order_number", "kind", "category_path", "received_at", "due_at",
+             "handling_unit", "address_text", "routed_by", "imported_at", "answered_at"],
+        )  # fmt: skip
 
     def _next_ids(self) -> None:
         through = Case.co_agencies.through
@@ -764,6 +791,7 @@ class _Generator:
                 ("note", Notification),
                 ("photo", CasePhoto),
                 ("co", through),
+                ("order", HotlineOrder),
             ):
                 cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
                 ids[name] = (cursor.fetchone()[0] or 0) + 1
@@ -772,6 +800,7 @@ class _Generator:
         self.next_note = ids["note"]
         self.next_photo = ids["photo"]
         self.next_co = ids["co"]
+        self.next_order = ids["order"]
         self.result.first_id = self.next_case
 
     # --- when cases are reported ----------------------------------------------------------------
@@ -1264,6 +1293,25 @@ class _Generator:
             "rated_at": fmt(c["rated_at"]), "created_at": fmt(ts), "updated_at": fmt(at),
         }  # fmt: skip
         self.cases.append(tuple(values[k] for k in self.case_known) + self.case_extra)
+        if source == Case.Source.HOTLINE:
+            self.order(case_id, external_ref, cat, ts, at, state, c, values["address"])
+
+    def order(self, case_id, number, cat, ts, at, state, c, address) -> None:
+        """The 12345 work order beside a hotline case, as the import keeps it: the hotline's category
+        path, received when the case was, its time limit the case's, routed by its point, and answered
+        (`hotline_replies.answered_at`) when the case was resolved, closed, returned or merged."""
+        if state in (S.RESOLVED, S.CLOSED):
+            answered = c["resolved_at"] or c["closed_at"] or at
+        elif state in (S.REJECTED, S.MERGED):
+            answered = at
+        else:
+            answered = None
+        fmt = self.clock.fmt
+        kind = self.order_rng.choices(ORDER_KINDS, cum_weights=ORDER_KIND_CUM)[0]
+        self.orders.append(
+            (self.next_order, case_id, number, kind, self.hotline_paths.get(cat.id, ""), fmt(ts), fmt(c["resolution_due_at"]), "", address, "point", fmt(ts), fmt(answered), *self.order_extra)
+        )  # fmt: skip
+        self.next_order += 1
 
     def rating(self) -> str:
         return Satisfaction.SATISFIED if self.rng.random() < RATINGS[0][1] else Satisfaction.BASICALLY
@@ -1442,6 +1490,7 @@ class _Generator:
             self.notes: list[tuple] = []
             self.photos: list[tuple] = []
             self.co: list[tuple] = []
+            self.orders: list[tuple] = []
             end = min(self.o.count, start + self.o.batch)
             for i in range(start, end):
                 grid = self.grids[grid_of[i]]
@@ -1453,6 +1502,7 @@ class _Generator:
                 self.w.insert(Notification._meta.db_table, self.note_cols, self.notes)
                 self.w.insert(CasePhoto._meta.db_table, self.photo_cols, self.photos)
                 self.w.insert(self.co_table, self.co_cols, self.co)
+                self.w.insert(HotlineOrder._meta.db_table, self.order_cols, self.orders)
             self.progress(end - start)
         self.timings["write"] = self.w.seconds
         self._counters()
@@ -1463,6 +1513,7 @@ class _Generator:
         r.notifications = self.w.written[Notification._meta.db_table]
         r.photos = self.w.written[CasePhoto._meta.db_table]
         r.co_agencies = self.w.written[self.co_table]
+        r.hotline_orders = self.w.written[HotlineOrder._meta.db_table]
         r.seconds = time.perf_counter() - started
         return r
 
@@ -1539,6 +1590,7 @@ def _finish(result: GenerateResult) -> None:
         Notification,
         CasePhoto,
         Case.co_agencies.through,
+        HotlineOrder,
         TrackingCounter,
         User,
         RoleAssignment,
@@ -1609,7 +1661,7 @@ def generate_cases(
 
 
 # The tables a load writes most rows to: their secondary indexes are built once, after the load.
-BULK_TABLES = (Case, CaseEvent, Notification, CasePhoto)
+BULK_TABLES = (Case, CaseEvent, Notification, CasePhoto, HotlineOrder)
 
 
 def _drop_indexes() -> list[str]:

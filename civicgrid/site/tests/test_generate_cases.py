@@ -82,6 +82,33 @@ def test_it_writes_the_cases_with_their_record_and_says_what_comes_after(generat
     assert len({c.tracking_number for c in cases}) == COUNT
 
 
+def test_every_hotline_case_has_its_work_order_answered_as_the_workflow_would(generated):
+    from civicgrid.cases import hotline_replies
+    from civicgrid.cases.models import HotlineCategoryMap, HotlineOrder
+
+    hotline = generated_cases().filter(source=Case.Source.HOTLINE)
+    assert hotline.count() >= 10
+    orders = {o.case_id: o for o in HotlineOrder.objects.filter(case__in=hotline)}
+    assert set(orders) == set(hotline.values_list("pk", flat=True))
+    assert not HotlineOrder.objects.filter(case__in=generated_cases().exclude(source=Case.Source.HOTLINE))
+    paths = set(HotlineCategoryMap.objects.values_list("path", flat=True))
+    for case in hotline:
+        order = orders[case.pk]
+        assert order.order_number == case.external_ref and order.received_at == case.created_at
+        assert order.due_at == case.resolution_due_at and order.address_text == case.address
+        assert order.kind in HotlineOrder.Kind.values and (
+            order.category_path in paths or not order.category_path
+        )
+        expected = hotline_replies.answered_at(case, case.updated_at)
+        assert order.answered_at == expected, (case.tracking_number, case.state)
+    assert any(o.answered_at for o in orders.values()) and any(not o.answered_at for o in orders.values())
+    assert any(o.category_path for o in orders.values())
+    # They are on the town's reply list.
+    town = RoleAssignment.objects.filter(role=Role.TOWN_OPERATOR, place__code="329881001").first().user
+    listed = hotline_replies.reply_orders(user=town, filters=hotline_replies.ReplyFilters())
+    assert listed.filter(case__in=hotline).exists()
+
+
 def test_states_deadlines_and_fields_follow_the_workflow(generated):
     now = timezone.now()
     cases = {c.pk: c for c in generated_cases()}
