@@ -157,6 +157,15 @@ ROWS = [
         naive=("village_queue_count", "village_queue_page")),
     Row("agency.inbox", "agency", "agency inbox", "/cases/work/agency/", naive=("agency_count", "agency_page")),
     Row("grid.home", "grid", "grid worker's home", "/"),
+    # 12345 replies (issue 15): the town's orders as received, a deep page, and what a platform pulls.
+    Row("town.hotline.replies", "town", "12345 replies page, town", "/cases/work/hotline-replies/"),
+    Row("town.hotline.replies.deep", "town", "12345 replies page, town, deep", "/cases/work/hotline-replies/",
+        deep="page", first="town.hotline.replies"),
+    Row("api.town.hotline.replies", "town", "GET /api/v1/cases/hotline/replies town", API + "hotline/replies"),
+    Row("api.town.hotline.replies.deep", "town", "GET /api/v1/cases/hotline/replies town, deep",
+        API + "hotline/replies", deep="offset", first="api.town.hotline.replies"),
+    Row("api.town.hotline.since", "town", "GET /api/v1/cases/hotline/replies?closed_since= a week ago",
+        API + "hotline/replies?closed_since={week_ago}T00:00:00"),
     # Open311 (public reads; the persona's session changes nothing).
     # The spec's default page is 1,000 requests (570 kB of JSON): a bulk answer, timed like the export.
     Row("open311.requests", "town", "GET /open311/v2/requests.json (90 days, 1,000 newest)", O311 + "requests.json",
@@ -628,6 +637,7 @@ def discover(db: Database) -> Context:
         "town_bbox": ",".join(f"{v:.5f}" for v in box),
         "city_bbox": ",".join(f"{v:.5f}" for v in city_box),
         "year_ago": (date.today() - timedelta(days=365)).isoformat(),
+        "week_ago": (date.today() - timedelta(days=7)).isoformat(),
         "year_ago_end": (date.today() - timedelta(days=300)).isoformat(),
         "town_user": users[PERSONAS["town"]],
         "grid_user": users[PERSONAS["grid"]],
