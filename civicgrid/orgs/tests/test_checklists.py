@@ -108,7 +108,11 @@ def test_earlier_evidence_counts_after_a_reopen(net):
     task.refresh_from_db()
     assert task.status == Task.Status.DONE
     assert Evidence.objects.filter(task=task).count() == 1
-    assert list(AuditEntry.objects.filter(target_id=str(task.pk)).values_list("action", flat=True)) == [
+    assert list(
+        AuditEntry.objects.filter(target_type="orgs.task", target_id=str(task.pk)).values_list(
+            "action", flat=True
+        )
+    ) == [
         "orgs.task_done",
         "orgs.task_reopen",
         "orgs.task_done",
