@@ -19,29 +19,36 @@ _CHUNK = 500
 _FIELDS = ["grid_code", "active", "with_point", "merged", "retired"]
 
 
+def _figures(addresses) -> dict[int, dict[str, int]]:
+    """Count `addresses` per grid: in use, in use with a point, merged, retired (one GROUP BY)."""
+    found: dict[int, dict[str, int]] = {}
+    rows = (
+        addresses.order_by()
+        .values("grid_id", "status")
+        .annotate(n=Count("id"), points=Count("id", filter=Q(lon__isnull=False)))
+    )
+    for row in rows:
+        figures = found.setdefault(row["grid_id"], dict.fromkeys(_FIELDS[1:], 0))
+        if row["status"] == Address.Status.ACTIVE:
+            figures["active"] = row["n"]
+            figures["with_point"] = row["points"]
+        elif row["status"] in figures:
+            figures[row["status"]] = row["n"]
+    return found
+
+
 def recount(grid_ids: Iterable[int]) -> int:
     """Recount the addresses of the grids `grid_ids` and keep the figures; return how many grids."""
     ids = sorted({int(i) for i in grid_ids if i is not None})
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        found: dict[int, dict[str, int]] = {gid: dict.fromkeys(_FIELDS[1:], 0) for gid in chunk}
-        rows = (
-            Address.objects.filter(grid_id__in=chunk)
-            .order_by()
-            .values("grid_id", "status")
-            .annotate(n=Count("id"), points=Count("id", filter=Q(lon__isnull=False)))
-        )
-        for row in rows:
-            figures = found[row["grid_id"]]
-            if row["status"] == Address.Status.ACTIVE:
-                figures["active"] = row["n"]
-                figures["with_point"] = row["points"]
-            elif row["status"] in figures:
-                figures[row["status"]] = row["n"]
+        found = _figures(Address.objects.filter(grid_id__in=chunk))
         codes = dict(Place.objects.filter(pk__in=chunk).values_list("pk", "code"))
         GridAddressCount.objects.bulk_create(
             [
-                GridAddressCount(grid_id=gid, grid_code=codes[gid], **found[gid])
+                GridAddressCount(
+                    grid_id=gid, grid_code=codes[gid], **found.get(gid, dict.fromkeys(_FIELDS[1:], 0))
+                )
                 for gid in chunk
                 if gid in codes
             ],
@@ -61,24 +68,8 @@ def recount_all() -> int:
 
 def stale() -> list[str]:
     """Return the codes of the grids whose kept figures differ from a recount (the check)."""
-    kept = {c.grid_id: (c.active, c.with_point, c.merged, c.retired) for c in GridAddressCount.objects.all()}
-    actual: dict[int, list[int]] = {}
-    rows = (
-        Address.objects.order_by()
-        .values("grid_id", "status")
-        .annotate(n=Count("id"), points=Count("id", filter=Q(lon__isnull=False)))
-    )
-    for row in rows:
-        figures = actual.setdefault(row["grid_id"], [0, 0, 0, 0])
-        if row["status"] == Address.Status.ACTIVE:
-            figures[0], figures[1] = row["n"], row["points"]
-        elif row["status"] == Address.Status.MERGED:
-            figures[2] = row["n"]
-        elif row["status"] == Address.Status.RETIRED:
-            figures[3] = row["n"]
-    wrong = [
-        gid
-        for gid in set(kept) | set(actual)
-        if kept.get(gid, (0, 0, 0, 0)) != tuple(actual.get(gid, [0, 0, 0, 0]))
-    ]
+    kept = {c.grid_id: {f: getattr(c, f) for f in _FIELDS[1:]} for c in GridAddressCount.objects.all()}
+    actual = _figures(Address.objects.all())
+    zero = dict.fromkeys(_FIELDS[1:], 0)
+    wrong = [gid for gid in set(kept) | set(actual) if kept.get(gid, zero) != actual.get(gid, zero)]
     return sorted(Place.objects.filter(pk__in=wrong).values_list("code", flat=True))

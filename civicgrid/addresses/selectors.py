@@ -105,15 +105,14 @@ def children_counts(place: Place) -> list[PlaceCount]:
     children = list(Place.objects.filter(parent=place).order_by("code"))
     if not children:
         return []
+    prefixes = [child.code if child.level == Place.Level.GRID else child.scope_prefix for child in children]
+    lengths = {len(prefix) for prefix in prefixes}
     by_prefix: dict[str, int] = {}
     for code, active in _kept(place).values_list("grid_code", "active").iterator(chunk_size=5000):
-        for length in {len(c.code if c.level == Place.Level.GRID else c.scope_prefix) for c in children}:
+        for length in lengths:
             by_prefix[code[:length]] = by_prefix.get(code[:length], 0) + active
     return [
-        PlaceCount(
-            child, by_prefix.get(child.code if child.level == Place.Level.GRID else child.scope_prefix, 0)
-        )
-        for child in children
+        PlaceCount(child, by_prefix.get(prefix, 0)) for child, prefix in zip(children, prefixes, strict=True)
     ]
 
 

@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -141,12 +141,21 @@ def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
+T = TypeVar("T")
+
+
 def answered_at(case: Case, at: datetime) -> datetime | None:
-    """When `case` got its answer, as of its step recorded `at`: resolved (or closed) for a handled
-    one, that step for one returned or merged; None while it is open (a reopened case too)."""
-    if case.state in HANDLED_STATES:
-        return case.resolved_at or case.closed_at or at
-    if case.state in (S.REJECTED, S.MERGED):
+    """When `case` got its answer, as of its step recorded `at` (`answer_time`)."""
+    return answer_time(case.state, case.resolved_at, case.closed_at, at)
+
+
+def answer_time(state: str, resolved_at: T | None, closed_at: T | None, at: T) -> T | None:
+    """When a case in `state` got its answer, as of its step at `at`: resolved (or closed) for a handled
+    one, that step for one returned or merged; None while it is open (a reopened case too). The times
+    may be datetimes or, for the bulk generator, epoch seconds."""
+    if state in HANDLED_STATES:
+        return resolved_at or closed_at or at
+    if state in (S.REJECTED, S.MERGED):
         return at
     return None
 

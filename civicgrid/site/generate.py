@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from civicgrid.accounts.models import Agency, RoleAssignment, User
-from civicgrid.cases import counts, deadlines, figures, notices, search
+from civicgrid.cases import counts, deadlines, figures, hotline_replies, notices, search
 from civicgrid.cases.models import (
     Case,
     CaseEvent,
@@ -1300,12 +1300,7 @@ class _Generator:
         """The 12345 work order beside a hotline case, as the import keeps it: the hotline's category
         path, received when the case was, its time limit the case's, routed by its point, and answered
         (`hotline_replies.answered_at`) when the case was resolved, closed, returned or merged."""
-        if state in (S.RESOLVED, S.CLOSED):
-            answered = c["resolved_at"] or c["closed_at"] or at
-        elif state in (S.REJECTED, S.MERGED):
-            answered = at
-        else:
-            answered = None
+        answered = hotline_replies.answer_time(state, c["resolved_at"], c["closed_at"], at)
         fmt = self.clock.fmt
         kind = self.order_rng.choices(ORDER_KINDS, cum_weights=ORDER_KIND_CUM)[0]
         self.orders.append(
